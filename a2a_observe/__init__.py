@@ -1,0 +1,33 @@
+"""a2a-observe: OpenTelemetry-native observability for A2A agents.
+
+``instrument()`` patches every supported A2A library (now or when it is imported);
+``import a2a_observe.auto`` does that and configures OpenTelemetry from ``OTEL_*`` settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from a2a_observe.version import __version__
+
+__all__ = ["__version__", "instrument", "is_instrumented", "uninstrument"]
+
+
+def instrument(**kwargs: Any) -> None:
+    """Instrument A2A clients and servers; ``tracer_provider=`` and ``settings=`` optional."""
+    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415
+
+    A2AInstrumentor().instrument(**kwargs)
+
+
+def uninstrument() -> None:
+    """Undo :func:`instrument`: every patch is removed, later imports stay untouched."""
+    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415
+
+    A2AInstrumentor().uninstrument()
+
+
+def is_instrumented() -> bool:
+    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415
+
+    return bool(A2AInstrumentor().is_instrumented_by_opentelemetry)

@@ -1,0 +1,18 @@
+"""``import a2a_observe.auto`` as an app's first line: telemetry on, no other code change.
+
+It configures OpenTelemetry from the standard ``OTEL_*`` environment (service name, OTLP
+endpoint, exporters) unless the app or ``opentelemetry-instrument`` already did, then
+instruments every supported A2A library, imported before or after this line. It imports
+neither duckdb nor textual. ``A2A_OBSERVE_DISABLED=true`` turns all of it off.
+"""
+
+from __future__ import annotations
+
+from a2a_observe.config import is_disabled
+from a2a_observe.providers import configure_from_env
+
+if not is_disabled():
+    configure_from_env()
+    from a2a_observe import instrument
+
+    instrument()

@@ -1,0 +1,93 @@
+"""Settings read from the environment once per ``instrument()`` call.
+
+Reading them in one place keeps the privacy defaults (no content, capped sizes) visible and
+testable instead of scattered across the hooks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from a2a_observe import semconv
+
+_log = logging.getLogger("a2a_observe")
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+SDK_SPANS_SUPPRESS = "suppress"
+SDK_SPANS_KEEP = "keep"
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    _log.warning("a2a-observe: %s=%r is not a boolean; using %s", name, raw, default)
+    return default
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        _log.warning("a2a-observe: %s=%r is not a positive integer; using %d", name, raw, default)
+        return default
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the instrumentation may record and how much of it."""
+
+    capture_content: bool = False
+    max_content_length: int = 4096
+    max_attribute_length: int = 1024
+    suppress_sdk_spans: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        capture = _flag(env, semconv.ENV_CAPTURE_CONTENT, False) or _flag(
+            env, semconv.ENV_GENAI_CAPTURE_CONTENT, False
+        )
+        sdk_spans = env.get(semconv.ENV_SDK_SPANS, SDK_SPANS_SUPPRESS).strip().lower()
+        if sdk_spans not in (SDK_SPANS_SUPPRESS, SDK_SPANS_KEEP):
+            _log.warning(
+                "a2a-observe: %s=%r is neither %r nor %r; using %r",
+                semconv.ENV_SDK_SPANS,
+                sdk_spans,
+                SDK_SPANS_SUPPRESS,
+                SDK_SPANS_KEEP,
+                SDK_SPANS_SUPPRESS,
+            )
+            sdk_spans = SDK_SPANS_SUPPRESS
+        return cls(
+            capture_content=capture,
+            max_content_length=_positive_int(env, semconv.ENV_MAX_CONTENT_LENGTH, 4096),
+            max_attribute_length=_positive_int(env, semconv.ENV_MAX_ATTRIBUTE_LENGTH, 1024),
+            suppress_sdk_spans=sdk_spans == SDK_SPANS_SUPPRESS,
+        )
+
+
+def is_disabled(env: Mapping[str, str] | None = None) -> bool:
+    """The documented switch: ``A2A_OBSERVE_DISABLED=true`` or the standard OTel list."""
+    env = os.environ if env is None else env
+    if _flag(env, semconv.ENV_DISABLED, False):
+        return True
+    disabled = env.get(semconv.ENV_OTEL_DISABLED_INSTRUMENTATIONS, "")
+    names = {name.strip() for name in disabled.split(",")}
+    return semconv.INSTRUMENTATION_NAME in names or "a2a_observe" in names

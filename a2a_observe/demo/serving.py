@@ -1,0 +1,170 @@
+"""Serve an a2a-sdk agent on 127.0.0.1 over JSON-RPC, HTTP+JSON and gRPC, in its own thread.
+
+The demo, the tests and the benchmarks all start agents this way: each in a thread with its
+own event loop, as a separate process would be, on free loopback ports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class RunningAgent:
+    """An agent being served; ``stop()`` shuts its servers and thread down."""
+
+    name: str
+    base_url: str
+    jsonrpc_url: str
+    rest_url: str
+    grpc_target: str | None
+    card: Any
+    v03_card: Any
+    _loop: asyncio.AbstractEventLoop
+    _thread: threading.Thread
+    _stoppers: list[Callable[[], Any]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        async def shutdown() -> None:
+            for stop in self._stoppers:
+                result = stop()
+                if asyncio.iscoroutine(result):
+                    await result
+
+        if self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+
+def build_card(name: str, http_port: int, grpc_port: int | None, version: str, *, streaming: bool = True, description: str = "", protocol_version: str = "1.0") -> Any:
+    from a2a.types import AgentCapabilities, AgentCard, AgentInterface, AgentSkill
+
+    base = f"http://{LOOPBACK}:{http_port}"
+    interfaces = [
+        AgentInterface(url=f"{base}/jsonrpc", protocol_binding="JSONRPC", protocol_version=protocol_version),
+        AgentInterface(url=f"{base}/rest", protocol_binding="HTTP+JSON", protocol_version=protocol_version),
+    ]
+    if grpc_port is not None:
+        interfaces.append(AgentInterface(url=f"{LOOPBACK}:{grpc_port}", protocol_binding="GRPC", protocol_version=protocol_version))
+    return AgentCard(
+        name=name,
+        description=description or f"{name} agent",
+        version=version,
+        supported_interfaces=interfaces,
+        capabilities=AgentCapabilities(streaming=streaming, push_notifications=True, extended_agent_card=True),
+        default_input_modes=["text/plain"],
+        default_output_modes=["text/plain"],
+        skills=[AgentSkill(id=name, name=name, description=description or name, tags=["demo"])],
+    )
+
+
+def serve_agent(executor: Any, name: str, *, version: str = "1.0.0", streaming: bool = True, grpc: bool = True, description: str = "") -> RunningAgent:
+    """Start ``executor`` as agent ``name``; returns once every server accepts connections."""
+    import uvicorn
+    from a2a.server.request_handlers import DefaultRequestHandler
+    from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes, create_rest_routes
+    from a2a.server.tasks import InMemoryPushNotificationConfigStore, InMemoryTaskStore
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    http_port = free_port()
+    grpc_port = free_port() if grpc else None
+    card = build_card(name, http_port, grpc_port, version, streaming=streaming, description=description)
+    v03_card = build_card(name, http_port, grpc_port, version, streaming=streaming, description=description, protocol_version="0.3")
+
+    async def allow_loopback(url: str) -> bool:
+        return url.startswith(f"http://{LOOPBACK}")
+
+    handler = DefaultRequestHandler(
+        agent_executor=executor,
+        task_store=InMemoryTaskStore(),
+        agent_card=card,
+        push_config_store=InMemoryPushNotificationConfigStore(),
+        push_url_validator=allow_loopback,
+        extended_agent_card=card,
+    )
+    app = Starlette(
+        routes=[
+            *create_agent_card_routes(card),
+            *create_jsonrpc_routes(handler, "/jsonrpc", enable_v0_3_compat=True),
+            Mount("/rest", routes=create_rest_routes(handler, enable_v0_3_compat=True)),
+        ]
+    )
+    config = uvicorn.Config(app, host=LOOPBACK, port=http_port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    stoppers: list[Callable[[], Any]] = []
+    failure: list[BaseException] = []
+
+    async def start() -> None:
+        if grpc_port is not None:
+            import grpc as grpc_lib
+            from a2a.compat.v0_3 import a2a_v0_3_pb2_grpc
+            from a2a.compat.v0_3.grpc_handler import CompatGrpcHandler
+            from a2a.server.request_handlers import GrpcHandler
+            from a2a.types import a2a_pb2_grpc
+
+            grpc_server = grpc_lib.aio.server()
+            a2a_pb2_grpc.add_A2AServiceServicer_to_server(GrpcHandler(handler), grpc_server)
+            a2a_v0_3_pb2_grpc.add_A2AServiceServicer_to_server(CompatGrpcHandler(handler), grpc_server)
+            grpc_server.add_insecure_port(f"{LOOPBACK}:{grpc_port}")
+            await grpc_server.start()
+            stoppers.append(lambda: grpc_server.stop(grace=None))
+        loop.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.01)
+
+        async def stop_http() -> None:
+            server.should_exit = True
+            while server.started and not getattr(server, "_a2a_observe_done", False):
+                await asyncio.sleep(0.01)
+                if not server.servers or all(not s.is_serving() for s in server.servers):
+                    break
+
+        stoppers.append(stop_http)
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(start())
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            failure.append(exc)
+            started.set()
+            return
+        started.set()
+        loop.run_forever()
+        loop.close()
+
+    thread = threading.Thread(target=run, name=f"agent-{name}", daemon=True)
+    thread.start()
+    started.wait(timeout=30)
+    if failure:
+        raise failure[0]
+    base = f"http://{LOOPBACK}:{http_port}"
+    return RunningAgent(
+        name=name,
+        base_url=base,
+        jsonrpc_url=f"{base}/jsonrpc",
+        rest_url=f"{base}/rest",
+        grpc_target=f"{LOOPBACK}:{grpc_port}" if grpc_port else None,
+        card=card,
+        v03_card=v03_card,
+        _loop=loop,
+        _thread=thread,
+        _stoppers=stoppers,
+    )

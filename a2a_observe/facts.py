@@ -1,0 +1,90 @@
+"""The library-neutral facts that adapters hand to the observation.
+
+An adapter's only job is to translate its library's objects into these; everything that
+knows span names, attributes or metrics reads them. A new A2A library therefore needs one
+translation module and no new signal code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PartFacts:
+    """One message or artifact part. ``content`` is filled only when capture is on."""
+
+    kind: str
+    size: int = 0
+    media_type: str | None = None
+    content: Any = None
+
+
+@dataclass(frozen=True)
+class MessageFacts:
+    message_id: str | None = None
+    role: str | None = None
+    task_id: str | None = None
+    context_id: str | None = None
+    reference_task_ids: tuple[str, ...] = ()
+    parts: tuple[PartFacts, ...] = ()
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class ArtifactFacts:
+    artifact_id: str | None = None
+    name: str | None = None
+    parts: tuple[PartFacts, ...] = ()
+    append: bool = False
+    last_chunk: bool = False
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """A task, message, status update or artifact update, returned or streamed."""
+
+    kind: str
+    task_id: str | None = None
+    context_id: str | None = None
+    state: str | None = None
+    message: MessageFacts | None = None
+    artifact: ArtifactFacts | None = None
+    artifacts_count: int = 0
+
+
+@dataclass(frozen=True)
+class AgentFacts:
+    name: str | None = None
+    version: str | None = None
+    description: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """One A2A call as seen by a client or a server."""
+
+    method: str
+    binding: str | None = None
+    protocol_version: str | None = None
+    original_method: str | None = None
+    agent: AgentFacts = field(default_factory=AgentFacts)
+    tenant: str | None = None
+    task_id: str | None = None
+    context_id: str | None = None
+    message: MessageFacts | None = None
+    server_address: str | None = None
+    server_port: int | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class ErrorFacts:
+    """An error as the protocol reports it: its type and the code on the wire."""
+
+    error_type: str
+    message: str = ""
+    rpc_status_code: str | None = None
+    http_status_code: int | None = None

@@ -1,0 +1,297 @@
+"""CLIENT spans for every a2a-sdk client transport, v1.0 and the v0.3 compat layer.
+
+The transports are the narrowest place every client call crosses exactly once with its
+binding known, so that is where we wrap. Trace context goes out through
+``ClientCallContext.service_parameters``, which all six transports copy into HTTP headers
+or gRPC metadata; we hand the transport a copy of the caller's context, never the original.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+from opentelemetry.trace import SpanKind
+
+from a2a_observe import semconv
+from a2a_observe.facts import CallFacts
+from a2a_observe.instrumentation.a2a_sdk import translate
+from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.observation import CallObservation, Observer
+from a2a_observe.safety import call_guarded
+
+
+@dataclass(frozen=True)
+class TransportSpec:
+    module: str
+    cls: str
+    binding: str
+    protocol_version: str
+
+
+TRANSPORTS = (
+    TransportSpec("a2a.client.transports.jsonrpc", "JsonRpcTransport", semconv.BINDING_JSONRPC, "1.0"),
+    TransportSpec("a2a.client.transports.rest", "RestTransport", semconv.BINDING_HTTP_JSON, "1.0"),
+    TransportSpec("a2a.client.transports.grpc", "GrpcTransport", semconv.BINDING_GRPC, "1.0"),
+    TransportSpec("a2a.compat.v0_3.jsonrpc_transport", "CompatJsonRpcTransport", semconv.BINDING_JSONRPC, "0.3"),
+    TransportSpec("a2a.compat.v0_3.rest_transport", "CompatRestTransport", semconv.BINDING_HTTP_JSON, "0.3"),
+    TransportSpec("a2a.compat.v0_3.grpc_transport", "CompatGrpcTransport", semconv.BINDING_GRPC, "0.3"),
+)
+
+TRANSPORT_METHODS: dict[str, str] = {
+    "send_message": semconv.SEND_MESSAGE,
+    "send_message_streaming": semconv.SEND_STREAMING_MESSAGE,
+    "get_task": semconv.GET_TASK,
+    "list_tasks": semconv.LIST_TASKS,
+    "cancel_task": semconv.CANCEL_TASK,
+    "subscribe": semconv.SUBSCRIBE_TO_TASK,
+    "create_task_push_notification_config": semconv.CREATE_TASK_PUSH_NOTIFICATION_CONFIG,
+    "get_task_push_notification_config": semconv.GET_TASK_PUSH_NOTIFICATION_CONFIG,
+    "list_task_push_notification_configs": semconv.LIST_TASK_PUSH_NOTIFICATION_CONFIGS,
+    "delete_task_push_notification_config": semconv.DELETE_TASK_PUSH_NOTIFICATION_CONFIG,
+    "get_extended_agent_card": semconv.GET_EXTENDED_AGENT_CARD,
+}
+
+_V03_WIRE_NAMES = {v1: v03 for v03, v1 in semconv.V03_METHOD_NAMES.items() if "/" in v03 and not v03.startswith("tasks/send")}
+
+
+def _address(url: str | None) -> tuple[str | None, int | None]:
+    if not url:
+        return None, None
+    try:
+        parts = urlsplit(url if "://" in url else f"//{url}")
+        return parts.hostname, parts.port
+    except ValueError:
+        return None, None
+
+
+def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any, capture: bool) -> CallFacts:
+    url = getattr(transport, "url", None)
+    if url is None:
+        channel = getattr(transport, "channel", None)
+        target = getattr(channel, "_target", None)
+        url = target.decode() if isinstance(target, bytes) else target
+    host, port = _address(url if isinstance(url, str) else None)
+    message = None
+    task_id, context_id, _, tenant = translate.request_ids(request)
+    if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
+        message = translate.message_facts(request.message, capture)
+        task_id, context_id = message.task_id, message.context_id
+    original = None
+    if spec.protocol_version == "0.3" and spec.binding == semconv.BINDING_JSONRPC:
+        original = _V03_WIRE_NAMES.get(method)
+    return CallFacts(
+        method=method,
+        binding=spec.binding,
+        protocol_version=spec.protocol_version,
+        original_method=original,
+        agent=translate.agent_facts(getattr(transport, "agent_card", None)),
+        tenant=tenant,
+        task_id=task_id,
+        context_id=context_id,
+        message=message,
+        server_address=host,
+        server_port=port,
+    )
+
+
+def _with_trace_context(kwargs: dict[str, Any], carrier: dict[str, str], context_cls: type) -> dict[str, Any]:
+    """kwargs whose ``context`` is a copy of the caller's, plus our trace headers."""
+    context = kwargs.get("context")
+    if context is None:
+        new_context = context_cls(service_parameters=dict(carrier))
+    else:
+        params = dict(context.service_parameters or {})
+        params.update(carrier)
+        new_context = context.model_copy(update={"service_parameters": params})
+    return {**kwargs, "context": new_context}
+
+
+def _split_request(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    if args:
+        return args[0]
+    return kwargs.get("request")
+
+
+class ClientHooks:
+    """The wrappers for one ``instrument()``; they read the observer it configured."""
+
+    def __init__(self, observer: Observer) -> None:
+        self.observer = observer
+        self._context_cls: type | None = None
+
+    def install(self, patches: Patches) -> None:
+        for spec in TRANSPORTS:
+            patches.when_imported(spec.module, lambda module, spec=spec: self._patch_transport(patches, module, spec))
+        patches.when_imported("a2a.client.card_resolver", lambda module: self._patch_card_resolver(patches, module))
+
+    def _patch_transport(self, patches: Patches, module: ModuleType, spec: TransportSpec) -> None:
+        cls = getattr(module, spec.cls)
+        for name, method in TRANSPORT_METHODS.items():
+            streaming = method in semconv.STREAMING_METHODS
+            patches.wrap(cls, name, self._stream_wrapper(spec, method) if streaming else self._unary_wrapper(spec, method))
+
+    def _patch_card_resolver(self, patches: Patches, module: ModuleType) -> None:
+        patches.wrap(module.A2ACardResolver, "get_agent_card", self._card_wrapper)
+
+    def _client_context_cls(self) -> type:
+        if self._context_cls is None:
+            from a2a.client.client import ClientCallContext  # noqa: PLC0415
+
+            self._context_cls = ClientCallContext
+        return self._context_cls
+
+    def _start(self, spec: TransportSpec, method: str, transport: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[CallObservation, dict[str, Any]]:
+        facts = _call_facts(spec, method, transport, _split_request(args, kwargs), self.observer.settings.capture_content)
+        call = self.observer.start_call(SpanKind.CLIENT, facts)
+        new_kwargs = _with_trace_context(kwargs, call.carrier(), self._client_context_cls())
+        return call, new_kwargs
+
+    def _fail(self, call: CallObservation, spec: TransportSpec, exc: BaseException) -> None:
+        if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+            return
+        call.exception(exc, translate.error_facts(exc, spec.binding))
+
+    def _unary_wrapper(self, spec: TransportSpec, method: str) -> Callable[..., Any]:
+        def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            started = call_guarded("client span start", self._start, spec, method, instance, args, kwargs)
+            if started is None:
+                return wrapped(*args, **kwargs)
+            call, new_kwargs = started
+            return self._run_unary(wrapped, args, new_kwargs, call, spec)
+
+        return wrapper
+
+    async def _run_unary(self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation, spec: TransportSpec) -> Any:
+        capture = self.observer.settings.capture_content
+        try:
+            with call.activated():
+                result = await wrapped(*args, **kwargs)
+        except BaseException as exc:
+            call_guarded("client span error", self._fail, call, spec, exc)
+            call_guarded("client span end", call.end)
+            raise
+        call_guarded("client span result", lambda: call.result(translate.event_facts(result, capture)))
+        call_guarded("client span end", call.end)
+        return result
+
+    def _stream_wrapper(self, spec: TransportSpec, method: str) -> Callable[..., Any]:
+        def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return self._run_stream(wrapped, instance, args, kwargs, spec, method)
+
+        return wrapper
+
+    async def _run_stream(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], spec: TransportSpec, method: str) -> AsyncIterator[Any]:
+        """The transport's stream, observed; the span opens with the first read.
+
+        The transport's own generator sends nothing before it is first read, so opening the
+        span then is exact, and a stream that is never read leaves no span behind.
+        """
+        started = call_guarded("client span start", self._start, spec, method, instance, args, kwargs)
+        if started is None:
+            async for item in wrapped(*args, **kwargs):
+                yield item
+            return
+        call, new_kwargs = started
+        async for item in observe_stream(call, wrapped(*args, **new_kwargs), self.observer.settings.capture_content, spec.binding):
+            yield item
+
+    def _card_wrapper(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        started = call_guarded("card span start", self._start_card, instance, args, kwargs)
+        if started is None:
+            return wrapped(*args, **kwargs)
+        call, new_kwargs = started
+        return self._run_card(wrapped, args, new_kwargs, call)
+
+    def _start_card(self, resolver: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[CallObservation, dict[str, Any]]:
+        relative = args[0] if args else kwargs.get("relative_card_path")
+        base = str(getattr(resolver, "base_url", ""))
+        path = (relative or getattr(resolver, "agent_card_path", "")).lstrip("/")
+        url = f"{base}/{path}" if path else base
+        host, port = _address(url)
+        facts = CallFacts(method=semconv.GET_AGENT_CARD, url=url, server_address=host, server_port=port)
+        call = self.observer.start_call(SpanKind.CLIENT, facts)
+        http_kwargs = dict(kwargs.get("http_kwargs") or {})
+        headers = dict(http_kwargs.get("headers") or {})
+        headers.update(call.carrier())
+        http_kwargs["headers"] = headers
+        new_kwargs = dict(kwargs)
+        if len(args) >= 2:
+            new_kwargs["relative_card_path"] = args[0]
+            new_kwargs["http_kwargs"] = http_kwargs
+            if len(args) >= 3:
+                new_kwargs["signature_verifier"] = args[2]
+        else:
+            if args:
+                new_kwargs["relative_card_path"] = args[0]
+            new_kwargs["http_kwargs"] = http_kwargs
+        return call, new_kwargs
+
+    async def _run_card(self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation) -> Any:
+        del args  # folded into kwargs by _start_card
+        try:
+            with call.activated():
+                card = await wrapped(**kwargs)
+        except BaseException as exc:
+            call_guarded("card span error", lambda: call.exception(exc, translate.error_facts(exc, None)))
+            call_guarded("card span end", call.end)
+            raise
+        def describe() -> None:
+            agent = translate.agent_facts(card)
+            call.observer.set_agent(call.span, agent)
+            call.observer.set(call.span, semconv.A2A_AGENT_URL, agent.url)
+        call_guarded("card span result", describe)
+        call_guarded("card span end", call.end)
+        return card
+
+
+async def observe_stream(call: CallObservation, stream: Any, capture: bool, binding: str | None) -> AsyncIterator[Any]:
+    """Yield ``stream``'s items unchanged while recording them on ``call``'s span.
+
+    The span ends when the stream ends, fails, is closed early or is cancelled; the inner
+    stream is closed with ours so the connection is released as it would be without us.
+    """
+    how = semconv.STREAM_END_COMPLETED
+    iterator = stream.__aiter__()
+    try:
+        while True:
+            try:
+                with call.activated():
+                    item = await iterator.__anext__()
+            except StopAsyncIteration:
+                break
+            call_guarded("stream event", lambda item=item: _record(call, item, capture))
+            try:
+                yield item
+            except GeneratorExit:
+                how = semconv.STREAM_END_CLOSED_EARLY
+                raise
+    except asyncio.CancelledError:
+        how = semconv.STREAM_END_CANCELLED
+        raise
+    except GeneratorExit:
+        raise
+    except BaseException as exc:
+        how = semconv.STREAM_END_ERROR
+        call_guarded("stream error", lambda: call.exception(exc, translate.error_facts(exc, binding)))
+        raise
+    finally:
+        if how != semconv.STREAM_END_COMPLETED and how != semconv.STREAM_END_ERROR:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except BaseException:  # noqa: BLE001 - closing is best effort, as the SDK's own
+                    pass
+        call_guarded("stream end", call.stream_ended, how)
+        call_guarded("stream end", call.end)
+
+
+def _record(call: CallObservation, item: Any, capture: bool) -> None:
+    event = translate.event_facts(item, capture)
+    if event is not None:
+        call.stream_event(event)

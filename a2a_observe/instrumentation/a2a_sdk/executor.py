@@ -1,0 +1,94 @@
+"""The ``invoke_agent`` span around the user's ``AgentExecutor.execute`` (and ``cancel``).
+
+``execute`` is abstract, so every subclass is wrapped, including ones defined after
+``instrument()``. The span opens inside the coroutine, in the task the SDK runs it in: a
+wrapper that opened it at call time would put turn 2 of a multi-turn task into turn 1's
+trace. What the agent puts on its event queue while the span is current becomes span events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from opentelemetry import context as otel_context
+
+from a2a_observe import semconv
+from a2a_observe.facts import AgentFacts
+from a2a_observe.instrumentation.a2a_sdk import translate
+from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.observation import AgentRun, Observer, current_agent
+from a2a_observe.safety import call_guarded
+
+_run: contextvars.ContextVar[tuple[object, AgentRun] | None] = contextvars.ContextVar("a2a_observe_agent_run", default=None)
+
+
+class ExecutorHooks:
+    def __init__(self, observer: Observer) -> None:
+        self.observer = observer
+
+    def install(self, patches: Patches) -> None:
+        patches.when_imported(
+            "a2a.server.agent_execution.agent_executor",
+            lambda module: self._patch_executors(patches, module),
+        )
+        patches.when_imported("a2a.server.events.event_queue", lambda module: self._patch_queues(patches, module))
+
+    def _patch_executors(self, patches: Patches, module: ModuleType) -> None:
+        patches.wrap_subclasses(module.AgentExecutor, ["execute"], self._wrapper(semconv.OPERATION_INVOKE_AGENT))
+        patches.wrap_subclasses(module.AgentExecutor, ["cancel"], self._wrapper(semconv.OPERATION_CANCEL_AGENT))
+
+    def _patch_queues(self, patches: Patches, module: ModuleType) -> None:
+        patches.wrap_subclasses(module.EventQueue, ["enqueue_event"], self._enqueue_wrapper)
+
+    def _wrapper(self, operation: str) -> Callable[..., Any]:
+        def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return self._run(wrapped, instance, args, kwargs, operation)
+
+        return wrapper
+
+    def _start(self, instance: Any, operation: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> AgentRun | None:
+        current = _run.get()
+        if current is not None and current[0] is instance and current[1].span.is_recording() and operation == semconv.OPERATION_INVOKE_AGENT:
+            return None  # an override calling super().execute(): already observed
+        request_context = args[0] if args else kwargs.get("context")
+        agent = current_agent() or AgentFacts(name=type(instance).__name__)
+        task_id = getattr(request_context, "task_id", None)
+        context_id = getattr(request_context, "context_id", None)
+        return self.observer.start_agent_run(operation, agent, task_id, context_id)
+
+    async def _run(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], operation: str) -> Any:
+        run = call_guarded("agent span start", self._start, instance, operation, args, kwargs)
+        if run is None:
+            return await wrapped(*args, **kwargs)
+        token = otel_context.attach(run.context)
+        run_token = _run.set((instance, run))
+        try:
+            return await wrapped(*args, **kwargs)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            call_guarded("agent span error", run.exception, exc, type(exc).__qualname__)
+            raise
+        finally:
+            _run.reset(run_token)
+            otel_context.detach(token)
+            call_guarded("agent span end", run.end)
+
+    def _enqueue_wrapper(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        current = _run.get()
+        if current is not None:
+            event = args[0] if args else kwargs.get("event")
+            capture = self.observer.settings.capture_content
+            run = current[1]
+
+            def record() -> None:
+                facts = translate.event_facts(event, capture)
+                if facts is not None:
+                    run.emitted(event, facts)
+
+            call_guarded("agent event", record)
+        return wrapped(*args, **kwargs)

@@ -1,0 +1,157 @@
+"""SERVER spans for every request an a2a-sdk agent serves, on every binding.
+
+The route factories capture bound dispatcher methods when the app is built, so patching the
+dispatchers would miss apps built before ``instrument()``. Every binding (JSON-RPC, REST,
+gRPC, and the v0.3 compat adapters) ends in the same ``RequestHandler`` methods, looked up
+on the handler at call time, with a ``ServerCallContext`` that carries the request's
+headers or gRPC context. So the SERVER span lives there, and works however the app was built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from types import ModuleType
+from typing import Any
+
+from a2a_observe import semconv
+from a2a_observe.facts import CallFacts
+from a2a_observe.instrumentation.a2a_sdk import translate
+from a2a_observe.instrumentation.a2a_sdk.client import observe_stream
+from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.observation import CallObservation, Observer, active_call
+from a2a_observe.safety import call_guarded
+
+HANDLER_METHODS: dict[str, str] = {
+    "on_message_send": semconv.SEND_MESSAGE,
+    "on_message_send_stream": semconv.SEND_STREAMING_MESSAGE,
+    "on_get_task": semconv.GET_TASK,
+    "on_list_tasks": semconv.LIST_TASKS,
+    "on_cancel_task": semconv.CANCEL_TASK,
+    "on_subscribe_to_task": semconv.SUBSCRIBE_TO_TASK,
+    "on_create_task_push_notification_config": semconv.CREATE_TASK_PUSH_NOTIFICATION_CONFIG,
+    "on_get_task_push_notification_config": semconv.GET_TASK_PUSH_NOTIFICATION_CONFIG,
+    "on_list_task_push_notification_configs": semconv.LIST_TASK_PUSH_NOTIFICATION_CONFIGS,
+    "on_delete_task_push_notification_config": semconv.DELETE_TASK_PUSH_NOTIFICATION_CONFIG,
+    "on_get_extended_agent_card": semconv.GET_EXTENDED_AGENT_CARD,
+}
+
+_VERSION_HEADER = "a2a-version"
+_DEFAULT_VERSION = "0.3"
+"""The SDK treats a request without ``A2A-Version`` as protocol v0.3; so do we."""
+
+
+def _request_side(call_context: Any) -> tuple[str | None, dict[str, str]]:
+    """(binding, carrier headers) of the request behind a ServerCallContext."""
+    state = getattr(call_context, "state", None) or {}
+    grpc_context = state.get("grpc_context")
+    if grpc_context is not None:
+        metadata = grpc_context.invocation_metadata() or ()
+        carrier = {
+            str(key).lower(): value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            for key, value in metadata
+        }
+        return semconv.BINDING_GRPC, carrier
+    headers = state.get("headers")
+    carrier = {str(k).lower(): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+    if "request_id" in state or "method" in state:
+        return semconv.BINDING_JSONRPC, carrier
+    if headers is not None:
+        return semconv.BINDING_HTTP_JSON, carrier
+    return None, carrier
+
+
+def _server_facts(method: str, handler: Any, request: Any, call_context: Any, capture: bool) -> tuple[CallFacts, dict[str, str]]:
+    binding, carrier = _request_side(call_context)
+    state = getattr(call_context, "state", None) or {}
+    wire_method = state.get("method")
+    original = wire_method if isinstance(wire_method, str) and wire_method != method else None
+    task_id, context_id, _, tenant = translate.request_ids(request)
+    message = None
+    if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
+        message = translate.message_facts(request.message, capture)
+        task_id, context_id = message.task_id, message.context_id
+    card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
+    facts = CallFacts(
+        method=method,
+        binding=binding,
+        protocol_version=carrier.get(_VERSION_HEADER, _DEFAULT_VERSION) if binding else None,
+        original_method=original,
+        agent=translate.agent_facts(card),
+        tenant=tenant or getattr(call_context, "tenant", None) or None,
+        task_id=task_id,
+        context_id=context_id,
+        message=message,
+    )
+    return facts, carrier
+
+
+def _args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    request = args[0] if args else kwargs.get("params", kwargs.get("request"))
+    call_context = args[1] if len(args) > 1 else kwargs.get("context")
+    return request, call_context
+
+
+class ServerHooks:
+    def __init__(self, observer: Observer) -> None:
+        self.observer = observer
+
+    def install(self, patches: Patches) -> None:
+        patches.when_imported(
+            "a2a.server.request_handlers.request_handler",
+            lambda module: self._patch_handlers(patches, module),
+        )
+
+    def _patch_handlers(self, patches: Patches, module: ModuleType) -> None:
+        for name, method in HANDLER_METHODS.items():
+            wrapper = self._stream_wrapper(method) if method in semconv.STREAMING_METHODS else self._unary_wrapper(method)
+            patches.wrap_subclasses(module.RequestHandler, [name], wrapper)
+
+    def _start(self, method: str, handler: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> CallObservation | None:
+        request, call_context = _args(args, kwargs)
+        current = active_call()
+        if current is not None and call_context is not None and current.key is call_context:
+            return None  # a handler override calling super(): the request is observed already
+        facts, carrier = _server_facts(method, handler, request, call_context, self.observer.settings.capture_content)
+        call = self.observer.start_server_call(facts, carrier)
+        call.key = call_context
+        return call
+
+    def _unary_wrapper(self, method: str) -> Callable[..., Any]:
+        def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            call = call_guarded("server span start", self._start, method, instance, args, kwargs)
+            if call is None:
+                return wrapped(*args, **kwargs)
+            return self._run_unary(wrapped, args, kwargs, call)
+
+        return wrapper
+
+    async def _run_unary(self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation) -> Any:
+        capture = self.observer.settings.capture_content
+        try:
+            with call.activated():
+                result = await wrapped(*args, **kwargs)
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                call_guarded("server span error", lambda: call.exception(exc, translate.error_facts(exc, call.facts.binding)))
+            call_guarded("server span end", call.end)
+            raise
+        call_guarded("server span result", lambda: call.result(translate.event_facts(result, capture)))
+        call_guarded("server span end", call.end)
+        return result
+
+    def _stream_wrapper(self, method: str) -> Callable[..., Any]:
+        def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            return self._run_stream(wrapped, instance, args, kwargs, method)
+
+        return wrapper
+
+    async def _run_stream(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], method: str) -> AsyncIterator[Any]:
+        call = call_guarded("server span start", self._start, method, instance, args, kwargs)
+        if call is None:
+            async for item in wrapped(*args, **kwargs):
+                yield item
+            return
+        with call.activated():
+            stream = wrapped(*args, **kwargs)
+        async for item in observe_stream(call, stream, self.observer.settings.capture_content, call.facts.binding):
+            yield item

@@ -1,0 +1,216 @@
+"""a2a-sdk objects (protobuf, protocol v1.0) translated into neutral facts.
+
+Works on duck-typed protobuf messages so that this module imports nothing from ``a2a``: the
+compat layer's types and future SDK versions translate the same way, and importing
+a2a-observe never imports the SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from a2a_observe import semconv
+from a2a_observe.facts import (
+    AgentFacts,
+    ArtifactFacts,
+    ErrorFacts,
+    EventFacts,
+    MessageFacts,
+    PartFacts,
+)
+
+_PART_KINDS = ("text", "data", "raw", "url")
+
+
+def _has(msg: Any, name: str) -> bool:
+    try:
+        return bool(msg.HasField(name))
+    except (ValueError, AttributeError):
+        return False
+
+
+def _enum_name(msg: Any, field: str, value: int) -> str | None:
+    try:
+        enum = msg.DESCRIPTOR.fields_by_name[field].enum_type
+        return str(enum.values_by_number[value].name)
+    except (KeyError, AttributeError):
+        return None
+
+
+def state_name(status_holder: Any) -> str | None:
+    """``TASK_STATE_INPUT_REQUIRED`` -> ``input-required`` (the spec's spelling)."""
+    try:
+        value = status_holder.state
+    except AttributeError:
+        return None
+    name = _enum_name(status_holder, "state", value)
+    if name is None:
+        return semconv.TASK_STATE_UNKNOWN
+    name = name.removeprefix("TASK_STATE_").lower().replace("_", "-")
+    return None if name == "unspecified" else name
+
+
+def role_name(message: Any) -> str | None:
+    name = _enum_name(message, "role", getattr(message, "role", 0))
+    if name is None:
+        return None
+    name = name.removeprefix("ROLE_").lower()
+    return None if name == "unspecified" else name
+
+
+def part_facts(part: Any, capture: bool) -> PartFacts:
+    kind = "unknown"
+    try:
+        kind = part.WhichOneof("content") or "unknown"
+    except (ValueError, AttributeError):
+        for candidate in _PART_KINDS:
+            if _has(part, candidate) or getattr(part, candidate, None):
+                kind = candidate
+                break
+    media_type = getattr(part, "media_type", None) or None
+    size = 0
+    content: Any = None
+    if kind == "text":
+        size = len(part.text.encode("utf-8"))
+        content = part.text if capture else None
+    elif kind == "raw":
+        size = len(part.raw)
+        content = f"<{size} bytes>" if capture else None
+    elif kind == "url":
+        size = len(part.url)
+        content = part.url if capture else None
+    elif kind == "data":
+        size = part.data.ByteSize()
+        if capture:
+            from google.protobuf.json_format import MessageToDict  # noqa: PLC0415
+
+            content = MessageToDict(part.data)
+    return PartFacts(kind=kind, size=size, media_type=media_type, content=content)
+
+
+def message_facts(message: Any, capture: bool) -> MessageFacts:
+    return MessageFacts(
+        message_id=message.message_id or None,
+        role=role_name(message),
+        task_id=message.task_id or None,
+        context_id=message.context_id or None,
+        reference_task_ids=tuple(message.reference_task_ids),
+        parts=tuple(part_facts(p, capture) for p in message.parts),
+        size=message.ByteSize(),
+    )
+
+
+def artifact_facts(artifact: Any, capture: bool, append: bool, last_chunk: bool) -> ArtifactFacts:
+    return ArtifactFacts(
+        artifact_id=artifact.artifact_id or None,
+        name=artifact.name or None,
+        parts=tuple(part_facts(p, capture) for p in artifact.parts),
+        append=append,
+        last_chunk=last_chunk,
+    )
+
+
+def event_facts(obj: Any, capture: bool) -> EventFacts | None:
+    """A Task, Message, status/artifact update, StreamResponse or SendMessageResponse."""
+    kind = type(obj).__name__
+    if kind in ("StreamResponse", "SendMessageResponse"):
+        try:
+            which = obj.WhichOneof("payload")
+        except ValueError:
+            which = next((f for f in ("task", "message", "status_update", "artifact_update") if _has(obj, f)), None)
+        if which is None:
+            return None
+        return event_facts(getattr(obj, which), capture)
+    if kind == "Task":
+        return EventFacts(
+            kind=semconv.EVENT_KIND_TASK,
+            task_id=obj.id or None,
+            context_id=obj.context_id or None,
+            state=state_name(obj.status),
+            message=message_facts(obj.status.message, capture) if _has(obj.status, "message") else None,
+            artifacts_count=len(obj.artifacts),
+        )
+    if kind == "Message":
+        return EventFacts(
+            kind=semconv.EVENT_KIND_MESSAGE,
+            task_id=obj.task_id or None,
+            context_id=obj.context_id or None,
+            message=message_facts(obj, capture),
+        )
+    if kind == "TaskStatusUpdateEvent":
+        return EventFacts(
+            kind=semconv.EVENT_KIND_STATUS_UPDATE,
+            task_id=obj.task_id or None,
+            context_id=obj.context_id or None,
+            state=state_name(obj.status),
+            message=message_facts(obj.status.message, capture) if _has(obj.status, "message") else None,
+        )
+    if kind == "TaskArtifactUpdateEvent":
+        return EventFacts(
+            kind=semconv.EVENT_KIND_ARTIFACT_UPDATE,
+            task_id=obj.task_id or None,
+            context_id=obj.context_id or None,
+            artifact=artifact_facts(obj.artifact, capture, obj.append, obj.last_chunk),
+        )
+    return None
+
+
+def request_ids(request: Any) -> tuple[str | None, str | None, MessageFacts | None, str | None]:
+    """(task id, context id, message, tenant) named by a request of any A2A method."""
+    tenant = getattr(request, "tenant", None) or None
+    if type(request).__name__ == "SendMessageRequest":
+        return None, None, None, tenant
+    task_id = getattr(request, "task_id", None) or None
+    if task_id is None and type(request).__name__ in (
+        "GetTaskRequest",
+        "CancelTaskRequest",
+        "SubscribeToTaskRequest",
+    ):
+        task_id = getattr(request, "id", None) or None
+    return task_id, None, None, tenant
+
+
+def agent_facts(card: Any) -> AgentFacts:
+    if card is None:
+        return AgentFacts()
+    url = None
+    interfaces = getattr(card, "supported_interfaces", None)
+    if interfaces:
+        url = interfaces[0].url or None
+    return AgentFacts(
+        name=getattr(card, "name", None) or None,
+        version=getattr(card, "version", None) or None,
+        description=None,
+        url=url,
+    )
+
+
+def error_facts(exc: BaseException, binding: str | None) -> ErrorFacts:
+    """The error type and the code this binding puts on the wire for ``exc``."""
+    error_type = type(exc).__qualname__
+    message = str(exc)
+    errors_module = _sdk_errors()
+    rpc_code: str | None = None
+    http_code: int | None = None
+    if errors_module is not None and isinstance(exc, errors_module.A2AError):
+        jsonrpc_code = errors_module.JSON_RPC_ERROR_CODE_MAP.get(type(exc))
+        mapping = errors_module.A2A_ERROR_MAPPING.get(type(exc))
+        if binding == semconv.BINDING_JSONRPC and jsonrpc_code is not None:
+            rpc_code = str(jsonrpc_code)
+        elif binding == semconv.BINDING_GRPC and mapping is not None:
+            rpc_code = mapping.grpc_status
+        elif binding == semconv.BINDING_HTTP_JSON and mapping is not None:
+            http_code = mapping.http_code
+    grpc_code = getattr(exc, "code", None)
+    if rpc_code is None and binding == semconv.BINDING_GRPC and callable(grpc_code):
+        try:
+            rpc_code = grpc_code().name
+        except Exception:  # noqa: BLE001 - not a grpc error after all
+            rpc_code = None
+    return ErrorFacts(error_type=error_type, message=message, rpc_status_code=rpc_code, http_status_code=http_code)
+
+
+def _sdk_errors() -> Any:
+    import sys  # noqa: PLC0415
+
+    return sys.modules.get("a2a.utils.errors")

@@ -1,0 +1,319 @@
+"""The one place that turns neutral A2A facts into OpenTelemetry signals.
+
+Adapters open a :class:`CallObservation` (a CLIENT or SERVER call) or an :class:`AgentRun`
+(the agent's own work), feed it facts and end it. Only this module knows span names,
+attribute names and events, so every library is observed the same way. It never raises into
+the adapter's caller: the adapters run every method through :mod:`a2a_observe.safety`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+
+from a2a_observe import semconv
+from a2a_observe.capture import cap_attribute, parts_json
+from a2a_observe.config import Settings
+from a2a_observe.facts import (
+    AgentFacts,
+    ArtifactFacts,
+    CallFacts,
+    ErrorFacts,
+    EventFacts,
+    MessageFacts,
+)
+
+_AGENT_KEY = otel_context.create_key("a2a_observe.agent")
+"""The serving agent's identity, carried in the OTel context from the SERVER span to the
+``invoke_agent`` span, which runs in a task the SDK starts and cannot otherwise name."""
+
+
+_active_call: contextvars.ContextVar[CallObservation | None] = contextvars.ContextVar(
+    "a2a_observe_active_call", default=None
+)
+
+
+def active_call() -> CallObservation | None:
+    """The call whose span is current in this task, if it is one of ours."""
+    return _active_call.get()
+
+
+def current_agent(ctx: otel_context.Context | None = None) -> AgentFacts | None:
+    value = otel_context.get_value(_AGENT_KEY, ctx)
+    return value if isinstance(value, AgentFacts) else None
+
+
+class Observer:
+    """Holds the tracer and settings that every observation of one ``instrument()`` uses."""
+
+    def __init__(self, tracer: Tracer, settings: Settings) -> None:
+        self.tracer = tracer
+        self.settings = settings
+
+    # -- attribute helpers ---------------------------------------------------------------------
+    def set(self, span: Span, key: str, value: Any) -> None:
+        if value is None or value == "" or value == ():
+            return
+        span.set_attribute(key, cap_attribute(value, self.settings.max_attribute_length))
+
+    def set_message(self, span: Span, message: MessageFacts) -> None:
+        self.set(span, semconv.A2A_MESSAGE_ID, message.message_id)
+        self.set(span, semconv.A2A_MESSAGE_ROLE, message.role)
+        self.set(span, semconv.A2A_MESSAGE_PARTS_COUNT, len(message.parts))
+        self.set(span, semconv.A2A_MESSAGE_PARTS_KINDS, sorted({p.kind for p in message.parts}))
+        self.set(span, semconv.A2A_MESSAGE_REFERENCE_TASK_IDS, list(message.reference_task_ids))
+        self.set(span, semconv.A2A_MESSAGE_SIZE, message.size)
+        self.set(span, semconv.A2A_TASK_ID, message.task_id)
+        self.set(span, semconv.GEN_AI_CONVERSATION_ID, message.context_id)
+
+    def content_attributes(self, parts: Any) -> dict[str, Any]:
+        if not self.settings.capture_content:
+            return {}
+        text, truncated = parts_json(parts, self.settings.max_content_length)
+        attrs: dict[str, Any] = {semconv.A2A_CONTENT: text}
+        if truncated:
+            attrs[semconv.A2A_CONTENT_TRUNCATED] = True
+        return attrs
+
+    def message_event_attributes(self, message: MessageFacts) -> dict[str, Any]:
+        attrs: dict[str, Any] = {
+            semconv.A2A_MESSAGE_PARTS_COUNT: len(message.parts),
+            semconv.A2A_MESSAGE_PARTS_KINDS: sorted({p.kind for p in message.parts}),
+        }
+        if message.message_id:
+            attrs[semconv.A2A_MESSAGE_ID] = message.message_id
+        if message.role:
+            attrs[semconv.A2A_MESSAGE_ROLE] = message.role
+        attrs.update(self.content_attributes(message.parts))
+        return attrs
+
+    def artifact_event_attributes(self, artifact: ArtifactFacts) -> dict[str, Any]:
+        attrs: dict[str, Any] = {
+            semconv.A2A_ARTIFACT_APPEND: artifact.append,
+            semconv.A2A_ARTIFACT_LAST_CHUNK: artifact.last_chunk,
+            semconv.A2A_ARTIFACT_PARTS_COUNT: len(artifact.parts),
+        }
+        if artifact.artifact_id:
+            attrs[semconv.A2A_ARTIFACT_ID] = artifact.artifact_id
+        if artifact.name:
+            attrs[semconv.A2A_ARTIFACT_NAME] = artifact.name
+        attrs.update(self.content_attributes(artifact.parts))
+        return attrs
+
+    def set_agent(self, span: Span, agent: AgentFacts) -> None:
+        self.set(span, semconv.GEN_AI_AGENT_NAME, agent.name)
+        self.set(span, semconv.GEN_AI_AGENT_VERSION, agent.version)
+
+    # -- opening observations -----------------------------------------------------------------
+    def start_call(
+        self,
+        kind: SpanKind,
+        facts: CallFacts,
+        parent: otel_context.Context | None = None,
+    ) -> CallObservation:
+        span = self.tracer.start_span(facts.method, context=parent, kind=kind)
+        call = CallObservation(self, span, facts, parent)
+        call.describe(facts)
+        return call
+
+    def start_server_call(self, facts: CallFacts, carrier: dict[str, str]) -> CallObservation:
+        """A SERVER span whose parent is the caller's span, taken from ``carrier``."""
+        parent = propagate.extract(carrier)
+        parent = otel_context.set_value(_AGENT_KEY, facts.agent, parent)
+        return self.start_call(SpanKind.SERVER, facts, parent)
+
+    def start_agent_run(
+        self, operation: str, agent: AgentFacts, task_id: str | None, context_id: str | None
+    ) -> AgentRun:
+        span = self.tracer.start_span(
+            semconv.agent_span_name(operation, agent.name), kind=SpanKind.INTERNAL
+        )
+        self.set(span, semconv.GEN_AI_OPERATION_NAME, operation)
+        self.set_agent(span, agent)
+        self.set(span, semconv.GEN_AI_AGENT_DESCRIPTION, agent.description)
+        self.set(span, semconv.A2A_TASK_ID, task_id)
+        self.set(span, semconv.GEN_AI_CONVERSATION_ID, context_id)
+        return AgentRun(self, span)
+
+
+class CallObservation:
+    """One A2A call: a CLIENT or SERVER span, its stream events and its outcome."""
+
+    def __init__(
+        self,
+        observer: Observer,
+        span: Span,
+        facts: CallFacts,
+        parent: otel_context.Context | None,
+    ) -> None:
+        self.observer = observer
+        self.span = span
+        self.facts = facts
+        self._parent = parent
+        self._started = time.monotonic()
+        self._events = 0
+        self._ended = False
+        self._stream_end: str | None = None
+        self.key: object | None = None
+        """What the adapter identifies the call by (a server's request context)."""
+
+    @property
+    def context(self) -> otel_context.Context:
+        """The context in which this call's span is the current span."""
+        return trace.set_span_in_context(self.span, self._parent)
+
+    @contextmanager
+    def activated(self) -> Iterator[None]:
+        """Make the span current for the duration of a block in the same task."""
+        token = otel_context.attach(self.context)
+        call_token = _active_call.set(self)
+        try:
+            yield
+        finally:
+            _active_call.reset(call_token)
+            otel_context.detach(token)
+
+    def carrier(self) -> dict[str, str]:
+        """W3C trace context (and baggage) for this span, through the global propagator."""
+        headers: dict[str, str] = {}
+        propagate.inject(headers, context=self.context)
+        return headers
+
+    def describe(self, facts: CallFacts) -> None:
+        o, span = self.observer, self.span
+        o.set(span, semconv.A2A_METHOD_NAME, facts.method)
+        o.set(span, semconv.RPC_METHOD, facts.method)
+        o.set(span, semconv.RPC_METHOD_ORIGINAL, facts.original_method)
+        if facts.binding:
+            o.set(span, semconv.A2A_PROTOCOL_BINDING, facts.binding)
+            o.set(span, semconv.RPC_SYSTEM_NAME, semconv.BINDING_RPC_SYSTEM.get(facts.binding))
+        o.set(span, semconv.A2A_PROTOCOL_VERSION, facts.protocol_version)
+        o.set_agent(span, facts.agent)
+        o.set(span, semconv.A2A_TENANT, facts.tenant)
+        o.set(span, semconv.SERVER_ADDRESS, facts.server_address)
+        o.set(span, semconv.SERVER_PORT, facts.server_port)
+        o.set(span, semconv.URL_FULL, facts.url)
+        o.set(span, semconv.A2A_TASK_ID, facts.task_id)
+        o.set(span, semconv.GEN_AI_CONVERSATION_ID, facts.context_id)
+        if facts.message is not None:
+            o.set_message(span, facts.message)
+            if o.settings.capture_content:
+                span.add_event(
+                    semconv.EVENT_MESSAGE, o.message_event_attributes(facts.message)
+                )
+
+    def result(self, event: EventFacts | None) -> None:
+        """What a unary call returned (a task, a message, or nothing)."""
+        o, span = self.observer, self.span
+        if event is None:
+            return
+        o.set(span, semconv.A2A_RESPONSE_KIND, event.kind)
+        o.set(span, semconv.A2A_TASK_ID, event.task_id)
+        o.set(span, semconv.GEN_AI_CONVERSATION_ID, event.context_id)
+        o.set(span, semconv.A2A_TASK_STATE, event.state)
+        if event.message is not None and o.settings.capture_content:
+            span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
+
+    def stream_event(self, event: EventFacts) -> None:
+        """One event of a stream: a span event, plus the latest task state and ids."""
+        o, span = self.observer, self.span
+        if self._events == 0:
+            o.set(span, semconv.A2A_STREAM_TIME_TO_FIRST_EVENT, time.monotonic() - self._started)
+        attrs: dict[str, Any] = {
+            semconv.A2A_STREAM_EVENT_KIND: event.kind,
+            semconv.A2A_STREAM_EVENT_INDEX: self._events,
+        }
+        self._events += 1
+        if event.state:
+            attrs[semconv.A2A_TASK_STATE] = event.state
+            o.set(span, semconv.A2A_TASK_STATE, event.state)
+        if event.task_id:
+            attrs[semconv.A2A_TASK_ID] = event.task_id
+            o.set(span, semconv.A2A_TASK_ID, event.task_id)
+        o.set(span, semconv.GEN_AI_CONVERSATION_ID, event.context_id)
+        if event.artifact is not None:
+            attrs.update(o.artifact_event_attributes(event.artifact))
+        if event.message is not None:
+            attrs.update(o.message_event_attributes(event.message))
+        span.add_event(semconv.EVENT_STREAM, attrs)
+
+    def stream_ended(self, how: str) -> None:
+        self._stream_end = how
+
+    def error(self, error: ErrorFacts) -> None:
+        o, span = self.observer, self.span
+        o.set(span, semconv.ERROR_TYPE, error.error_type)
+        o.set(span, semconv.RPC_RESPONSE_STATUS_CODE, error.rpc_status_code)
+        o.set(span, semconv.HTTP_RESPONSE_STATUS_CODE, error.http_status_code)
+        span.set_status(Status(StatusCode.ERROR, error.message[:512] or error.error_type))
+
+    def exception(self, exc: BaseException, error: ErrorFacts) -> None:
+        self.span.record_exception(exc)
+        self.error(error)
+
+    def end(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        if self._stream_end is not None:
+            self.observer.set(self.span, semconv.A2A_STREAM_END, self._stream_end)
+            self.observer.set(self.span, semconv.A2A_STREAM_EVENTS_COUNT, self._events)
+        self.span.end()
+
+
+class AgentRun:
+    """The agent's own work on a task: the ``invoke_agent`` span and what the agent emitted."""
+
+    def __init__(self, observer: Observer, span: Span) -> None:
+        self.observer = observer
+        self.span = span
+        self._recent: deque[object] = deque(maxlen=64)
+        self._ended = False
+
+    @property
+    def context(self) -> otel_context.Context:
+        return trace.set_span_in_context(self.span)
+
+    def emitted(self, source: object, event: EventFacts) -> None:
+        """The agent put ``event`` on its queue; ``source`` dedupes queue fan-out.
+
+        A queue may hand the same event object on to child queues, so an object already
+        recorded is not recorded again.
+        """
+        if any(seen is source for seen in self._recent):
+            return
+        self._recent.append(source)
+        o, span = self.observer, self.span
+        o.set(span, semconv.A2A_TASK_ID, event.task_id)
+        o.set(span, semconv.GEN_AI_CONVERSATION_ID, event.context_id)
+        if event.state:
+            o.set(span, semconv.A2A_TASK_STATE, event.state)
+            attrs: dict[str, Any] = {semconv.A2A_TASK_STATE: event.state}
+            final = event.state in semconv.TERMINAL_TASK_STATES | semconv.INTERRUPTED_TASK_STATES
+            if final:
+                attrs[semconv.A2A_TASK_FINAL] = True
+            if event.message is not None:
+                attrs.update(o.message_event_attributes(event.message))
+            span.add_event(semconv.EVENT_TASK_STATUS, attrs)
+        if event.artifact is not None:
+            span.add_event(semconv.EVENT_ARTIFACT, o.artifact_event_attributes(event.artifact))
+        if event.kind == semconv.EVENT_KIND_MESSAGE and event.message is not None:
+            span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
+
+    def exception(self, exc: BaseException, error_type: str) -> None:
+        self.span.record_exception(exc)
+        self.observer.set(self.span, semconv.ERROR_TYPE, error_type)
+        self.span.set_status(Status(StatusCode.ERROR, str(exc)[:512] or error_type))
+
+    def end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            self.span.end()

@@ -1,0 +1,214 @@
+"""Every span, attribute, event and metric name that a2a-observe emits.
+
+Instrumentation, the store, replay and the dashboards import these names from here and never
+retype them, so renaming one is a one-line change and a typo cannot split a signal in two.
+Names follow the OpenTelemetry conventions where they exist (GenAI agent spans, RPC, HTTP,
+errors and the draft A2A span conventions); the rest are ours and live under ``a2a.``.
+``docs/semconv.md`` documents every name; ``tests/test_semconv.py`` keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- Instrumentation scope -------------------------------------------------------------------
+INSTRUMENTATION_SCOPE: Final = "a2a_observe"
+"""Tracer and meter name; the store tells our spans from other libraries' by it."""
+
+# --- A2A methods (v1.0 names; also the span names of CLIENT and SERVER spans) ----------------
+SEND_MESSAGE: Final = "SendMessage"
+SEND_STREAMING_MESSAGE: Final = "SendStreamingMessage"
+GET_TASK: Final = "GetTask"
+LIST_TASKS: Final = "ListTasks"
+CANCEL_TASK: Final = "CancelTask"
+SUBSCRIBE_TO_TASK: Final = "SubscribeToTask"
+CREATE_TASK_PUSH_NOTIFICATION_CONFIG: Final = "CreateTaskPushNotificationConfig"
+GET_TASK_PUSH_NOTIFICATION_CONFIG: Final = "GetTaskPushNotificationConfig"
+LIST_TASK_PUSH_NOTIFICATION_CONFIGS: Final = "ListTaskPushNotificationConfigs"
+DELETE_TASK_PUSH_NOTIFICATION_CONFIG: Final = "DeleteTaskPushNotificationConfig"
+GET_EXTENDED_AGENT_CARD: Final = "GetExtendedAgentCard"
+GET_AGENT_CARD: Final = "GetAgentCard"
+"""Fetching the public agent card (``/.well-known/agent-card.json``); not an RPC of the spec."""
+
+A2A_METHODS: Final = (
+    SEND_MESSAGE,
+    SEND_STREAMING_MESSAGE,
+    GET_TASK,
+    LIST_TASKS,
+    CANCEL_TASK,
+    SUBSCRIBE_TO_TASK,
+    CREATE_TASK_PUSH_NOTIFICATION_CONFIG,
+    GET_TASK_PUSH_NOTIFICATION_CONFIG,
+    LIST_TASK_PUSH_NOTIFICATION_CONFIGS,
+    DELETE_TASK_PUSH_NOTIFICATION_CONFIG,
+    GET_EXTENDED_AGENT_CARD,
+    GET_AGENT_CARD,
+)
+STREAMING_METHODS: Final = frozenset({SEND_STREAMING_MESSAGE, SUBSCRIBE_TO_TASK})
+
+V03_METHOD_NAMES: Final = {
+    "message/send": SEND_MESSAGE,
+    "message/stream": SEND_STREAMING_MESSAGE,
+    "tasks/get": GET_TASK,
+    "tasks/list": LIST_TASKS,
+    "tasks/cancel": CANCEL_TASK,
+    "tasks/resubscribe": SUBSCRIBE_TO_TASK,
+    "tasks/pushNotificationConfig/set": CREATE_TASK_PUSH_NOTIFICATION_CONFIG,
+    "tasks/pushNotificationConfig/get": GET_TASK_PUSH_NOTIFICATION_CONFIG,
+    "tasks/pushNotificationConfig/list": LIST_TASK_PUSH_NOTIFICATION_CONFIGS,
+    "tasks/pushNotificationConfig/delete": DELETE_TASK_PUSH_NOTIFICATION_CONFIG,
+    "agent/getAuthenticatedExtendedCard": GET_EXTENDED_AGENT_CARD,
+    "agent/getExtendedAgentCard": GET_EXTENDED_AGENT_CARD,
+    # python-a2a and other pre-0.3 peers
+    "tasks/send": SEND_MESSAGE,
+    "tasks/sendSubscribe": SEND_STREAMING_MESSAGE,
+}
+"""Protocol v0.3 (and older) JSON-RPC method names mapped to the v1.0 span name."""
+
+# --- Agent spans (GenAI agent conventions) ---------------------------------------------------
+OPERATION_INVOKE_AGENT: Final = "invoke_agent"
+OPERATION_CANCEL_AGENT: Final = "cancel_agent"
+"""Ours: the agent's cancel hook. GenAI defines no operation for it."""
+
+
+def agent_span_name(operation: str, agent_name: str | None) -> str:
+    """``invoke_agent {gen_ai.agent.name}`` as the GenAI conventions spell it."""
+    return f"{operation} {agent_name}" if agent_name else operation
+
+
+# --- Attributes: draft A2A span conventions ---------------------------------------------------
+A2A_METHOD_NAME: Final = "a2a.method.name"
+A2A_TASK_ID: Final = "a2a.task.id"
+A2A_TASK_STATE: Final = "a2a.task.state"
+A2A_MESSAGE_ID: Final = "a2a.message.id"
+A2A_PROTOCOL_VERSION: Final = "a2a.protocol.version"
+A2A_TENANT: Final = "a2a.tenant"
+A2A_MESSAGE_REFERENCE_TASK_IDS: Final = "a2a.message.reference_task_ids"
+
+# --- Attributes: ours, beyond the draft --------------------------------------------------------
+A2A_PROTOCOL_BINDING: Final = "a2a.protocol.binding"
+"""The A2A transport: ``JSONRPC``, ``HTTP+JSON`` or ``GRPC`` (the agent card's spelling)."""
+A2A_MESSAGE_ROLE: Final = "a2a.message.role"
+A2A_MESSAGE_PARTS_COUNT: Final = "a2a.message.parts.count"
+A2A_MESSAGE_PARTS_KINDS: Final = "a2a.message.parts.kinds"
+A2A_MESSAGE_SIZE: Final = "a2a.message.size"
+"""Bytes of the serialised message; recorded without content capture."""
+A2A_RESPONSE_KIND: Final = "a2a.response.kind"
+"""What a call returned: ``task``, ``message``, ``stream`` or ``none``."""
+A2A_ARTIFACT_ID: Final = "a2a.artifact.id"
+A2A_ARTIFACT_NAME: Final = "a2a.artifact.name"
+A2A_ARTIFACT_APPEND: Final = "a2a.artifact.append"
+A2A_ARTIFACT_LAST_CHUNK: Final = "a2a.artifact.last_chunk"
+A2A_ARTIFACT_PARTS_COUNT: Final = "a2a.artifact.parts.count"
+A2A_STREAM_EVENT_KIND: Final = "a2a.stream.event.kind"
+A2A_STREAM_EVENT_INDEX: Final = "a2a.stream.event.index"
+A2A_STREAM_EVENTS_COUNT: Final = "a2a.stream.events.count"
+A2A_STREAM_TIME_TO_FIRST_EVENT: Final = "a2a.stream.time_to_first_event"
+"""Seconds from the start of the call to the first stream event."""
+A2A_STREAM_END: Final = "a2a.stream.end"
+"""How a stream ended: ``completed``, ``closed_early``, ``cancelled`` or ``error``."""
+A2A_CONTENT: Final = "a2a.content"
+"""The captured parts (JSON), only when content capture is on."""
+A2A_CONTENT_TRUNCATED: Final = "a2a.content.truncated"
+A2A_TASK_FINAL: Final = "a2a.task.final"
+"""True on the state change that ends a task (terminal or interrupted)."""
+A2A_AGENT_URL: Final = "a2a.agent.url"
+
+# --- Attributes: GenAI -------------------------------------------------------------------------
+GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
+"""The A2A contextId."""
+GEN_AI_AGENT_NAME: Final = "gen_ai.agent.name"
+GEN_AI_AGENT_VERSION: Final = "gen_ai.agent.version"
+GEN_AI_AGENT_DESCRIPTION: Final = "gen_ai.agent.description"
+GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
+GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
+
+# --- Attributes: RPC, HTTP, network, errors ---------------------------------------------------
+RPC_SYSTEM_NAME: Final = "rpc.system.name"
+RPC_METHOD: Final = "rpc.method"
+RPC_METHOD_ORIGINAL: Final = "rpc.method_original"
+"""The method as sent on the wire when it differs from ``rpc.method`` (v0.3 names)."""
+RPC_RESPONSE_STATUS_CODE: Final = "rpc.response.status_code"
+"""JSON-RPC error code (``-32001``) or gRPC status name (``NOT_FOUND``), as a string."""
+HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"
+SERVER_ADDRESS: Final = "server.address"
+SERVER_PORT: Final = "server.port"
+URL_FULL: Final = "url.full"
+ERROR_TYPE: Final = "error.type"
+
+RPC_SYSTEM_JSONRPC: Final = "jsonrpc"
+RPC_SYSTEM_GRPC: Final = "grpc"
+RPC_SYSTEM_HTTP: Final = "http"
+
+BINDING_JSONRPC: Final = "JSONRPC"
+BINDING_HTTP_JSON: Final = "HTTP+JSON"
+BINDING_GRPC: Final = "GRPC"
+
+BINDING_RPC_SYSTEM: Final = {
+    BINDING_JSONRPC: RPC_SYSTEM_JSONRPC,
+    BINDING_HTTP_JSON: RPC_SYSTEM_HTTP,
+    BINDING_GRPC: RPC_SYSTEM_GRPC,
+}
+
+# --- Task states (the spec's lower-case names, without the proto prefix) ---------------------
+TASK_STATE_SUBMITTED: Final = "submitted"
+TASK_STATE_WORKING: Final = "working"
+TASK_STATE_INPUT_REQUIRED: Final = "input-required"
+TASK_STATE_AUTH_REQUIRED: Final = "auth-required"
+TASK_STATE_COMPLETED: Final = "completed"
+TASK_STATE_CANCELED: Final = "canceled"
+TASK_STATE_FAILED: Final = "failed"
+TASK_STATE_REJECTED: Final = "rejected"
+TASK_STATE_UNKNOWN: Final = "unknown"
+TERMINAL_TASK_STATES: Final = frozenset(
+    {TASK_STATE_COMPLETED, TASK_STATE_CANCELED, TASK_STATE_FAILED, TASK_STATE_REJECTED}
+)
+INTERRUPTED_TASK_STATES: Final = frozenset({TASK_STATE_INPUT_REQUIRED, TASK_STATE_AUTH_REQUIRED})
+
+# --- Stream event kinds -----------------------------------------------------------------------
+EVENT_KIND_TASK: Final = "task"
+EVENT_KIND_MESSAGE: Final = "message"
+EVENT_KIND_STATUS_UPDATE: Final = "status-update"
+EVENT_KIND_ARTIFACT_UPDATE: Final = "artifact-update"
+
+STREAM_END_COMPLETED: Final = "completed"
+STREAM_END_CLOSED_EARLY: Final = "closed_early"
+STREAM_END_CANCELLED: Final = "cancelled"
+STREAM_END_ERROR: Final = "error"
+
+# --- Span events ------------------------------------------------------------------------------
+EVENT_STREAM: Final = "a2a.stream.event"
+"""One event received (client) or sent (server) on a stream."""
+EVENT_TASK_STATUS: Final = "a2a.task.status"
+"""The agent moved its task to a state (on the ``invoke_agent`` span)."""
+EVENT_ARTIFACT: Final = "a2a.artifact"
+"""The agent produced an artifact or an artifact chunk."""
+EVENT_MESSAGE: Final = "a2a.message"
+"""A message sent or received; carries content only when capture is on."""
+
+# --- Metrics (recorded by the metrics module) -------------------------------------------------
+METRIC_RPC_CLIENT_DURATION: Final = "rpc.client.call.duration"
+METRIC_RPC_SERVER_DURATION: Final = "rpc.server.call.duration"
+METRIC_SERVER_ACTIVE_REQUESTS: Final = "a2a.server.active_requests"
+METRIC_TASK_TRANSITIONS: Final = "a2a.task.transitions"
+METRIC_TASK_DURATION: Final = "a2a.task.duration"
+METRIC_TASK_ACTIVE: Final = "a2a.task.active"
+METRIC_STREAM_EVENTS: Final = "a2a.stream.events"
+METRIC_STREAM_TIME_TO_FIRST_EVENT: Final = "a2a.stream.time_to_first_event"
+METRIC_STREAM_DURATION: Final = "a2a.stream.duration"
+METRIC_STREAM_ACTIVE: Final = "a2a.stream.active"
+METRIC_REQUEST_SIZE: Final = "a2a.request.size"
+METRIC_RESPONSE_SIZE: Final = "a2a.response.size"
+METRIC_ERRORS: Final = "a2a.errors"
+
+# --- Configuration (environment variables) ----------------------------------------------------
+ENV_DISABLED: Final = "A2A_OBSERVE_DISABLED"
+ENV_CAPTURE_CONTENT: Final = "A2A_OBSERVE_CAPTURE_CONTENT"
+ENV_GENAI_CAPTURE_CONTENT: Final = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+ENV_MAX_CONTENT_LENGTH: Final = "A2A_OBSERVE_MAX_CONTENT_LENGTH"
+ENV_MAX_ATTRIBUTE_LENGTH: Final = "A2A_OBSERVE_MAX_ATTRIBUTE_LENGTH"
+ENV_SDK_SPANS: Final = "A2A_OBSERVE_SDK_SPANS"
+ENV_CONFIGURE_PROVIDERS: Final = "A2A_OBSERVE_CONFIGURE_PROVIDERS"
+ENV_OTEL_DISABLED_INSTRUMENTATIONS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+INSTRUMENTATION_NAME: Final = "a2a"
+"""The name in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` and the entry point."""
