@@ -32,10 +32,7 @@ def redact(value: Any, depth: int = 0) -> Any:
     if depth > 20:
         return "[DEPTH LIMIT]"
     if isinstance(value, Mapping):
-        return {
-            str(k): REDACTED if is_secret_key(str(k)) else redact(v, depth + 1)
-            for k, v in value.items()
-        }
+        return {str(k): REDACTED if is_secret_key(str(k)) else redact(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [redact(v, depth + 1) for v in value]
     return value

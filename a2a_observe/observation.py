@@ -133,9 +133,7 @@ class Observer:
     def start_agent_run(
         self, operation: str, agent: AgentFacts, task_id: str | None, context_id: str | None
     ) -> AgentRun:
-        span = self.tracer.start_span(
-            semconv.agent_span_name(operation, agent.name), kind=SpanKind.INTERNAL
-        )
+        span = self.tracer.start_span(semconv.agent_span_name(operation, agent.name), kind=SpanKind.INTERNAL)
         self.set(span, semconv.GEN_AI_OPERATION_NAME, operation)
         self.set_agent(span, agent)
         self.set(span, semconv.GEN_AI_AGENT_DESCRIPTION, agent.description)
@@ -206,9 +204,7 @@ class CallObservation:
         if facts.message is not None:
             o.set_message(span, facts.message)
             if o.settings.capture_content:
-                span.add_event(
-                    semconv.EVENT_MESSAGE, o.message_event_attributes(facts.message)
-                )
+                span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(facts.message))
 
     def result(self, event: EventFacts | None) -> None:
         """What a unary call returned (a task, a message, or nothing)."""

@@ -30,7 +30,7 @@ def configure_from_env() -> bool:
     try:
         from opentelemetry.sdk._configuration import _OTelSDKConfigurator  # noqa: PLC0415
 
-        _OTelSDKConfigurator().configure()
+        _OTelSDKConfigurator().configure()  # type: ignore[no-untyped-call]
     except Exception:  # noqa: BLE001 - a bad exporter setting must not stop the app
         _log.warning("a2a-observe: could not configure OpenTelemetry from the environment", exc_info=True)
         return False

@@ -10,7 +10,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 LOOPBACK = "127.0.0.1"
@@ -33,24 +33,30 @@ class RunningAgent:
     grpc_target: str | None
     card: Any
     v03_card: Any
-    _loop: asyncio.AbstractEventLoop
     _thread: threading.Thread
-    _stoppers: list[Callable[[], Any]] = field(default_factory=list)
+    _request_stop: Callable[[], None]
 
     def stop(self) -> None:
-        async def shutdown() -> None:
-            for stop in self._stoppers:
-                result = stop()
-                if asyncio.iscoroutine(result):
-                    await result
+        self._request_stop()
+        self._thread.join(timeout=15)
 
-        if self._loop.is_running():
-            asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(timeout=10)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
+    def __enter__(self) -> RunningAgent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
-def build_card(name: str, http_port: int, grpc_port: int | None, version: str, *, streaming: bool = True, description: str = "", protocol_version: str = "1.0") -> Any:
+def build_card(
+    name: str,
+    http_port: int,
+    grpc_port: int | None,
+    version: str,
+    *,
+    streaming: bool = True,
+    description: str = "",
+    protocol_version: str = "1.0",
+) -> Any:
     from a2a.types import AgentCapabilities, AgentCard, AgentInterface, AgentSkill
 
     base = f"http://{LOOPBACK}:{http_port}"
@@ -59,20 +65,34 @@ def build_card(name: str, http_port: int, grpc_port: int | None, version: str, *
         AgentInterface(url=f"{base}/rest", protocol_binding="HTTP+JSON", protocol_version=protocol_version),
     ]
     if grpc_port is not None:
-        interfaces.append(AgentInterface(url=f"{LOOPBACK}:{grpc_port}", protocol_binding="GRPC", protocol_version=protocol_version))
+        interfaces.append(
+            AgentInterface(
+                url=f"{LOOPBACK}:{grpc_port}", protocol_binding="GRPC", protocol_version=protocol_version
+            )
+        )
     return AgentCard(
         name=name,
         description=description or f"{name} agent",
         version=version,
         supported_interfaces=interfaces,
-        capabilities=AgentCapabilities(streaming=streaming, push_notifications=True, extended_agent_card=True),
+        capabilities=AgentCapabilities(
+            streaming=streaming, push_notifications=True, extended_agent_card=True
+        ),
         default_input_modes=["text/plain"],
         default_output_modes=["text/plain"],
         skills=[AgentSkill(id=name, name=name, description=description or name, tags=["demo"])],
     )
 
 
-def serve_agent(executor: Any, name: str, *, version: str = "1.0.0", streaming: bool = True, grpc: bool = True, description: str = "") -> RunningAgent:
+def serve_agent(
+    executor: Any,
+    name: str,
+    *,
+    version: str = "1.0.0",
+    streaming: bool = True,
+    grpc: bool = True,
+    description: str = "",
+) -> RunningAgent:
     """Start ``executor`` as agent ``name``; returns once every server accepts connections."""
     import uvicorn
     from a2a.server.request_handlers import DefaultRequestHandler
@@ -84,7 +104,15 @@ def serve_agent(executor: Any, name: str, *, version: str = "1.0.0", streaming: 
     http_port = free_port()
     grpc_port = free_port() if grpc else None
     card = build_card(name, http_port, grpc_port, version, streaming=streaming, description=description)
-    v03_card = build_card(name, http_port, grpc_port, version, streaming=streaming, description=description, protocol_version="0.3")
+    v03_card = build_card(
+        name,
+        http_port,
+        grpc_port,
+        version,
+        streaming=streaming,
+        description=description,
+        protocol_version="0.3",
+    )
 
     async def allow_loopback(url: str) -> bool:
         return url.startswith(f"http://{LOOPBACK}")
@@ -108,10 +136,13 @@ def serve_agent(executor: Any, name: str, *, version: str = "1.0.0", streaming: 
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
     started = threading.Event()
-    stoppers: list[Callable[[], Any]] = []
     failure: list[BaseException] = []
+    stop_requested: list[asyncio.Event] = []
 
-    async def start() -> None:
+    async def main() -> None:
+        stop = asyncio.Event()
+        stop_requested.append(stop)
+        grpc_server = None
         if grpc_port is not None:
             import grpc as grpc_lib
             from a2a.compat.v0_3 import a2a_v0_3_pb2_grpc
@@ -120,41 +151,49 @@ def serve_agent(executor: Any, name: str, *, version: str = "1.0.0", streaming: 
             from a2a.types import a2a_pb2_grpc
 
             grpc_server = grpc_lib.aio.server()
-            a2a_pb2_grpc.add_A2AServiceServicer_to_server(GrpcHandler(handler), grpc_server)
-            a2a_v0_3_pb2_grpc.add_A2AServiceServicer_to_server(CompatGrpcHandler(handler), grpc_server)
+            a2a_pb2_grpc.add_A2AServiceServicer_to_server(GrpcHandler(handler), grpc_server)  # type: ignore[no-untyped-call]
+            a2a_v0_3_pb2_grpc.add_A2AServiceServicer_to_server(  # type: ignore[no-untyped-call]
+                CompatGrpcHandler(handler), grpc_server
+            )
             grpc_server.add_insecure_port(f"{LOOPBACK}:{grpc_port}")
             await grpc_server.start()
-            stoppers.append(lambda: grpc_server.stop(grace=None))
-        loop.create_task(server.serve())
+        serving = asyncio.create_task(server.serve())
         while not server.started:
+            if serving.done():
+                serving.result()
             await asyncio.sleep(0.01)
-
-        async def stop_http() -> None:
-            server.should_exit = True
-            while server.started and not getattr(server, "_a2a_observe_done", False):
-                await asyncio.sleep(0.01)
-                if not server.servers or all(not s.is_serving() for s in server.servers):
-                    break
-
-        stoppers.append(stop_http)
+        started.set()
+        await stop.wait()
+        server.should_exit = True
+        if grpc_server is not None:
+            await grpc_server.stop(grace=None)
+        await serving
+        await handler.aclose()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
 
     def run() -> None:
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(start())
+            loop.run_until_complete(main())
         except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
             failure.append(exc)
             started.set()
-            return
-        started.set()
-        loop.run_forever()
-        loop.close()
+        finally:
+            loop.close()
 
     thread = threading.Thread(target=run, name=f"agent-{name}", daemon=True)
     thread.start()
     started.wait(timeout=30)
     if failure:
         raise failure[0]
+
+    def request_stop() -> None:
+        if stop_requested and not loop.is_closed():
+            loop.call_soon_threadsafe(stop_requested[0].set)
+
     base = f"http://{LOOPBACK}:{http_port}"
     return RunningAgent(
         name=name,
@@ -164,7 +203,6 @@ def serve_agent(executor: Any, name: str, *, version: str = "1.0.0", streaming: 
         grpc_target=f"{LOOPBACK}:{grpc_port}" if grpc_port else None,
         card=card,
         v03_card=v03_card,
-        _loop=loop,
         _thread=thread,
-        _stoppers=stoppers,
+        _request_stop=request_stop,
     )

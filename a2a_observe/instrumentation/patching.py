@@ -26,7 +26,7 @@ def is_wrapped(value: Any) -> bool:
     return bool(getattr(value, _MARK, False))
 
 
-class _MarkedWrapper(wrapt.FunctionWrapper):  # type: ignore[misc]
+class _MarkedWrapper(wrapt.FunctionWrapper):  # type: ignore[type-arg]
     """A FunctionWrapper that says it is ours, so a class is never wrapped twice."""
 
     __a2a_observe_wrapped__ = True
@@ -97,6 +97,7 @@ class Patches:
                     self.wrap(cls, name, wrapper)
 
         def walk(cls: type) -> None:
+            sub: type
             for sub in cls.__subclasses__():
                 patch_class(sub)
                 walk(sub)
@@ -105,18 +106,18 @@ class Patches:
         original_hook = base.__dict__.get("__init_subclass__")
         patches = self
 
-        def __init_subclass__(cls: type, **kwargs: Any) -> None:
+        def __init_subclass__(cls: Any, /, **kwargs: Any) -> None:
             if original_hook is not None:
                 original_hook.__get__(None, cls)(**kwargs)
             else:
-                super(base, cls).__init_subclass__(**kwargs)  # type: ignore[misc]
+                super(base, cls).__init_subclass__(**kwargs)  # type: ignore[arg-type]
             if patches.active:
                 try:
                     patch_class(cls)
                 except Exception as exc:  # noqa: BLE001
                     report_internal_error(f"patching subclass of {base.__name__}", exc)
 
-        base.__init_subclass__ = classmethod(__init_subclass__)  # type: ignore[assignment,method-assign]
+        base.__init_subclass__ = classmethod(__init_subclass__)  # type: ignore[method-assign,assignment]
 
         def undo() -> None:
             if original_hook is not None:

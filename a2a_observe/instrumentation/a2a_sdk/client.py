@@ -9,6 +9,8 @@ or gRPC metadata; we hand the transport a copy of the caller's context, never th
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -37,7 +39,9 @@ TRANSPORTS = (
     TransportSpec("a2a.client.transports.jsonrpc", "JsonRpcTransport", semconv.BINDING_JSONRPC, "1.0"),
     TransportSpec("a2a.client.transports.rest", "RestTransport", semconv.BINDING_HTTP_JSON, "1.0"),
     TransportSpec("a2a.client.transports.grpc", "GrpcTransport", semconv.BINDING_GRPC, "1.0"),
-    TransportSpec("a2a.compat.v0_3.jsonrpc_transport", "CompatJsonRpcTransport", semconv.BINDING_JSONRPC, "0.3"),
+    TransportSpec(
+        "a2a.compat.v0_3.jsonrpc_transport", "CompatJsonRpcTransport", semconv.BINDING_JSONRPC, "0.3"
+    ),
     TransportSpec("a2a.compat.v0_3.rest_transport", "CompatRestTransport", semconv.BINDING_HTTP_JSON, "0.3"),
     TransportSpec("a2a.compat.v0_3.grpc_transport", "CompatGrpcTransport", semconv.BINDING_GRPC, "0.3"),
 )
@@ -56,7 +60,9 @@ TRANSPORT_METHODS: dict[str, str] = {
     "get_extended_agent_card": semconv.GET_EXTENDED_AGENT_CARD,
 }
 
-_V03_WIRE_NAMES = {v1: v03 for v03, v1 in semconv.V03_METHOD_NAMES.items() if "/" in v03 and not v03.startswith("tasks/send")}
+_V03_WIRE_NAMES = {
+    v1: v03 for v03, v1 in semconv.V03_METHOD_NAMES.items() if "/" in v03 and not v03.startswith("tasks/send")
+}
 
 
 def _address(url: str | None) -> tuple[str | None, int | None]:
@@ -126,14 +132,20 @@ class ClientHooks:
 
     def install(self, patches: Patches) -> None:
         for spec in TRANSPORTS:
-            patches.when_imported(spec.module, lambda module, spec=spec: self._patch_transport(patches, module, spec))
-        patches.when_imported("a2a.client.card_resolver", lambda module: self._patch_card_resolver(patches, module))
+            patches.when_imported(spec.module, functools.partial(self._patch_transport, patches, spec=spec))
+        patches.when_imported(
+            "a2a.client.card_resolver", lambda module: self._patch_card_resolver(patches, module)
+        )
 
-    def _patch_transport(self, patches: Patches, module: ModuleType, spec: TransportSpec) -> None:
+    def _patch_transport(self, patches: Patches, module: ModuleType, *, spec: TransportSpec) -> None:
         cls = getattr(module, spec.cls)
         for name, method in TRANSPORT_METHODS.items():
             streaming = method in semconv.STREAMING_METHODS
-            patches.wrap(cls, name, self._stream_wrapper(spec, method) if streaming else self._unary_wrapper(spec, method))
+            patches.wrap(
+                cls,
+                name,
+                self._stream_wrapper(spec, method) if streaming else self._unary_wrapper(spec, method),
+            )
 
     def _patch_card_resolver(self, patches: Patches, module: ModuleType) -> None:
         patches.wrap(module.A2ACardResolver, "get_agent_card", self._card_wrapper)
@@ -145,16 +157,15 @@ class ClientHooks:
             self._context_cls = ClientCallContext
         return self._context_cls
 
-    def _start(self, spec: TransportSpec, method: str, transport: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[CallObservation, dict[str, Any]]:
-        facts = _call_facts(spec, method, transport, _split_request(args, kwargs), self.observer.settings.capture_content)
+    def _start(
+        self, spec: TransportSpec, method: str, transport: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[CallObservation, dict[str, Any]]:
+        facts = _call_facts(
+            spec, method, transport, _split_request(args, kwargs), self.observer.settings.capture_content
+        )
         call = self.observer.start_call(SpanKind.CLIENT, facts)
         new_kwargs = _with_trace_context(kwargs, call.carrier(), self._client_context_cls())
         return call, new_kwargs
-
-    def _fail(self, call: CallObservation, spec: TransportSpec, exc: BaseException) -> None:
-        if isinstance(exc, asyncio.CancelledError | GeneratorExit):
-            return
-        call.exception(exc, translate.error_facts(exc, spec.binding))
 
     def _unary_wrapper(self, spec: TransportSpec, method: str) -> Callable[..., Any]:
         def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -166,13 +177,20 @@ class ClientHooks:
 
         return wrapper
 
-    async def _run_unary(self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation, spec: TransportSpec) -> Any:
+    async def _run_unary(
+        self,
+        wrapped: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        call: CallObservation,
+        spec: TransportSpec,
+    ) -> Any:
         capture = self.observer.settings.capture_content
         try:
             with call.activated():
                 result = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            call_guarded("client span error", self._fail, call, spec, exc)
+            call_guarded("client span error", record_failure, call, exc, spec.binding)
             call_guarded("client span end", call.end)
             raise
         call_guarded("client span result", lambda: call.result(translate.event_facts(result, capture)))
@@ -185,7 +203,15 @@ class ClientHooks:
 
         return wrapper
 
-    async def _run_stream(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], spec: TransportSpec, method: str) -> AsyncIterator[Any]:
+    async def _run_stream(
+        self,
+        wrapped: Any,
+        instance: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        spec: TransportSpec,
+        method: str,
+    ) -> AsyncIterator[Any]:
         """The transport's stream, observed; the span opens with the first read.
 
         The transport's own generator sends nothing before it is first read, so opening the
@@ -197,20 +223,26 @@ class ClientHooks:
                 yield item
             return
         call, new_kwargs = started
-        async for item in observe_stream(call, wrapped(*args, **new_kwargs), self.observer.settings.capture_content, spec.binding):
+        async for item in observe_stream(
+            call, wrapped(*args, **new_kwargs), self.observer.settings.capture_content, spec.binding
+        ):
             yield item
 
-    def _card_wrapper(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _card_wrapper(
+        self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         started = call_guarded("card span start", self._start_card, instance, args, kwargs)
         if started is None:
             return wrapped(*args, **kwargs)
         call, new_kwargs = started
         return self._run_card(wrapped, args, new_kwargs, call)
 
-    def _start_card(self, resolver: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[CallObservation, dict[str, Any]]:
+    def _start_card(
+        self, resolver: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[CallObservation, dict[str, Any]]:
         relative = args[0] if args else kwargs.get("relative_card_path")
         base = str(getattr(resolver, "base_url", ""))
-        path = (relative or getattr(resolver, "agent_card_path", "")).lstrip("/")
+        path = str(relative or getattr(resolver, "agent_card_path", "")).lstrip("/")
         url = f"{base}/{path}" if path else base
         host, port = _address(url)
         facts = CallFacts(method=semconv.GET_AGENT_CARD, url=url, server_address=host, server_port=port)
@@ -231,25 +263,31 @@ class ClientHooks:
             new_kwargs["http_kwargs"] = http_kwargs
         return call, new_kwargs
 
-    async def _run_card(self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation) -> Any:
+    async def _run_card(
+        self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation
+    ) -> Any:
         del args  # folded into kwargs by _start_card
         try:
             with call.activated():
                 card = await wrapped(**kwargs)
         except BaseException as exc:
-            call_guarded("card span error", lambda: call.exception(exc, translate.error_facts(exc, None)))
+            call_guarded("card span error", record_failure, call, exc, None)
             call_guarded("card span end", call.end)
             raise
+
         def describe() -> None:
             agent = translate.agent_facts(card)
             call.observer.set_agent(call.span, agent)
             call.observer.set(call.span, semconv.A2A_AGENT_URL, agent.url)
+
         call_guarded("card span result", describe)
         call_guarded("card span end", call.end)
         return card
 
 
-async def observe_stream(call: CallObservation, stream: Any, capture: bool, binding: str | None) -> AsyncIterator[Any]:
+async def observe_stream(
+    call: CallObservation, stream: Any, capture: bool, binding: str | None
+) -> AsyncIterator[Any]:
     """Yield ``stream``'s items unchanged while recording them on ``call``'s span.
 
     The span ends when the stream ends, fails, is closed early or is cancelled; the inner
@@ -264,7 +302,7 @@ async def observe_stream(call: CallObservation, stream: Any, capture: bool, bind
                     item = await iterator.__anext__()
             except StopAsyncIteration:
                 break
-            call_guarded("stream event", lambda item=item: _record(call, item, capture))
+            call_guarded("stream event", _record, call, item, capture)
             try:
                 yield item
             except GeneratorExit:
@@ -277,18 +315,23 @@ async def observe_stream(call: CallObservation, stream: Any, capture: bool, bind
         raise
     except BaseException as exc:
         how = semconv.STREAM_END_ERROR
-        call_guarded("stream error", lambda: call.exception(exc, translate.error_facts(exc, binding)))
+        call_guarded("stream error", record_failure, call, exc, binding)
         raise
     finally:
         if how != semconv.STREAM_END_COMPLETED and how != semconv.STREAM_END_ERROR:
             aclose = getattr(iterator, "aclose", None)
             if aclose is not None:
-                try:
+                with contextlib.suppress(BaseException):  # best effort, as the SDK's own close
                     await aclose()
-                except BaseException:  # noqa: BLE001 - closing is best effort, as the SDK's own
-                    pass
         call_guarded("stream end", call.stream_ended, how)
         call_guarded("stream end", call.end)
+
+
+def record_failure(call: CallObservation, exc: BaseException, binding: str | None) -> None:
+    """Mark ``call`` failed with the type and wire code of ``exc``; cancellation is no error."""
+    if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+        return
+    call.exception(exc, translate.error_facts(exc, binding))
 
 
 def _record(call: CallObservation, item: Any, capture: bool) -> None:

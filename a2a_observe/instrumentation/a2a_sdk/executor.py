@@ -23,7 +23,9 @@ from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import AgentRun, Observer, current_agent
 from a2a_observe.safety import call_guarded
 
-_run: contextvars.ContextVar[tuple[object, AgentRun] | None] = contextvars.ContextVar("a2a_observe_agent_run", default=None)
+_run: contextvars.ContextVar[tuple[object, AgentRun] | None] = contextvars.ContextVar(
+    "a2a_observe_agent_run", default=None
+)
 
 
 class ExecutorHooks:
@@ -35,11 +37,17 @@ class ExecutorHooks:
             "a2a.server.agent_execution.agent_executor",
             lambda module: self._patch_executors(patches, module),
         )
-        patches.when_imported("a2a.server.events.event_queue", lambda module: self._patch_queues(patches, module))
+        patches.when_imported(
+            "a2a.server.events.event_queue", lambda module: self._patch_queues(patches, module)
+        )
 
     def _patch_executors(self, patches: Patches, module: ModuleType) -> None:
-        patches.wrap_subclasses(module.AgentExecutor, ["execute"], self._wrapper(semconv.OPERATION_INVOKE_AGENT))
-        patches.wrap_subclasses(module.AgentExecutor, ["cancel"], self._wrapper(semconv.OPERATION_CANCEL_AGENT))
+        patches.wrap_subclasses(
+            module.AgentExecutor, ["execute"], self._wrapper(semconv.OPERATION_INVOKE_AGENT)
+        )
+        patches.wrap_subclasses(
+            module.AgentExecutor, ["cancel"], self._wrapper(semconv.OPERATION_CANCEL_AGENT)
+        )
 
     def _patch_queues(self, patches: Patches, module: ModuleType) -> None:
         patches.wrap_subclasses(module.EventQueue, ["enqueue_event"], self._enqueue_wrapper)
@@ -50,9 +58,16 @@ class ExecutorHooks:
 
         return wrapper
 
-    def _start(self, instance: Any, operation: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> AgentRun | None:
+    def _start(
+        self, instance: Any, operation: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> AgentRun | None:
         current = _run.get()
-        if current is not None and current[0] is instance and current[1].span.is_recording() and operation == semconv.OPERATION_INVOKE_AGENT:
+        if (
+            current is not None
+            and current[0] is instance
+            and current[1].span.is_recording()
+            and operation == semconv.OPERATION_INVOKE_AGENT
+        ):
             return None  # an override calling super().execute(): already observed
         request_context = args[0] if args else kwargs.get("context")
         agent = current_agent() or AgentFacts(name=type(instance).__name__)
@@ -60,7 +75,9 @@ class ExecutorHooks:
         context_id = getattr(request_context, "context_id", None)
         return self.observer.start_agent_run(operation, agent, task_id, context_id)
 
-    async def _run(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], operation: str) -> Any:
+    async def _run(
+        self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], operation: str
+    ) -> Any:
         run = call_guarded("agent span start", self._start, instance, operation, args, kwargs)
         if run is None:
             return await wrapped(*args, **kwargs)
@@ -78,7 +95,9 @@ class ExecutorHooks:
             otel_context.detach(token)
             call_guarded("agent span end", run.end)
 
-    def _enqueue_wrapper(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _enqueue_wrapper(
+        self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         current = _run.get()
         if current is not None:
             event = args[0] if args else kwargs.get("event")

@@ -16,7 +16,7 @@ from typing import Any
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk import translate
-from a2a_observe.instrumentation.a2a_sdk.client import observe_stream
+from a2a_observe.instrumentation.a2a_sdk.client import observe_stream, record_failure
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import CallObservation, Observer, active_call
 from a2a_observe.safety import call_guarded
@@ -60,7 +60,9 @@ def _request_side(call_context: Any) -> tuple[str | None, dict[str, str]]:
     return None, carrier
 
 
-def _server_facts(method: str, handler: Any, request: Any, call_context: Any, capture: bool) -> tuple[CallFacts, dict[str, str]]:
+def _server_facts(
+    method: str, handler: Any, request: Any, call_context: Any, capture: bool
+) -> tuple[CallFacts, dict[str, str]]:
     binding, carrier = _request_side(call_context)
     state = getattr(call_context, "state", None) or {}
     wire_method = state.get("method")
@@ -103,15 +105,23 @@ class ServerHooks:
 
     def _patch_handlers(self, patches: Patches, module: ModuleType) -> None:
         for name, method in HANDLER_METHODS.items():
-            wrapper = self._stream_wrapper(method) if method in semconv.STREAMING_METHODS else self._unary_wrapper(method)
+            wrapper = (
+                self._stream_wrapper(method)
+                if method in semconv.STREAMING_METHODS
+                else self._unary_wrapper(method)
+            )
             patches.wrap_subclasses(module.RequestHandler, [name], wrapper)
 
-    def _start(self, method: str, handler: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> CallObservation | None:
+    def _start(
+        self, method: str, handler: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> CallObservation | None:
         request, call_context = _args(args, kwargs)
         current = active_call()
         if current is not None and call_context is not None and current.key is call_context:
             return None  # a handler override calling super(): the request is observed already
-        facts, carrier = _server_facts(method, handler, request, call_context, self.observer.settings.capture_content)
+        facts, carrier = _server_facts(
+            method, handler, request, call_context, self.observer.settings.capture_content
+        )
         call = self.observer.start_server_call(facts, carrier)
         call.key = call_context
         return call
@@ -125,14 +135,15 @@ class ServerHooks:
 
         return wrapper
 
-    async def _run_unary(self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation) -> Any:
+    async def _run_unary(
+        self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation
+    ) -> Any:
         capture = self.observer.settings.capture_content
         try:
             with call.activated():
                 result = await wrapped(*args, **kwargs)
         except BaseException as exc:
-            if isinstance(exc, Exception):
-                call_guarded("server span error", lambda: call.exception(exc, translate.error_facts(exc, call.facts.binding)))
+            call_guarded("server span error", record_failure, call, exc, call.facts.binding)
             call_guarded("server span end", call.end)
             raise
         call_guarded("server span result", lambda: call.result(translate.event_facts(result, capture)))
@@ -145,7 +156,9 @@ class ServerHooks:
 
         return wrapper
 
-    async def _run_stream(self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], method: str) -> AsyncIterator[Any]:
+    async def _run_stream(
+        self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], method: str
+    ) -> AsyncIterator[Any]:
         call = call_guarded("server span start", self._start, method, instance, args, kwargs)
         if call is None:
             async for item in wrapped(*args, **kwargs):
@@ -153,5 +166,7 @@ class ServerHooks:
             return
         with call.activated():
             stream = wrapped(*args, **kwargs)
-        async for item in observe_stream(call, stream, self.observer.settings.capture_content, call.facts.binding):
+        async for item in observe_stream(
+            call, stream, self.observer.settings.capture_content, call.facts.binding
+        ):
             yield item

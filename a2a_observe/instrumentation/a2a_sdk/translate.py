@@ -117,7 +117,9 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
         try:
             which = obj.WhichOneof("payload")
         except ValueError:
-            which = next((f for f in ("task", "message", "status_update", "artifact_update") if _has(obj, f)), None)
+            which = next(
+                (f for f in ("task", "message", "status_update", "artifact_update") if _has(obj, f)), None
+            )
         if which is None:
             return None
         return event_facts(getattr(obj, which), capture)
@@ -207,7 +209,9 @@ def error_facts(exc: BaseException, binding: str | None) -> ErrorFacts:
             rpc_code = grpc_code().name
         except Exception:  # noqa: BLE001 - not a grpc error after all
             rpc_code = None
-    return ErrorFacts(error_type=error_type, message=message, rpc_status_code=rpc_code, http_status_code=http_code)
+    return ErrorFacts(
+        error_type=error_type, message=message, rpc_status_code=rpc_code, http_status_code=http_code
+    )
 
 
 def _sdk_errors() -> Any:
