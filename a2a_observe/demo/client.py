@@ -1,0 +1,67 @@
+"""The few lines every A2A caller writes: build a client for a card, send text, read events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from a2a.client import ClientConfig, ClientFactory
+from a2a.types import Message, Part, Role, SendMessageRequest, StreamResponse, TaskState
+
+
+def make_client(card: Any, binding: str = "JSONRPC", streaming: bool = True) -> Any:
+    import grpc
+
+    config = ClientConfig(
+        streaming=streaming,
+        supported_protocol_bindings=[binding],
+        grpc_channel_factory=grpc.aio.insecure_channel,
+    )
+    return ClientFactory(config).create(card)
+
+
+def user_message(text: str, context_id: str | None = None, task_id: str | None = None) -> Message:
+    return Message(
+        role=Role.ROLE_USER,
+        message_id=str(uuid.uuid4()),
+        parts=[Part(text=text)],
+        context_id=context_id or "",
+        task_id=task_id or "",
+    )
+
+
+async def send_text(
+    card: Any,
+    text: str,
+    *,
+    binding: str = "JSONRPC",
+    streaming: bool = True,
+    context_id: str | None = None,
+    task_id: str | None = None,
+) -> list[StreamResponse]:
+    """Send ``text`` and return every event the agent answered with."""
+    client = make_client(card, binding, streaming)
+    try:
+        request = SendMessageRequest(message=user_message(text, context_id, task_id))
+        return [event async for event in client.send_message(request)]
+    finally:
+        await client.close()
+
+
+def final_text(events: list[StreamResponse]) -> tuple[int, str]:
+    """(final task state, the text of all artifacts) from a list of events."""
+    state = TaskState.TASK_STATE_UNSPECIFIED
+    chunks: list[str] = []
+    for event in events:
+        which = event.WhichOneof("payload")
+        if which == "task":
+            state = event.task.status.state
+            if not chunks:
+                chunks = [p.text for a in event.task.artifacts for p in a.parts if p.text]
+        elif which == "status_update":
+            state = event.status_update.status.state
+        elif which == "artifact_update":
+            chunks.extend(p.text for p in event.artifact_update.artifact.parts if p.text)
+        elif which == "message":
+            chunks.extend(p.text for p in event.message.parts if p.text)
+    return state, "".join(chunks).strip()

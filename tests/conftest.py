@@ -1,0 +1,61 @@
+"""Shared fixtures: one real OpenTelemetry SDK pipeline with in-memory exporters, instrumented
+once for the session (OpenTelemetry allows one global provider per process)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+import a2a_observe
+
+_EXPORTER = InMemorySpanExporter()
+_PROVIDER = TracerProvider()
+_PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
+trace.set_tracer_provider(_PROVIDER)
+a2a_observe.instrument()
+
+
+class Spans:
+    """The finished spans of one test, with waiting: server and agent spans end on other
+    threads, a little after the client has its answer."""
+
+    def __init__(self, exporter: InMemorySpanExporter) -> None:
+        self.exporter = exporter
+
+    def all(self) -> list[ReadableSpan]:
+        return list(self.exporter.get_finished_spans())
+
+    def wait(self, predicate: Callable[[list[ReadableSpan]], bool], timeout: float = 10.0) -> list[ReadableSpan]:
+        deadline = time.monotonic() + timeout
+        while True:
+            spans = self.all()
+            if predicate(spans) or time.monotonic() > deadline:
+                return spans
+            time.sleep(0.02)
+
+    def wait_count(self, count: int, timeout: float = 10.0) -> list[ReadableSpan]:
+        return self.wait(lambda spans: len(spans) >= count, timeout)
+
+    def named(self, name: str) -> list[ReadableSpan]:
+        return [s for s in self.all() if s.name == name]
+
+    def clear(self) -> None:
+        self.exporter.clear()
+
+
+@pytest.fixture
+def spans() -> Iterator[Spans]:
+    _EXPORTER.clear()
+    yield Spans(_EXPORTER)
+    _EXPORTER.clear()
+
+
+@pytest.fixture(scope="session")
+def tracer_provider() -> TracerProvider:
+    return _PROVIDER

@@ -1,0 +1,35 @@
+"""Span-tree helpers the tests share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from opentelemetry.sdk.trace import ReadableSpan
+
+
+def by_id(spans: Iterable[ReadableSpan]) -> dict[int, ReadableSpan]:
+    return {s.context.span_id: s for s in spans}
+
+
+def parent_of(span: ReadableSpan, spans: Iterable[ReadableSpan]) -> ReadableSpan | None:
+    if span.parent is None:
+        return None
+    return by_id(spans).get(span.parent.span_id)
+
+
+def tree(spans: list[ReadableSpan]) -> list[tuple[int, str, str]]:
+    """(depth, kind, name) in depth-first order, children sorted by start time."""
+    children: dict[int | None, list[ReadableSpan]] = {}
+    ids = {s.context.span_id for s in spans}
+    for s in spans:
+        parent = s.parent.span_id if s.parent is not None and s.parent.span_id in ids else None
+        children.setdefault(parent, []).append(s)
+    out: list[tuple[int, str, str]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for child in sorted(children.get(parent, []), key=lambda s: s.start_time or 0):
+            out.append((depth, child.kind.name, child.name))
+            walk(child.context.span_id, depth + 1)
+
+    walk(None, 0)
+    return out
