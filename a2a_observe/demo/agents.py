@@ -137,7 +137,8 @@ class SlowAgent(AgentExecutor):
 class Orchestrator(AgentExecutor):
     """Sends the input to each worker in turn and completes with their answers.
 
-    When a worker's task fails, the orchestrator's task fails too, naming the worker: the
+    Workers are asked within the orchestrator's own contextId, so the whole delegation is
+    one conversation. When a worker's task fails, the orchestrator's task fails too, naming the worker: the
     failure crosses agents the way it does in production.
     """
 
@@ -150,7 +151,9 @@ class Orchestrator(AgentExecutor):
         text = context.get_user_input()
         answers: list[str] = []
         for name, card in self.workers:
-            events = await send_text(card, text, binding=self.binding, streaming=True)
+            events = await send_text(
+                card, text, binding=self.binding, streaming=True, context_id=updater.context_id
+            )
             state, answer = final_text(events)
             if state != TaskState.TASK_STATE_COMPLETED:
                 await updater.failed(
