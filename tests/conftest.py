@@ -3,19 +3,41 @@ once for the session (OpenTelemetry allows one global provider per process)."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import a2a_observe
 
+
+class OpenSpans(SpanProcessor):
+    """Counts spans started and not yet ended, to prove that no span is left open."""
+
+    def __init__(self) -> None:
+        self.open: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        with self._lock:
+            self.open[span.context.span_id] = span.name
+
+    def on_end(self, span: ReadableSpan) -> None:
+        with self._lock:
+            self.open.pop(span.context.span_id, None)
+
+
 _EXPORTER = InMemorySpanExporter()
+_OPEN = OpenSpans()
 _PROVIDER = TracerProvider()
+_PROVIDER.add_span_processor(_OPEN)
 _PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
 trace.set_tracer_provider(_PROVIDER)
 a2a_observe.instrument()
@@ -31,13 +53,27 @@ class Spans:
     def all(self) -> list[ReadableSpan]:
         return list(self.exporter.get_finished_spans())
 
-    def wait(self, predicate: Callable[[list[ReadableSpan]], bool], timeout: float = 10.0) -> list[ReadableSpan]:
+    def wait(
+        self, predicate: Callable[[list[ReadableSpan]], bool], timeout: float = 10.0
+    ) -> list[ReadableSpan]:
         deadline = time.monotonic() + timeout
         while True:
             spans = self.all()
             if predicate(spans) or time.monotonic() > deadline:
                 return spans
             time.sleep(0.02)
+
+    async def until(
+        self, predicate: Callable[[list[ReadableSpan]], bool], timeout: float = 10.0
+    ) -> list[ReadableSpan]:
+        """Like :meth:`wait`, but lets this event loop run: a client stream closed by the
+        garbage collector finishes closing in a task on the caller's loop."""
+        deadline = time.monotonic() + timeout
+        while True:
+            spans = self.all()
+            if predicate(spans) or time.monotonic() > deadline:
+                return spans
+            await asyncio.sleep(0.02)
 
     def wait_count(self, count: int, timeout: float = 10.0) -> list[ReadableSpan]:
         return self.wait(lambda spans: len(spans) >= count, timeout)
@@ -59,3 +95,21 @@ def spans() -> Iterator[Spans]:
 @pytest.fixture(scope="session")
 def tracer_provider() -> TracerProvider:
     return _PROVIDER
+
+
+@pytest.fixture
+def open_spans() -> OpenSpans:
+    return _OPEN
+
+
+@pytest.fixture
+def reinstrument() -> Iterator[Callable[..., None]]:
+    """Re-instrument with other settings for one test; the default comes back afterwards."""
+
+    def apply(**kwargs: object) -> None:
+        a2a_observe.uninstrument()
+        a2a_observe.instrument(**kwargs)
+
+    yield apply
+    a2a_observe.uninstrument()
+    a2a_observe.instrument()

@@ -11,11 +11,7 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "semconv.md"
 
 
 def _module_names() -> dict[str, str]:
-    return {
-        name: value
-        for name, value in vars(semconv).items()
-        if name.isupper() and isinstance(value, str)
-    }
+    return {name: value for name, value in vars(semconv).items() if name.isupper() and isinstance(value, str)}
 
 
 def test_every_name_in_the_module_is_documented() -> None:

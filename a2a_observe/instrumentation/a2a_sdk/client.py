@@ -75,12 +75,17 @@ def _address(url: str | None) -> tuple[str | None, int | None]:
         return None, None
 
 
+def _interface_url(card: Any, spec: TransportSpec) -> str | None:
+    """The card's URL for this binding: gRPC transports keep no URL of their own."""
+    for interface in getattr(card, "supported_interfaces", None) or ():
+        if interface.protocol_binding == spec.binding:
+            return str(interface.url) or None
+    return None
+
+
 def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any, capture: bool) -> CallFacts:
-    url = getattr(transport, "url", None)
-    if url is None:
-        channel = getattr(transport, "channel", None)
-        target = getattr(channel, "_target", None)
-        url = target.decode() if isinstance(target, bytes) else target
+    card = getattr(transport, "agent_card", None)
+    url = getattr(transport, "url", None) or _interface_url(card, spec)
     host, port = _address(url if isinstance(url, str) else None)
     message = None
     task_id, context_id, _, tenant = translate.request_ids(request)
@@ -95,7 +100,7 @@ def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any, 
         binding=spec.binding,
         protocol_version=spec.protocol_version,
         original_method=original,
-        agent=translate.agent_facts(getattr(transport, "agent_card", None)),
+        agent=translate.agent_facts(card),
         tenant=tenant,
         task_id=task_id,
         context_id=context_id,
