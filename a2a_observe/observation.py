@@ -120,7 +120,7 @@ class Observer:
         parent: otel_context.Context | None = None,
     ) -> CallObservation:
         span = self.tracer.start_span(facts.method, context=parent, kind=kind)
-        call = CallObservation(self, span, facts, parent)
+        call = CallObservation(self, span, facts, parent, kind)
         call.describe(facts)
         return call
 
@@ -151,9 +151,11 @@ class CallObservation:
         span: Span,
         facts: CallFacts,
         parent: otel_context.Context | None,
+        kind: SpanKind,
     ) -> None:
         self.observer = observer
         self.span = span
+        self.kind = kind
         self.facts = facts
         self._parent = parent
         self._started = time.monotonic()

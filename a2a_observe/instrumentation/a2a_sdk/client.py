@@ -336,7 +336,7 @@ def record_failure(call: CallObservation, exc: BaseException, binding: str | Non
     """Mark ``call`` failed with the type and wire code of ``exc``; cancellation is no error."""
     if isinstance(exc, asyncio.CancelledError | GeneratorExit):
         return
-    call.exception(exc, translate.error_facts(exc, binding))
+    call.exception(exc, translate.error_facts(exc, binding, server=call.kind == SpanKind.SERVER))
 
 
 def _record(call: CallObservation, item: Any, capture: bool) -> None:

@@ -187,13 +187,19 @@ def agent_facts(card: Any) -> AgentFacts:
     )
 
 
-def error_facts(exc: BaseException, binding: str | None) -> ErrorFacts:
+_SERVER_DEFAULT_CODES: dict[str | None, tuple[str | None, int | None]] = {
+    semconv.BINDING_JSONRPC: ("-32603", None),
+    semconv.BINDING_HTTP_JSON: (None, 500),
+    semconv.BINDING_GRPC: ("UNKNOWN", None),
+}
+"""What the SDK answers when a handler raises something that is not an A2A error."""
+
+
+def error_facts(exc: BaseException, binding: str | None, *, server: bool = False) -> ErrorFacts:
     """The error type and the code this binding puts on the wire for ``exc``."""
-    error_type = type(exc).__qualname__
-    message = str(exc)
-    errors_module = _sdk_errors()
     rpc_code: str | None = None
     http_code: int | None = None
+    errors_module = _sdk_errors()
     if errors_module is not None and isinstance(exc, errors_module.A2AError):
         jsonrpc_code = errors_module.JSON_RPC_ERROR_CODE_MAP.get(type(exc))
         mapping = errors_module.A2A_ERROR_MAPPING.get(type(exc))
@@ -203,15 +209,38 @@ def error_facts(exc: BaseException, binding: str | None) -> ErrorFacts:
             rpc_code = mapping.grpc_status
         elif binding == semconv.BINDING_HTTP_JSON and mapping is not None:
             http_code = mapping.http_code
-    grpc_code = getattr(exc, "code", None)
-    if rpc_code is None and binding == semconv.BINDING_GRPC and callable(grpc_code):
-        try:
-            rpc_code = grpc_code().name
-        except Exception:  # noqa: BLE001 - not a grpc error after all
-            rpc_code = None
+    if rpc_code is None and http_code is None:
+        rpc_code, http_code = _codes_from_causes(exc)
+    if server and rpc_code is None and http_code is None:
+        rpc_code, http_code = _SERVER_DEFAULT_CODES.get(binding, (None, None))
     return ErrorFacts(
-        error_type=error_type, message=message, rpc_status_code=rpc_code, http_status_code=http_code
+        error_type=type(exc).__qualname__,
+        message=str(exc),
+        rpc_status_code=rpc_code,
+        http_status_code=http_code,
     )
+
+
+def _codes_from_causes(exc: BaseException) -> tuple[str | None, int | None]:
+    """Status codes from the transport error a client error wraps (httpx, grpc)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            break
+        response = getattr(seen, "response", None)
+        status = getattr(response, "status_code", None)
+        if isinstance(status, int):
+            return None, status
+        code = getattr(seen, "code", None)
+        if callable(code):
+            try:
+                name = getattr(code(), "name", None)
+            except Exception:  # noqa: BLE001 - not a grpc error after all
+                name = None
+            if isinstance(name, str):
+                return name, None
+        seen = seen.__cause__ or seen.__context__
+    return None, None
 
 
 def _sdk_errors() -> Any:

@@ -1,0 +1,129 @@
+"""Errors carry the status, ``error.type`` and the code the binding puts on the wire."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from a2a.types import CancelTaskRequest, GetTaskRequest, SendMessageRequest
+from a2a.utils.errors import TaskNotCancelableError, TaskNotFoundError
+from opentelemetry.trace import SpanKind, StatusCode
+
+from a2a_observe import semconv
+from a2a_observe.demo.agents import EchoAgent, FlakyAgent
+from a2a_observe.demo.client import make_client, user_message
+from a2a_observe.demo.serving import RunningAgent, serve_agent
+
+WIRE_CODE = {
+    # binding: (attribute, TaskNotFound, TaskNotCancelable)
+    semconv.BINDING_JSONRPC: (semconv.RPC_RESPONSE_STATUS_CODE, "-32001", "-32002"),
+    semconv.BINDING_HTTP_JSON: (semconv.HTTP_RESPONSE_STATUS_CODE, 404, 400),
+    semconv.BINDING_GRPC: (semconv.RPC_RESPONSE_STATUS_CODE, "NOT_FOUND", "FAILED_PRECONDITION"),
+}
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[RunningAgent]:
+    with serve_agent(EchoAgent(), "echo") as agent:
+        yield agent
+
+
+@pytest.fixture(scope="module")
+def flaky() -> Iterator[RunningAgent]:
+    with serve_agent(FlakyAgent(), "translator") as agent:
+        yield agent
+
+
+def client_and_server(spans: list, name: str) -> tuple:
+    client = next(s for s in spans if s.name == name and s.kind == SpanKind.CLIENT)
+    server = next(s for s in spans if s.name == name and s.kind == SpanKind.SERVER)
+    return client, server
+
+
+@pytest.mark.parametrize("binding", list(WIRE_CODE))
+async def test_unknown_task(spans, echo, binding) -> None:
+    client = make_client(echo.card, binding, streaming=False)
+    with pytest.raises(TaskNotFoundError):
+        await client.get_task(GetTaskRequest(id="no-such-task"))
+    await client.close()
+    got = await spans.until(lambda s: sum(1 for x in s if x.name == semconv.GET_TASK) >= 2)
+    attribute, expected, _ = WIRE_CODE[binding]
+    for span in client_and_server(got, semconv.GET_TASK):
+        attrs = span.attributes or {}
+        assert span.status.status_code == StatusCode.ERROR
+        assert attrs[semconv.ERROR_TYPE] == "TaskNotFoundError"
+        assert attrs[attribute] == expected
+        assert attrs[semconv.A2A_TASK_ID] == "no-such-task"
+        assert any(e.name == "exception" for e in span.events)
+
+
+@pytest.mark.parametrize("binding", list(WIRE_CODE))
+async def test_cancel_of_a_finished_task(spans, echo, binding) -> None:
+    client = make_client(echo.card, binding, streaming=False)
+    events = [e async for e in client.send_message(SendMessageRequest(message=user_message("done")))]
+    task_id = events[-1].task.id
+    spans.clear()
+    with pytest.raises(TaskNotCancelableError):
+        await client.cancel_task(CancelTaskRequest(id=task_id))
+    await client.close()
+    got = await spans.until(lambda s: sum(1 for x in s if x.name == semconv.CANCEL_TASK) >= 2)
+    attribute, _, expected = WIRE_CODE[binding]
+    for span in client_and_server(got, semconv.CANCEL_TASK):
+        attrs = span.attributes or {}
+        assert span.status.status_code == StatusCode.ERROR
+        assert attrs[semconv.ERROR_TYPE] == "TaskNotCancelableError"
+        assert attrs[attribute] == expected
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+@pytest.mark.parametrize("binding", list(WIRE_CODE))
+async def test_agent_raising(spans, flaky, binding, streaming) -> None:
+    """The agent span holds the executor's own exception; the calls carry what the wire said."""
+    client = make_client(flaky.card, binding, streaming=streaming)
+    raised: BaseException | None = None
+    events = []
+    try:
+        async for event in client.send_message(SendMessageRequest(message=user_message("please fail"))):
+            events.append(event)
+    except Exception as exc:
+        raised = exc
+    await client.close()
+    method = semconv.SEND_STREAMING_MESSAGE if streaming else semconv.SEND_MESSAGE
+    got = await spans.until(
+        lambda s: (
+            any(x.name == "invoke_agent translator" for x in s) and sum(1 for x in s if x.name == method) >= 2
+        )
+    )
+    agent_span = next(s for s in got if s.name == "invoke_agent translator")
+    assert agent_span.status.status_code == StatusCode.ERROR
+    assert (agent_span.attributes or {})[semconv.ERROR_TYPE] == "RuntimeError"
+    exception = next(e for e in agent_span.events if e.name == "exception")
+    assert "translator cannot handle" in str((exception.attributes or {})["exception.message"])
+
+    client_span, server_span = client_and_server(got, method)
+    assert agent_span.parent is not None and agent_span.parent.span_id == server_span.context.span_id
+    # Every binding fails the call: JSON-RPC with InternalError, the others with the
+    # client's generic error around HTTP 500 / gRPC UNKNOWN. Streams fail after the events
+    # sent before the exception.
+    assert raised is not None
+    assert [e.WhichOneof("payload") for e in events] == (["task", "status_update"] if streaming else [])
+    expected_client_type = "InternalError" if binding == semconv.BINDING_JSONRPC else "A2AClientError"
+    assert type(raised).__name__ == expected_client_type
+    wire = {
+        semconv.BINDING_JSONRPC: (semconv.RPC_RESPONSE_STATUS_CODE, "-32603"),
+        semconv.BINDING_HTTP_JSON: (semconv.HTTP_RESPONSE_STATUS_CODE, 500),
+        semconv.BINDING_GRPC: (semconv.RPC_RESPONSE_STATUS_CODE, "UNKNOWN"),
+    }[binding]
+    server_attrs = server_span.attributes or {}
+    assert server_span.status.status_code == StatusCode.ERROR
+    assert server_attrs[semconv.ERROR_TYPE] == "RuntimeError"
+    assert server_attrs[wire[0]] == wire[1]
+    client_attrs = client_span.attributes or {}
+    assert client_span.status.status_code == StatusCode.ERROR
+    assert client_attrs[semconv.ERROR_TYPE] == expected_client_type
+    if not (streaming and binding == semconv.BINDING_HTTP_JSON):  # an SSE error event has no status line
+        assert client_attrs[wire[0]] == wire[1]
+    if streaming:
+        for attrs in (client_attrs, server_attrs):
+            assert attrs[semconv.A2A_STREAM_END] == semconv.STREAM_END_ERROR
+            assert attrs[semconv.A2A_TASK_STATE] == semconv.TASK_STATE_WORKING
