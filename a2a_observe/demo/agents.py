@@ -151,16 +151,18 @@ class Orchestrator(AgentExecutor):
         text = context.get_user_input()
         answers: list[str] = []
         for name, card in self.workers:
-            events = await send_text(
-                card, text, binding=self.binding, streaming=True, context_id=updater.context_id
-            )
-            state, answer = final_text(events)
-            if state != TaskState.TASK_STATE_COMPLETED:
+            try:
+                events = await send_text(
+                    card, text, binding=self.binding, streaming=True, context_id=updater.context_id
+                )
+                state, answer = final_text(events)
+                problem = None if state == TaskState.TASK_STATE_COMPLETED else TaskState.Name(state)
+            except Exception as exc:  # noqa: BLE001 - a worker's failure is reported, not raised
+                problem, answer = f"{type(exc).__name__}: {exc}", ""
+            if problem is not None:
                 await updater.failed(
                     new_text_message(
-                        f"{name} ended in {TaskState.Name(state)}",
-                        context_id=updater.context_id,
-                        task_id=updater.task_id,
+                        f"{name} failed: {problem}", context_id=updater.context_id, task_id=updater.task_id
                     )
                 )
                 return

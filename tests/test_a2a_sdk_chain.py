@@ -1,0 +1,106 @@
+"""client -> orchestrator -> workers is ONE trace with the exact expected tree, and a
+multi-turn task puts each turn in the trace of the request that caused it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from a2a.types import SendMessageRequest, TaskState
+from opentelemetry.trace import SpanKind
+
+from a2a_observe import semconv
+from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, StreamingWriter
+from a2a_observe.demo.client import final_text, make_client, send_text, user_message
+from a2a_observe.demo.serving import RunningAgent, serve_agent
+from tests.helpers import tree
+
+
+@pytest.fixture(scope="module")
+def chain() -> Iterator[RunningAgent]:
+    with (
+        serve_agent(StreamingWriter(chunks=3), "writer") as writer,
+        serve_agent(FlakyAgent(), "translator") as translator,
+        serve_agent(
+            Orchestrator([("writer", writer.card), ("translator", translator.card)], binding="GRPC"),
+            "orchestrator",
+        ) as orchestrator,
+    ):
+        yield orchestrator
+
+
+def expected_tree(worker_states: list[str]) -> list[tuple[int, str, str]]:
+    rows = [
+        (0, "CLIENT", "SendMessage"),
+        (1, "SERVER", "SendMessage"),
+        (2, "INTERNAL", "invoke_agent orchestrator"),
+    ]
+    for worker in worker_states:
+        rows += [
+            (3, "CLIENT", "SendStreamingMessage"),
+            (4, "SERVER", "SendStreamingMessage"),
+            (5, "INTERNAL", f"invoke_agent {worker}"),
+        ]
+    return rows
+
+
+async def test_three_agents_one_trace(spans, chain) -> None:
+    client = make_client(chain.card, semconv.BINDING_JSONRPC, streaming=False)
+    events = [e async for e in client.send_message(SendMessageRequest(message=user_message("hello there")))]
+    await client.close()
+    state, text = final_text(events)
+    assert state == TaskState.TASK_STATE_COMPLETED
+    assert text == "writer: hello there hello\ntranslator: HELLO THERE"
+
+    got = await spans.until(lambda s: len(s) >= 9)
+    assert len(got) == 9
+    assert len({s.context.trace_id for s in got}) == 1
+    assert tree(got) == expected_tree(["writer", "translator"])
+    context_id = events[-1].task.context_id
+    assert {(s.attributes or {}).get(semconv.GEN_AI_CONVERSATION_ID) for s in got} == {context_id}
+    workers = [s for s in got if s.kind == SpanKind.CLIENT and s.name == semconv.SEND_STREAMING_MESSAGE]
+    assert [(s.attributes or {})[semconv.A2A_PROTOCOL_BINDING] for s in workers] == ["GRPC", "GRPC"]
+    assert [(s.attributes or {})[semconv.GEN_AI_AGENT_NAME] for s in workers] == ["writer", "translator"]
+
+
+async def test_a_failing_worker_is_visible_from_the_top(spans, chain) -> None:
+    events = await send_text(chain.card, "please fail", binding=semconv.BINDING_HTTP_JSON, streaming=False)
+    state, _ = final_text(events)
+    assert state == TaskState.TASK_STATE_FAILED
+    got = await spans.until(lambda s: len(s) >= 9)
+    assert len({s.context.trace_id for s in got}) == 1
+    assert tree(got) == expected_tree(["writer", "translator"])
+    failing = next(s for s in got if s.name == "invoke_agent translator")
+    assert (failing.attributes or {})[semconv.ERROR_TYPE] == "RuntimeError"
+    top = next(s for s in got if s.kind == SpanKind.CLIENT and s.name == semconv.SEND_MESSAGE)
+    assert (top.attributes or {})[semconv.A2A_TASK_STATE] == semconv.TASK_STATE_FAILED
+
+
+async def test_each_turn_of_a_multi_turn_task_is_in_its_own_trace(spans) -> None:
+    with serve_agent(AskingAgent(), "greeter") as greeter:
+        first = await send_text(greeter.card, "hi", streaming=False)
+        task = first[-1].task
+        assert task.status.state == TaskState.TASK_STATE_INPUT_REQUIRED
+        turn_one = await spans.until(lambda s: any(x.name == "invoke_agent greeter" for x in s))
+        spans.clear()
+        second = await send_text(
+            greeter.card, "Ada", streaming=False, context_id=task.context_id, task_id=task.id
+        )
+        assert final_text(second) == (TaskState.TASK_STATE_COMPLETED, "Hello, Ada!")
+        turn_two = await spans.until(
+            lambda s: any(x.name == "invoke_agent greeter" for x in s) and len(s) >= 3
+        )
+
+    def trace_of(spans_: list, kind: SpanKind) -> int:
+        return next(s.context.trace_id for s in spans_ if s.kind == kind)
+
+    for turn in (turn_one, turn_two):
+        agent = next(s for s in turn if s.name == "invoke_agent greeter")
+        assert agent.context.trace_id == trace_of(turn, SpanKind.CLIENT)
+        assert (agent.attributes or {})[semconv.A2A_TASK_ID] == task.id
+    assert trace_of(turn_one, SpanKind.CLIENT) != trace_of(turn_two, SpanKind.CLIENT)
+    first_agent = next(s for s in turn_one if s.name == "invoke_agent greeter")
+    final = [e for e in first_agent.events if (e.attributes or {}).get(semconv.A2A_TASK_FINAL)]
+    assert [(e.attributes or {})[semconv.A2A_TASK_STATE] for e in final] == [
+        semconv.TASK_STATE_INPUT_REQUIRED
+    ]
