@@ -49,19 +49,22 @@ async def send_text(
 
 
 def final_text(events: list[StreamResponse]) -> tuple[int, str]:
-    """(final task state, the text of all artifacts) from a list of events."""
+    """(final task state, the text of all artifacts, or else of the last status message)."""
     state = TaskState.TASK_STATE_UNSPECIFIED
     chunks: list[str] = []
+    status_text = ""
     for event in events:
         which = event.WhichOneof("payload")
         if which == "task":
             state = event.task.status.state
+            status_text = "".join(p.text for p in event.task.status.message.parts)
             if not chunks:
                 chunks = [p.text for a in event.task.artifacts for p in a.parts if p.text]
         elif which == "status_update":
             state = event.status_update.status.state
+            status_text = "".join(p.text for p in event.status_update.status.message.parts)
         elif which == "artifact_update":
             chunks.extend(p.text for p in event.artifact_update.artifact.parts if p.text)
         elif which == "message":
             chunks.extend(p.text for p in event.message.parts if p.text)
-    return state, "".join(chunks).strip()
+    return state, ("".join(chunks) or status_text).strip()

@@ -16,7 +16,7 @@ parser.add_argument("--auto", choices=["first", "last", "none"], default="first"
 args = parser.parse_args()
 
 if args.auto == "first":
-    import a2a_observe.auto  # noqa: F401
+    import a2a_observe.auto
 
 from a2a.types import SendMessageRequest  # noqa: E402
 

@@ -1,0 +1,35 @@
+"""The README's first command runs the demo; it must show a successful and a failing trace."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def test_demo_prints_one_tree_per_conversation() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "A2A_OBSERVE_"))}
+    result = subprocess.run(
+        [str(BIN / "a2a-observe"), "demo"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "36 spans in 4 traces" in out
+    assert len(re.findall(r"^trace [0-9a-f]{32}  conversation ", out, re.M)) == 4
+    assert "'please fail this translation': failed" in out
+    assert "✗ RuntimeError: translator cannot handle" in out
+    assert out.count("AGENT  invoke_agent orchestrator") == 4
+    assert "[GRPC v0.3]" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_without_a_command_prints_help() -> None:
+    result = subprocess.run(
+        [str(BIN / "a2a-observe")], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert "demo" in result.stdout
