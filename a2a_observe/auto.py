@@ -3,7 +3,9 @@
 It configures OpenTelemetry from the standard ``OTEL_*`` environment (service name, OTLP
 endpoint, exporters) unless the app or ``opentelemetry-instrument`` already did, then
 instruments every supported A2A library, imported before or after this line. It imports
-neither duckdb nor textual. ``A2A_OBSERVE_DISABLED=true`` turns all of it off.
+neither duckdb nor textual. ``A2A_OBSERVE_DISABLED=true`` turns all of it off, and
+``A2A_OBSERVE_STORE=path.duckdb`` also writes spans and logs to that store (duckdb is
+imported only then).
 """
 
 from __future__ import annotations
@@ -16,3 +18,12 @@ if not is_disabled():
     from a2a_observe import instrument
 
     instrument()
+
+    import os
+
+    from a2a_observe import semconv
+
+    if os.environ.get(semconv.ENV_STORE, "").strip():
+        from a2a_observe.store.setup import add_store_exporters
+
+        add_store_exporters(os.environ[semconv.ENV_STORE].strip())

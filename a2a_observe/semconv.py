@@ -212,3 +212,12 @@ ENV_CONFIGURE_PROVIDERS: Final = "A2A_OBSERVE_CONFIGURE_PROVIDERS"
 ENV_OTEL_DISABLED_INSTRUMENTATIONS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
 INSTRUMENTATION_NAME: Final = "a2a"
 """The name in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` and the entry point."""
+
+# --- Resource attributes the store reads -------------------------------------------------------
+SERVICE_NAME: Final = "service.name"
+
+# --- Store and collector settings (environment variables) -------------------------------------
+ENV_STORE: Final = "A2A_OBSERVE_STORE"
+"""A DuckDB file: when set, ``a2a_observe.auto`` also writes spans and logs there."""
+ENV_COLLECT_TOKEN: Final = "A2A_OBSERVE_COLLECT_TOKEN"
+"""Bearer token that ``a2a-observe collect`` requires and snapshot readers send."""

@@ -1,0 +1,180 @@
+"""Reading a store while something writes it.
+
+DuckDB lets one process hold a file for writing, and while it does no other process may open
+the file at all. So readers never keep a store open: they take a snapshot, a consistent copy
+made between two commits, and read that. A collector serves snapshots over HTTP (it announces
+its address in a small file next to the store, ``<store>.collector.json``); a store written
+in-process by the exporters is released by its writer after a moment without data, and the
+reader copies it then. ``docs/store.md`` explains the choice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from a2a_observe import semconv
+from a2a_observe.store.errors import StoreError
+from a2a_observe.store.schema import SCHEMA_VERSION, migrate
+from a2a_observe.store.writer import StoreWriter, writer_for
+
+if TYPE_CHECKING:
+    import duckdb
+
+SNAPSHOT_PATH = "/v1/snapshot"
+
+
+def announcement_path(store: str | Path) -> Path:
+    """Where a collector writing ``store`` says how to reach it."""
+    store = Path(store)
+    return store.with_name(store.name + ".collector.json")
+
+
+@dataclass(frozen=True)
+class Announcement:
+    url: str
+    pid: int
+
+
+def announce(store: str | Path, url: str) -> Path:
+    path = announcement_path(store)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}))
+    tmp.replace(path)
+    return path
+
+
+def find_collector(store: str | Path) -> Announcement | None:
+    """The collector writing ``store``, if one announced itself and is still running."""
+    try:
+        data = json.loads(announcement_path(store).read_text())
+        found = Announcement(url=str(data["url"]), pid=int(data["pid"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(found.pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass
+    return found
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+    """Copy the database ``con`` writes into a new file; run it between two commits."""
+    row = con.execute("SELECT current_database()").fetchone()
+    name = str(row[0]) if row else "main"
+    con.execute("ATTACH ? AS a2a_observe_snapshot", [str(target)])
+    try:
+        con.execute(f'COPY FROM DATABASE "{name}" TO a2a_observe_snapshot')
+    finally:
+        con.execute("DETACH a2a_observe_snapshot")
+    return target
+
+
+def _copy_file(path: Path) -> duckdb.DuckDBPyConnection:
+    import duckdb  # noqa: PLC0415 - duckdb is an optional extra, loaded only when a store is used
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS a2a_observe_source (READ_ONLY)", [str(path)])
+    except duckdb.Error as exc:
+        con.close()
+        text = str(exc)
+        if "lock" in text.lower():
+            raise StoreError(f"{path} is open for writing in another process: {text}") from exc
+        raise StoreError(f"{path} cannot be opened as a store: {text}") from exc
+    try:
+        tables = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'a2a_observe_source'"
+            ).fetchall()
+        }
+        if "schema_version" in tables:
+            row = con.execute("SELECT max(version) FROM a2a_observe_source.schema_version").fetchone()
+            version = int(row[0]) if row and row[0] is not None else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{path} has schema version {version}, written by a newer a2a-observe; "
+                    f"this one reads up to version {SCHEMA_VERSION}"
+                )
+        con.execute("COPY FROM DATABASE a2a_observe_source TO memory")
+        con.execute("DETACH a2a_observe_source")
+    except StoreError:
+        con.close()
+        raise
+    except duckdb.Error as exc:
+        con.close()
+        raise StoreError(f"{path} cannot be read: {exc}") from exc
+    migrate(con, str(path))
+    return con
+
+
+def _download(found: Announcement, token: str | None, timeout: float) -> duckdb.DuckDBPyConnection:
+    request = urllib.request.Request(found.url.rstrip("/") + SNAPSHOT_PATH)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with tempfile.TemporaryDirectory(prefix="a2a-observe-") as tmp:
+        target = Path(tmp) / "snapshot.duckdb"
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response, target.open("wb") as out:
+                while chunk := response.read(1 << 20):
+                    out.write(chunk)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")[:300]
+            raise StoreError(f"the collector at {found.url} refused a snapshot: {exc.code} {detail}") from exc
+        except OSError as exc:
+            raise StoreError(
+                f"the collector at {found.url} could not be reached for a snapshot: {exc}"
+            ) from exc
+        return _copy_file(target)
+
+
+def _through_writer(writer: StoreWriter, timeout: float) -> duckdb.DuckDBPyConnection:
+    """This process writes the store itself: copy it between two of its own commits."""
+    with tempfile.TemporaryDirectory(prefix="a2a-observe-") as tmp:
+        target = Path(tmp) / "snapshot.duckdb"
+        writer.call(lambda con: write_snapshot(con, target)).result(timeout)
+        return _copy_file(target)
+
+
+def open_snapshot(
+    store: str | Path, *, timeout: float = 10.0, token: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory copy of ``store`` as of one commit, whoever is writing it.
+
+    The copy does not change afterwards; take another snapshot to see newer data.
+    """
+    path = Path(store)
+    if not path.exists():
+        raise StoreError(f"{path} does not exist")
+    token = token if token is not None else os.environ.get(semconv.ENV_COLLECT_TOKEN)
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while True:
+        writer = writer_for(path)
+        if writer is not None:
+            return _through_writer(writer, timeout)
+        found = find_collector(path)
+        if found is not None:
+            try:
+                return _download(found, token, timeout)
+            except StoreError:
+                if find_collector(path) is not None:
+                    raise
+        try:
+            return _copy_file(path)
+        except StoreError as exc:
+            busy = "open for writing" in str(exc) or "already attached" in str(exc)
+            if not busy or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)

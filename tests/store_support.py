@@ -1,0 +1,141 @@
+"""What the store and collector tests share: a switchable tap on the session's tracer provider,
+and one scenario of real agents whose spans every path must store the same way."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from a2a.types import SendMessageRequest
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+
+from a2a_observe.demo.agents import AskingAgent, EchoAgent, FlakyAgent, StreamingWriter
+from a2a_observe.demo.client import make_client, send_text, user_message
+from a2a_observe.demo.serving import RunningAgent, serve_agent
+
+
+class Tap(SpanProcessor):
+    """Added once to the session provider; forwards ended spans to whatever is plugged in."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._targets: list[SpanProcessor] = []
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        return None
+
+    def on_end(self, span: ReadableSpan) -> None:
+        with self._lock:
+            targets = list(self._targets)
+        for target in targets:
+            target.on_end(span)
+
+    @contextmanager
+    def plugged(self, *processors: SpanProcessor) -> Iterator[None]:
+        with self._lock:
+            self._targets.extend(processors)
+        try:
+            yield
+        finally:
+            with self._lock:
+                for processor in processors:
+                    self._targets.remove(processor)
+            for processor in processors:
+                processor.shutdown()
+
+    def shutdown(self) -> None:
+        return None
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+_TAP: Tap | None = None
+
+
+def tap(provider: TracerProvider) -> Tap:
+    global _TAP
+    if _TAP is None:
+        _TAP = Tap()
+        provider.add_span_processor(_TAP)
+    return _TAP
+
+
+@dataclass
+class Agents:
+    echo: RunningAgent
+    writer: RunningAgent
+    asking: RunningAgent
+    flaky: RunningAgent
+
+    def stop(self) -> None:
+        for agent in (self.echo, self.writer, self.asking, self.flaky):
+            agent.stop()
+
+
+def start_agents() -> Agents:
+    return Agents(
+        echo=serve_agent(EchoAgent(), "echo", grpc=False),
+        writer=serve_agent(StreamingWriter(chunks=3), "writer", grpc=False),
+        asking=serve_agent(AskingAgent(), "asking", grpc=False),
+        flaky=serve_agent(FlakyAgent(), "flaky", grpc=False),
+    )
+
+
+def _ids(events: list[Any]) -> tuple[str, str]:
+    for event in events:
+        which = event.WhichOneof("payload")
+        if which == "task":
+            return event.task.id, event.task.context_id
+        if which == "status_update":
+            return event.status_update.task_id, event.status_update.context_id
+    raise AssertionError(f"no task in {events}")
+
+
+async def _send_until_error(card: Any, text: str) -> list[Any]:
+    """The events a stream delivered before the agent's error ended it."""
+    client = make_client(card, "JSONRPC", True)
+    events: list[Any] = []
+    try:
+        async for event in client.send_message(SendMessageRequest(message=user_message(text))):
+            events.append(event)
+    except Exception:
+        pass
+    finally:
+        await client.close()
+    return events
+
+
+@dataclass
+class Scenario:
+    """What the agents really did, to check the store against."""
+
+    contexts: dict[str, str] = field(default_factory=dict)
+    tasks: dict[str, str] = field(default_factory=dict)
+
+
+def run_scenario(agents: Agents) -> Scenario:
+    async def go() -> Scenario:
+        out = Scenario()
+        events = await send_text(agents.echo.card, "hi", streaming=False)
+        out.tasks["echo"], out.contexts["echo"] = _ids(events)
+        events = await send_text(agents.writer.card, "one two three", streaming=True)
+        out.tasks["writer"], out.contexts["writer"] = _ids(events)
+        events = await send_text(agents.asking.card, "hello", streaming=False)
+        task_id, context_id = _ids(events)
+        await send_text(agents.asking.card, "Ada", streaming=False, context_id=context_id, task_id=task_id)
+        out.tasks["asking"], out.contexts["asking"] = task_id, context_id
+        events = await _send_until_error(agents.flaky.card, "please fail")
+        out.tasks["flaky"], out.contexts["flaky"] = _ids(events)
+        return out
+
+    return asyncio.run(go())
+
+
+SCENARIO_SPANS = 15
+"""Five turns, each a CLIENT, a SERVER and an ``invoke_agent`` span."""
