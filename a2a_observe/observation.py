@@ -59,20 +59,42 @@ class Observer:
         self.settings = settings
 
     # -- attribute helpers ---------------------------------------------------------------------
+    def clean(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Drop unknown values, cap sizes: one dict, handed to the SDK in one call."""
+        limit = self.settings.max_attribute_length
+        out: dict[str, Any] = {}
+        for key, value in attrs.items():
+            if value is None:
+                continue
+            if type(value) is str:
+                if value:
+                    out[key] = value if len(value) <= limit else value[:limit]
+            elif isinstance(value, list | tuple):
+                if value:
+                    out[key] = cap_attribute(value, limit)
+            else:
+                out[key] = value
+        return out
+
     def set(self, span: Span, key: str, value: Any) -> None:
-        if value is None or value == "" or value == ():
-            return
-        span.set_attribute(key, cap_attribute(value, self.settings.max_attribute_length))
+        attrs = self.clean({key: value})
+        if attrs:
+            span.set_attributes(attrs)
+
+    def message_attributes(self, message: MessageFacts) -> dict[str, Any]:
+        return {
+            semconv.A2A_MESSAGE_ID: message.message_id,
+            semconv.A2A_MESSAGE_ROLE: message.role,
+            semconv.A2A_MESSAGE_PARTS_COUNT: len(message.parts),
+            semconv.A2A_MESSAGE_PARTS_KINDS: sorted({p.kind for p in message.parts}),
+            semconv.A2A_MESSAGE_REFERENCE_TASK_IDS: list(message.reference_task_ids),
+            semconv.A2A_MESSAGE_SIZE: message.size,
+            semconv.A2A_TASK_ID: message.task_id,
+            semconv.GEN_AI_CONVERSATION_ID: message.context_id,
+        }
 
     def set_message(self, span: Span, message: MessageFacts) -> None:
-        self.set(span, semconv.A2A_MESSAGE_ID, message.message_id)
-        self.set(span, semconv.A2A_MESSAGE_ROLE, message.role)
-        self.set(span, semconv.A2A_MESSAGE_PARTS_COUNT, len(message.parts))
-        self.set(span, semconv.A2A_MESSAGE_PARTS_KINDS, sorted({p.kind for p in message.parts}))
-        self.set(span, semconv.A2A_MESSAGE_REFERENCE_TASK_IDS, list(message.reference_task_ids))
-        self.set(span, semconv.A2A_MESSAGE_SIZE, message.size)
-        self.set(span, semconv.A2A_TASK_ID, message.task_id)
-        self.set(span, semconv.GEN_AI_CONVERSATION_ID, message.context_id)
+        span.set_attributes(self.clean(self.message_attributes(message)))
 
     def content_attributes(self, parts: Any) -> dict[str, Any]:
         if not self.settings.capture_content:
@@ -87,30 +109,51 @@ class Observer:
         attrs: dict[str, Any] = {
             semconv.A2A_MESSAGE_PARTS_COUNT: len(message.parts),
             semconv.A2A_MESSAGE_PARTS_KINDS: sorted({p.kind for p in message.parts}),
+            semconv.A2A_MESSAGE_ID: message.message_id,
+            semconv.A2A_MESSAGE_ROLE: message.role,
         }
-        if message.message_id:
-            attrs[semconv.A2A_MESSAGE_ID] = message.message_id
-        if message.role:
-            attrs[semconv.A2A_MESSAGE_ROLE] = message.role
         attrs.update(self.content_attributes(message.parts))
-        return attrs
+        return self.clean(attrs)
 
     def artifact_event_attributes(self, artifact: ArtifactFacts) -> dict[str, Any]:
         attrs: dict[str, Any] = {
             semconv.A2A_ARTIFACT_APPEND: artifact.append,
             semconv.A2A_ARTIFACT_LAST_CHUNK: artifact.last_chunk,
             semconv.A2A_ARTIFACT_PARTS_COUNT: len(artifact.parts),
+            semconv.A2A_ARTIFACT_ID: artifact.artifact_id,
+            semconv.A2A_ARTIFACT_NAME: artifact.name,
         }
-        if artifact.artifact_id:
-            attrs[semconv.A2A_ARTIFACT_ID] = artifact.artifact_id
-        if artifact.name:
-            attrs[semconv.A2A_ARTIFACT_NAME] = artifact.name
         attrs.update(self.content_attributes(artifact.parts))
-        return attrs
+        return self.clean(attrs)
+
+    @staticmethod
+    def agent_attributes(agent: AgentFacts) -> dict[str, Any]:
+        return {semconv.GEN_AI_AGENT_NAME: agent.name, semconv.GEN_AI_AGENT_VERSION: agent.version}
 
     def set_agent(self, span: Span, agent: AgentFacts) -> None:
-        self.set(span, semconv.GEN_AI_AGENT_NAME, agent.name)
-        self.set(span, semconv.GEN_AI_AGENT_VERSION, agent.version)
+        span.set_attributes(self.clean(self.agent_attributes(agent)))
+
+    def call_attributes(self, facts: CallFacts) -> dict[str, Any]:
+        attrs: dict[str, Any] = {
+            semconv.A2A_METHOD_NAME: facts.method,
+            semconv.RPC_METHOD: facts.method,
+            semconv.RPC_METHOD_ORIGINAL: facts.original_method,
+            semconv.A2A_PROTOCOL_BINDING: facts.binding,
+            semconv.RPC_SYSTEM_NAME: semconv.BINDING_RPC_SYSTEM.get(facts.binding or ""),
+            semconv.A2A_PROTOCOL_VERSION: facts.protocol_version,
+            semconv.A2A_TENANT: facts.tenant,
+            semconv.SERVER_ADDRESS: facts.server_address,
+            semconv.SERVER_PORT: facts.server_port,
+            semconv.URL_FULL: facts.url,
+            **self.agent_attributes(facts.agent),
+        }
+        if facts.message is not None:
+            attrs.update(self.message_attributes(facts.message))
+        if facts.task_id:
+            attrs[semconv.A2A_TASK_ID] = facts.task_id
+        if facts.context_id:
+            attrs[semconv.GEN_AI_CONVERSATION_ID] = facts.context_id
+        return self.clean(attrs)
 
     # -- opening observations -----------------------------------------------------------------
     def start_call(
@@ -119,9 +162,12 @@ class Observer:
         facts: CallFacts,
         parent: otel_context.Context | None = None,
     ) -> CallObservation:
-        span = self.tracer.start_span(facts.method, context=parent, kind=kind)
+        span = self.tracer.start_span(
+            facts.method, context=parent, kind=kind, attributes=self.call_attributes(facts)
+        )
         call = CallObservation(self, span, facts, parent, kind)
-        call.describe(facts)
+        if facts.message is not None and self.settings.capture_content:
+            span.add_event(semconv.EVENT_MESSAGE, self.message_event_attributes(facts.message))
         return call
 
     def start_server_call(self, facts: CallFacts, carrier: dict[str, str]) -> CallObservation:
@@ -133,12 +179,18 @@ class Observer:
     def start_agent_run(
         self, operation: str, agent: AgentFacts, task_id: str | None, context_id: str | None
     ) -> AgentRun:
-        span = self.tracer.start_span(semconv.agent_span_name(operation, agent.name), kind=SpanKind.INTERNAL)
-        self.set(span, semconv.GEN_AI_OPERATION_NAME, operation)
-        self.set_agent(span, agent)
-        self.set(span, semconv.GEN_AI_AGENT_DESCRIPTION, agent.description)
-        self.set(span, semconv.A2A_TASK_ID, task_id)
-        self.set(span, semconv.GEN_AI_CONVERSATION_ID, context_id)
+        attrs = {
+            semconv.GEN_AI_OPERATION_NAME: operation,
+            **self.agent_attributes(agent),
+            semconv.GEN_AI_AGENT_DESCRIPTION: agent.description,
+            semconv.A2A_TASK_ID: task_id,
+            semconv.GEN_AI_CONVERSATION_ID: context_id,
+        }
+        span = self.tracer.start_span(
+            semconv.agent_span_name(operation, agent.name),
+            kind=SpanKind.INTERNAL,
+            attributes=self.clean(attrs),
+        )
         return AgentRun(self, span)
 
 
@@ -162,6 +214,8 @@ class CallObservation:
         self._events = 0
         self._ended = False
         self._stream_end: str | None = None
+        self._latest: dict[str, Any] = {}
+        """Attributes that change per stream event, set once when the call ends."""
         self.key: object | None = None
         """What the adapter identifies the call by (a server's request context)."""
 
@@ -187,56 +241,42 @@ class CallObservation:
         propagate.inject(headers, context=self.context)
         return headers
 
-    def describe(self, facts: CallFacts) -> None:
-        o, span = self.observer, self.span
-        o.set(span, semconv.A2A_METHOD_NAME, facts.method)
-        o.set(span, semconv.RPC_METHOD, facts.method)
-        o.set(span, semconv.RPC_METHOD_ORIGINAL, facts.original_method)
-        if facts.binding:
-            o.set(span, semconv.A2A_PROTOCOL_BINDING, facts.binding)
-            o.set(span, semconv.RPC_SYSTEM_NAME, semconv.BINDING_RPC_SYSTEM.get(facts.binding))
-        o.set(span, semconv.A2A_PROTOCOL_VERSION, facts.protocol_version)
-        o.set_agent(span, facts.agent)
-        o.set(span, semconv.A2A_TENANT, facts.tenant)
-        o.set(span, semconv.SERVER_ADDRESS, facts.server_address)
-        o.set(span, semconv.SERVER_PORT, facts.server_port)
-        o.set(span, semconv.URL_FULL, facts.url)
-        o.set(span, semconv.A2A_TASK_ID, facts.task_id)
-        o.set(span, semconv.GEN_AI_CONVERSATION_ID, facts.context_id)
-        if facts.message is not None:
-            o.set_message(span, facts.message)
-            if o.settings.capture_content:
-                span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(facts.message))
-
     def result(self, event: EventFacts | None) -> None:
         """What a unary call returned (a task, a message, or nothing)."""
-        o, span = self.observer, self.span
         if event is None:
             return
-        o.set(span, semconv.A2A_RESPONSE_KIND, event.kind)
-        o.set(span, semconv.A2A_TASK_ID, event.task_id)
-        o.set(span, semconv.GEN_AI_CONVERSATION_ID, event.context_id)
-        o.set(span, semconv.A2A_TASK_STATE, event.state)
+        o, span = self.observer, self.span
+        span.set_attributes(
+            o.clean(
+                {
+                    semconv.A2A_RESPONSE_KIND: event.kind,
+                    semconv.A2A_TASK_ID: event.task_id,
+                    semconv.GEN_AI_CONVERSATION_ID: event.context_id,
+                    semconv.A2A_TASK_STATE: event.state,
+                }
+            )
+        )
         if event.message is not None and o.settings.capture_content:
             span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
 
     def stream_event(self, event: EventFacts) -> None:
-        """One event of a stream: a span event, plus the latest task state and ids."""
+        """One event of a stream: a span event; the span keeps the latest state and ids."""
         o, span = self.observer, self.span
-        if self._events == 0:
-            o.set(span, semconv.A2A_STREAM_TIME_TO_FIRST_EVENT, time.monotonic() - self._started)
         attrs: dict[str, Any] = {
             semconv.A2A_STREAM_EVENT_KIND: event.kind,
             semconv.A2A_STREAM_EVENT_INDEX: self._events,
         }
+        if self._events == 0:
+            self._latest[semconv.A2A_STREAM_TIME_TO_FIRST_EVENT] = time.monotonic() - self._started
         self._events += 1
         if event.state:
             attrs[semconv.A2A_TASK_STATE] = event.state
-            o.set(span, semconv.A2A_TASK_STATE, event.state)
+            self._latest[semconv.A2A_TASK_STATE] = event.state
         if event.task_id:
             attrs[semconv.A2A_TASK_ID] = event.task_id
-            o.set(span, semconv.A2A_TASK_ID, event.task_id)
-        o.set(span, semconv.GEN_AI_CONVERSATION_ID, event.context_id)
+            self._latest[semconv.A2A_TASK_ID] = event.task_id
+        if event.context_id:
+            self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id
         if event.artifact is not None:
             attrs.update(o.artifact_event_attributes(event.artifact))
         if event.message is not None:
@@ -247,10 +287,16 @@ class CallObservation:
         self._stream_end = how
 
     def error(self, error: ErrorFacts) -> None:
-        o, span = self.observer, self.span
-        o.set(span, semconv.ERROR_TYPE, error.error_type)
-        o.set(span, semconv.RPC_RESPONSE_STATUS_CODE, error.rpc_status_code)
-        o.set(span, semconv.HTTP_RESPONSE_STATUS_CODE, error.http_status_code)
+        span = self.span
+        span.set_attributes(
+            self.observer.clean(
+                {
+                    semconv.ERROR_TYPE: error.error_type,
+                    semconv.RPC_RESPONSE_STATUS_CODE: error.rpc_status_code,
+                    semconv.HTTP_RESPONSE_STATUS_CODE: error.http_status_code,
+                }
+            )
+        )
         span.set_status(Status(StatusCode.ERROR, error.message[:512] or error.error_type))
 
     def exception(self, exc: BaseException, error: ErrorFacts) -> None:
@@ -261,9 +307,12 @@ class CallObservation:
         if self._ended:
             return
         self._ended = True
+        attrs = self._latest
         if self._stream_end is not None:
-            self.observer.set(self.span, semconv.A2A_STREAM_END, self._stream_end)
-            self.observer.set(self.span, semconv.A2A_STREAM_EVENTS_COUNT, self._events)
+            attrs[semconv.A2A_STREAM_END] = self._stream_end
+            attrs[semconv.A2A_STREAM_EVENTS_COUNT] = self._events
+        if attrs:
+            self.span.set_attributes(self.observer.clean(attrs))
         self.span.end()
 
 
@@ -274,6 +323,7 @@ class AgentRun:
         self.observer = observer
         self.span = span
         self._recent: deque[object] = deque(maxlen=64)
+        self._latest: dict[str, Any] = {}
         self._ended = False
 
     @property
@@ -290,13 +340,14 @@ class AgentRun:
             return
         self._recent.append(source)
         o, span = self.observer, self.span
-        o.set(span, semconv.A2A_TASK_ID, event.task_id)
-        o.set(span, semconv.GEN_AI_CONVERSATION_ID, event.context_id)
+        if event.task_id:
+            self._latest[semconv.A2A_TASK_ID] = event.task_id
+        if event.context_id:
+            self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id
         if event.state:
-            o.set(span, semconv.A2A_TASK_STATE, event.state)
+            self._latest[semconv.A2A_TASK_STATE] = event.state
             attrs: dict[str, Any] = {semconv.A2A_TASK_STATE: event.state}
-            final = event.state in semconv.TERMINAL_TASK_STATES | semconv.INTERRUPTED_TASK_STATES
-            if final:
+            if event.state in semconv.TERMINAL_TASK_STATES or event.state in semconv.INTERRUPTED_TASK_STATES:
                 attrs[semconv.A2A_TASK_FINAL] = True
             if event.message is not None:
                 attrs.update(o.message_event_attributes(event.message))
@@ -314,4 +365,6 @@ class AgentRun:
     def end(self) -> None:
         if not self._ended:
             self._ended = True
+            if self._latest:
+                self.span.set_attributes(self.observer.clean(self._latest))
             self.span.end()

@@ -29,12 +29,22 @@ def _has(msg: Any, name: str) -> bool:
         return False
 
 
+_ENUM_NAMES: dict[tuple[type, str], dict[int, str]] = {}
+"""Enum value names per (message class, field). Descriptor look-ups are slow on every call
+(upb builds them anew), and they sit on the hot path of every stream event."""
+
+
 def _enum_name(msg: Any, field: str, value: int) -> str | None:
-    try:
-        enum = msg.DESCRIPTOR.fields_by_name[field].enum_type
-        return str(enum.values_by_number[value].name)
-    except (KeyError, AttributeError):
-        return None
+    key = (type(msg), field)
+    names = _ENUM_NAMES.get(key)
+    if names is None:
+        try:
+            enum = msg.DESCRIPTOR.fields_by_name[field].enum_type
+            names = {number: str(v.name) for number, v in enum.values_by_number.items()}
+        except (KeyError, AttributeError):
+            names = {}
+        _ENUM_NAMES[key] = names
+    return names.get(value)
 
 
 def state_name(status_holder: Any) -> str | None:

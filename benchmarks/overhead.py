@@ -1,0 +1,198 @@
+"""What tracing costs an A2A call: bare a2a-sdk, the SDK's own telemetry, and a2a-observe.
+
+One echo agent on 127.0.0.1 over JSON-RPC, measured three ways in ONE run, the ways
+interleaved round by round so that machine noise hits them alike. Both traced ways export
+through the same BatchSpanProcessor into an exporter that drops the spans, so what is
+measured is the instrumentation, not a backend.
+
+    python benchmarks/overhead.py            # full run
+    python benchmarks/overhead.py --quick    # a smoke run
+
+Prints requests/s, p50 and p99 latency per way, for SendMessage and for a 50-event stream,
+and the ratios to bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+import a2a_observe
+
+
+class Discard(SpanExporter):
+    def __init__(self) -> None:
+        self.count = 0
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.count += len(spans)
+        return SpanExportResult.SUCCESS
+
+
+@dataclass
+class Samples:
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def add(self, other: list[float], elapsed: float) -> None:
+        self.latencies.extend(other)
+        self.elapsed += elapsed
+
+    def p(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+class Modes:
+    """Switches the process between the three ways to run."""
+
+    def __init__(self) -> None:
+        import a2a.utils.telemetry as sdk_telemetry
+
+        from a2a_observe.instrumentation.a2a_sdk.sdk_spans import _TraceModuleShim
+
+        self.sdk_telemetry = sdk_telemetry
+        self.real_trace = sdk_telemetry.trace
+        self.silent_trace = _TraceModuleShim(self.real_trace)
+
+    def bare(self) -> None:
+        if a2a_observe.is_instrumented():
+            a2a_observe.uninstrument()
+        self.sdk_telemetry.trace = self.silent_trace
+
+    def sdk(self) -> None:
+        if a2a_observe.is_instrumented():
+            a2a_observe.uninstrument()
+        self.sdk_telemetry.trace = self.real_trace
+
+    def observe(self) -> None:
+        self.sdk_telemetry.trace = self.real_trace
+        if not a2a_observe.is_instrumented():
+            a2a_observe.instrument()
+
+
+async def unary_round(card: object, count: int) -> tuple[list[float], float]:
+    from a2a.types import SendMessageRequest
+
+    from a2a_observe.demo.client import make_client, user_message
+
+    client = make_client(card, "JSONRPC", streaming=False)
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(count):
+        begin = time.perf_counter()
+        [e async for e in client.send_message(SendMessageRequest(message=user_message("ping")))]
+        latencies.append(time.perf_counter() - begin)
+    elapsed = time.perf_counter() - started
+    await client.close()
+    return latencies, elapsed
+
+
+async def stream_round(card: object, count: int) -> tuple[list[float], float]:
+    from a2a.types import SendMessageRequest
+
+    from a2a_observe.demo.client import make_client, user_message
+
+    client = make_client(card, "JSONRPC", streaming=True)
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(count):
+        begin = time.perf_counter()
+        events = [e async for e in client.send_message(SendMessageRequest(message=user_message("a b c")))]
+        latencies.append(time.perf_counter() - begin)
+        assert len(events) >= 50, len(events)
+    elapsed = time.perf_counter() - started
+    await client.close()
+    return latencies, elapsed
+
+
+def report(title: str, results: dict[str, Samples]) -> None:
+    bare = results["bare"]
+    print(f"\n{title}")
+    print(
+        f"{'way':12} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'p50/bare':>9} {'p99/bare':>9} {'rps/bare':>9}"
+    )
+    for name, samples in results.items():
+        print(
+            f"{name:12} {samples.rps:9.1f} {samples.p(0.5) * 1e3:9.3f} {samples.p(0.99) * 1e3:9.3f} "
+            f"{samples.p(0.5) / bare.p(0.5):9.3f} {samples.p(0.99) / bare.p(0.99):9.3f} "
+            f"{samples.rps / bare.rps:9.3f}"
+        )
+
+
+def measure(
+    modes: dict[str, Callable[[], None]],
+    run_round: Callable[[int], tuple[list[float], float]],
+    rounds: int,
+    per_round: int,
+) -> dict[str, Samples]:
+    results = {name: Samples() for name in modes}
+    for _ in range(rounds):
+        for name, switch in modes.items():
+            switch()
+            latencies, elapsed = run_round(per_round)
+            results[name].add(latencies, elapsed)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="few requests, for a smoke run")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--unary", type=int, default=150, help="SendMessage calls per way per round")
+    parser.add_argument("--streams", type=int, default=15, help="50-event streams per way per round")
+    args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.unary, args.streams = 2, 20, 3
+    logging.getLogger("a2a").setLevel(logging.CRITICAL)
+
+    exporter = Discard()
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=65536))
+    trace.set_tracer_provider(provider)
+
+    from a2a_observe.demo.agents import EchoAgent, StreamingWriter
+    from a2a_observe.demo.serving import serve_agent
+
+    switch = Modes()
+    modes = {"bare": switch.bare, "sdk-telemetry": switch.sdk, "a2a-observe": switch.observe}
+    loop = asyncio.new_event_loop()
+    with (
+        serve_agent(EchoAgent(), "echo", grpc=False) as echo,
+        serve_agent(StreamingWriter(chunks=48), "writer", grpc=False) as writer,
+    ):
+        # warm-up: connections, imports, JIT-free but cache-warm
+        for switch_to in modes.values():
+            switch_to()
+            loop.run_until_complete(unary_round(echo.card, 20))
+            loop.run_until_complete(stream_round(writer.card, 2))
+        unary = measure(
+            modes, lambda n: loop.run_until_complete(unary_round(echo.card, n)), args.rounds, args.unary
+        )
+        streams = measure(
+            modes, lambda n: loop.run_until_complete(stream_round(writer.card, n)), args.rounds, args.streams
+        )
+    loop.close()
+    provider.shutdown()
+    print(f"{args.rounds} interleaved rounds; {exporter.count} spans exported in all")
+    report(f"SendMessage over JSON-RPC on loopback ({args.rounds * args.unary} calls per way)", unary)
+    report(f"SendStreamingMessage, 51-event stream ({args.rounds * args.streams} streams per way)", streams)
+
+
+if __name__ == "__main__":
+    main()
