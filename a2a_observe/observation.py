@@ -272,8 +272,8 @@ class CallObservation:
         if event.state:
             attrs[semconv.A2A_TASK_STATE] = event.state
             self._latest[semconv.A2A_TASK_STATE] = event.state
-        if event.task_id:
-            attrs[semconv.A2A_TASK_ID] = event.task_id
+        if event.task_id and event.task_id != self._latest.get(semconv.A2A_TASK_ID):
+            attrs[semconv.A2A_TASK_ID] = event.task_id  # only where it changes: the span has it
             self._latest[semconv.A2A_TASK_ID] = event.task_id
         if event.context_id:
             self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id

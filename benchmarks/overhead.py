@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import logging
-import statistics
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -56,22 +57,45 @@ class Samples:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
 
+def sdk_telemetry_off() -> object:
+    """The object a2a-sdk itself puts in place of ``trace`` when its telemetry is off.
+
+    The SDK decides once, at import, from ``OTEL_INSTRUMENTATION_A2A_SDK_ENABLED``; loading a
+    private copy of its telemetry module with the variable off gives us its own no-op, so
+    "bare" here is exactly the SDK with telemetry off, in the same process as the others.
+    """
+    spec = importlib.util.find_spec("a2a.utils.telemetry")
+    assert spec is not None and spec.origin is not None
+    private = importlib.util.spec_from_file_location("_a2a_telemetry_off", spec.origin)
+    assert private is not None and private.loader is not None
+    module = importlib.util.module_from_spec(private)
+    previous = os.environ.get("OTEL_INSTRUMENTATION_A2A_SDK_ENABLED")
+    os.environ["OTEL_INSTRUMENTATION_A2A_SDK_ENABLED"] = "false"
+    try:
+        private.loader.exec_module(module)
+    finally:
+        if previous is None:
+            del os.environ["OTEL_INSTRUMENTATION_A2A_SDK_ENABLED"]
+        else:
+            os.environ["OTEL_INSTRUMENTATION_A2A_SDK_ENABLED"] = previous
+    assert type(module.trace).__name__ == "_NoOp"
+    return module.trace
+
+
 class Modes:
     """Switches the process between the three ways to run."""
 
     def __init__(self) -> None:
         import a2a.utils.telemetry as sdk_telemetry
 
-        from a2a_observe.instrumentation.a2a_sdk.sdk_spans import _TraceModuleShim
-
         self.sdk_telemetry = sdk_telemetry
         self.real_trace = sdk_telemetry.trace
-        self.silent_trace = _TraceModuleShim(self.real_trace)
+        self.off = sdk_telemetry_off()
 
     def bare(self) -> None:
         if a2a_observe.is_instrumented():
             a2a_observe.uninstrument()
-        self.sdk_telemetry.trace = self.silent_trace
+        self.sdk_telemetry.trace = self.off
 
     def sdk(self) -> None:
         if a2a_observe.is_instrumented():
