@@ -47,9 +47,10 @@ class A2AInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         observer = Observer(tracer, settings)
         patches = Patches()
         patches.active = True
-        from a2a_observe.instrumentation import a2a_sdk  # noqa: PLC0415
+        from a2a_observe.instrumentation import a2a_sdk, python_a2a  # noqa: PLC0415
 
         a2a_sdk.install(observer, patches)
+        python_a2a.install(observer, patches)
         type(self)._patches = patches
         type(self).observer = observer
 
