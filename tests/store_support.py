@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from a2a.types import SendMessageRequest
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 
+from a2a_observe.collect.otlp import PROTOBUF
+from a2a_observe.collect.receiver import ReceiverSettings, create_app
+from a2a_observe.collect.server import bind
 from a2a_observe.demo.agents import AskingAgent, EchoAgent, FlakyAgent, StreamingWriter
 from a2a_observe.demo.client import make_client, send_text, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
+from a2a_observe.store.writer import StoreWriter
 
 
 class Tap(SpanProcessor):
@@ -139,3 +147,44 @@ def run_scenario(agents: Agents) -> Scenario:
 
 SCENARIO_SPANS = 15
 """Five turns, each a CLIENT, a SERVER and an ``invoke_agent`` span."""
+
+
+@contextmanager
+def receiver_in_thread(db: Path, settings: ReceiverSettings | None = None, max_pending: int | None = None):
+    """The collector's app on a free loopback port in this process (signals stay with pytest)."""
+    import uvicorn
+
+    writer = StoreWriter(db, **({"max_pending": max_pending} if max_pending else {}))
+    app = create_app(writer, settings)
+    sock = bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started and thread.is_alive():
+        time.sleep(0.01)
+    host, port = sock.getsockname()[:2]
+    try:
+        yield f"http://{host}:{port}", writer
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+        writer.close()
+
+
+def post(
+    url: str, body: bytes, content_type: str = PROTOBUF, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": content_type, **headers}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def table_rows(con: Any, table: str) -> list[tuple[Any, ...]]:
+    return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)

@@ -1,0 +1,109 @@
+"""The ``collect`` and ``import`` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from a2a_observe import semconv
+from a2a_observe.store.errors import StoreError
+
+
+def register(subparsers: Any) -> None:
+    collect = subparsers.add_parser(
+        "collect",
+        help="receive OTLP/HTTP traces and logs into a store",
+        description=(
+            "Listen for OTLP/HTTP (protobuf or JSON, optionally gzip) on /v1/traces and /v1/logs "
+            "and write everything to a DuckDB store. Readers get consistent snapshots from "
+            "/v1/snapshot while it runs."
+        ),
+    )
+    collect.add_argument("--db", required=True, type=Path, help="the store file (created if missing)")
+    collect.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    collect.add_argument("--port", type=int, default=4318, help="port (default 4318; 0 picks a free one)")
+    collect.add_argument(
+        "--token",
+        default=os.environ.get(semconv.ENV_COLLECT_TOKEN),
+        help=f"require this bearer token (default: ${semconv.ENV_COLLECT_TOKEN})",
+    )
+    collect.add_argument("--max-body", type=int, default=None, help="largest request body in bytes")
+    collect.add_argument("--max-queue", type=int, default=None, help="records waiting to be written, at most")
+    collect.set_defaults(handler=run_collect)
+
+    imp = subparsers.add_parser(
+        "import",
+        help="load OTLP JSON files (the Collector's file exporter) into a store",
+        description="Load OTLP JSON files, one export request per line, optionally gzip-compressed.",
+    )
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--db", required=True, type=Path, help="the store file (created if missing)")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(handler=run_import)
+
+
+def run_collect(args: argparse.Namespace) -> int:
+    from a2a_observe.collect.otlp import Limits  # noqa: PLC0415 - keeps the CLI core light
+    from a2a_observe.collect.receiver import ReceiverSettings  # noqa: PLC0415
+    from a2a_observe.collect.server import serve  # noqa: PLC0415
+
+    limits = Limits(max_body=args.max_body) if args.max_body else Limits()
+    settings = ReceiverSettings(token=args.token or None, limits=limits)
+
+    def ready(url: str) -> None:
+        print(f"a2a-observe collect: listening on {url}, writing {args.db}", file=sys.stderr, flush=True)
+
+    try:
+        return serve(
+            args.db,
+            host=args.host,
+            port=args.port,
+            settings=settings,
+            max_pending=args.max_queue,
+            on_ready=ready,
+        )
+    except StoreError as exc:
+        print(f"a2a-observe collect: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"a2a-observe collect: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from a2a_observe.collect.importer import import_files  # noqa: PLC0415
+    from a2a_observe.collect.progress import Progress  # noqa: PLC0415
+    from a2a_observe.store.snapshot import find_collector  # noqa: PLC0415
+    from a2a_observe.store.writer import StoreWriter  # noqa: PLC0415
+
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        print(f"a2a-observe import: no such file: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        writer = StoreWriter(args.db)
+    except StoreError as exc:
+        found = find_collector(args.db)
+        hint = f"; a collector at {found.url} is writing it: stop it first" if found else ""
+        print(f"a2a-observe import: {exc}{hint}", file=sys.stderr)
+        return 1
+    total = sum(f.stat().st_size for f in args.files)
+    progress = None if args.quiet else Progress(total)
+    try:
+        report = import_files(list(args.files), writer, progress)
+    finally:
+        writer.close()
+    for problem in report.problems[:20]:
+        print(f"a2a-observe import: {problem}", file=sys.stderr)
+    if len(report.problems) > 20:
+        print(f"a2a-observe import: and {len(report.problems) - 20} more problems", file=sys.stderr)
+    print(
+        f"imported {report.spans} spans and {report.logs} log records into {args.db}"
+        + (f"; {report.rejected} refused" if report.rejected else "")
+        + (f"; {report.skipped_metrics} metrics requests skipped" if report.skipped_metrics else ""),
+        file=sys.stderr,
+    )
+    return 0 if report.ok else 1

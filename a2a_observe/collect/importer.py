@@ -1,0 +1,137 @@
+"""``a2a-observe import``: OTLP JSON files, as the Collector's file exporter writes them, into a store.
+
+The file exporter writes one export request per line (``{"resourceSpans": [...]}`` or
+``{"resourceLogs": [...]}``); a file holding a single pretty-printed request is read too, and
+``.gz`` files are decompressed. A line that cannot be used is reported with its file and line
+number and skipped; every other line is stored, so one bad line loses nothing else.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, cast
+
+from a2a_observe.collect.otlp import JSON, PayloadError, Signal, batch_from, parse_request
+from a2a_observe.collect.progress import Progress
+from a2a_observe.store.rows import Batch
+from a2a_observe.store.writer import QueueFull, StoreWriter
+
+_MAX_PROBLEMS_SHOWN = 20
+
+
+@dataclass
+class ImportReport:
+    spans: int = 0
+    logs: int = 0
+    rejected: int = 0
+    skipped_metrics: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.rejected
+
+
+def _open(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return cast(IO[bytes], gzip.open(path, "rb"))
+    return path.open("rb")
+
+
+def _documents(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, text) of every request in the file; a whole-file document is line 1."""
+    with _open(path) as handle:
+        first = handle.readline()
+        rest = handle.read() if first.strip() and not _is_complete(first) else None
+    if rest is not None:
+        yield 1, first + rest
+        return
+    with _open(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, line
+
+
+def _is_complete(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def _signal(document: bytes) -> Signal | str | None:
+    head = document[:4096]
+    for key, signal in ((b"resourceSpans", "traces"), (b"resource_spans", "traces")):
+        if key in head:
+            return signal
+    for key in (b"resourceLogs", b"resource_logs"):
+        if key in head:
+            return "logs"
+    if b"resourceMetrics" in head or b"resource_metrics" in head:
+        return "metrics"
+    return None
+
+
+class _Sink:
+    """Hands batches to the writer, waiting for earlier ones when its queue is full."""
+
+    def __init__(self, writer: StoreWriter) -> None:
+        self.writer = writer
+        self.futures: list[Future[Batch]] = []
+
+    def put(self, batch: Batch, source: str) -> None:
+        while True:
+            try:
+                self.futures.append(self.writer.submit(lambda: batch, batch.records, source))
+                return
+            except QueueFull:
+                self.drain(keep=len(self.futures) // 2)
+
+    def drain(self, keep: int = 0) -> None:
+        while len(self.futures) > keep:
+            self.futures.pop(0).result()
+
+
+def import_files(paths: list[Path], writer: StoreWriter, progress: Progress | None = None) -> ImportReport:
+    report = ImportReport()
+    sink = _Sink(writer)
+    done = 0
+    for path in paths:
+        size = path.stat().st_size
+        read = 0
+        for number, document in _documents(path):
+            where = f"{path}:{number}"
+            read += len(document)
+            signal = _signal(document)
+            if signal == "metrics":
+                report.skipped_metrics += 1
+            elif signal is None:
+                report.problems.append(f"{where}: not an OTLP traces or logs request")
+            else:
+                kind: Signal = "traces" if signal == "traces" else "logs"
+                try:
+                    request, refused, notes = parse_request(document, JSON, kind)
+                    batch = batch_from(request, kind, refused, notes)
+                except PayloadError as exc:
+                    report.problems.append(f"{where}: {exc.message}")
+                else:
+                    report.spans += len(batch.spans)
+                    report.logs += len(batch.logs)
+                    report.rejected += batch.rejected_spans + batch.rejected_logs
+                    report.problems.extend(f"{where}: {error}" for error in batch.errors)
+                    if batch.records:
+                        sink.put(batch, f"import {path.name}")
+            if progress is not None:
+                progress.update(done + min(read, size), f"{report.spans} spans, {report.logs} logs")
+        done += size
+    sink.drain()
+    if progress is not None:
+        progress.update(done, f"{report.spans} spans, {report.logs} logs")
+        progress.finish()
+    return report

@@ -1,0 +1,187 @@
+"""The OTLP/HTTP receiver as an ASGI app: ``/v1/traces``, ``/v1/logs`` and ``/v1/snapshot``.
+
+A request is acknowledged only after the store has committed it, so a 200 means the data
+survives a crash of the collector. When the writer's queue is full the answer is 429 with
+``Retry-After`` (OTLP exporters retry those), which keeps the collector's memory bounded
+however fast agents send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from a2a_observe.collect.otlp import (
+    CODE_INVALID_ARGUMENT,
+    CODE_RESOURCE_EXHAUSTED,
+    CODE_UNAUTHENTICATED,
+    CODE_UNAVAILABLE,
+    JSON,
+    PROTOBUF,
+    Limits,
+    PayloadError,
+    Signal,
+    decode,
+    media_type,
+    status_body,
+    success_body,
+)
+from a2a_observe.store.errors import StoreError
+from a2a_observe.store.snapshot import SNAPSHOT_PATH, write_snapshot
+from a2a_observe.store.writer import QueueFull, StoreWriter
+
+TRACES_PATH = "/v1/traces"
+LOGS_PATH = "/v1/logs"
+RETRY_AFTER_FULL = 1
+RETRY_AFTER_UNAVAILABLE = 5
+
+
+@dataclass
+class ReceiverSettings:
+    token: str | None = None
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass
+class ReceiverStats:
+    accepted_spans: int = 0
+    accepted_logs: int = 0
+    rejected: int = 0
+    refused_requests: int = 0
+
+
+def _error(status: int, code: int, message: str, fmt: str, retry_after: int | None = None) -> Response:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="a2a-observe"'}
+    return Response(status_body(code, message, fmt), status_code=status, media_type=fmt, headers=headers)
+
+
+class Receiver:
+    def __init__(self, writer: StoreWriter, settings: ReceiverSettings) -> None:
+        self.writer = writer
+        self.settings = settings
+        self.stats = ReceiverStats()
+
+    def _unauthorized(self, request: Request, fmt: str) -> Response | None:
+        token = self.settings.token
+        if not token:
+            return None
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode()):
+            return None
+        why = "missing Authorization header" if not given else "wrong bearer token"
+        return _error(401, CODE_UNAUTHENTICATED, f"{why}; this collector requires a bearer token", fmt)
+
+    async def _body(self, request: Request) -> bytes:
+        limit = self.settings.limits.max_body
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise PayloadError(413, f"body of {declared} bytes exceeds the limit of {limit}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadError(413, f"body exceeds the limit of {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def endpoint(self, signal: Signal) -> Callable[[Request], Awaitable[Response]]:
+        async def handle(request: Request) -> Response:
+            content_type = request.headers.get("content-type")
+            fmt = media_type(content_type) or PROTOBUF
+            refused = self._unauthorized(request, fmt)
+            if refused is not None:
+                return refused
+            try:
+                body = await self._body(request)
+                batch = await run_in_threadpool(
+                    decode,
+                    body,
+                    content_type,
+                    request.headers.get("content-encoding"),
+                    signal,
+                    self.settings.limits,
+                )
+            except PayloadError as exc:
+                self.stats.refused_requests += 1
+                return _error(exc.status, CODE_INVALID_ARGUMENT, exc.message, fmt)
+            if batch.records:
+                try:
+                    future = self.writer.submit(lambda: batch, batch.records, f"otlp {signal}")
+                except QueueFull as exc:
+                    return _error(
+                        429, CODE_RESOURCE_EXHAUSTED, f"collector is busy: {exc}", fmt, RETRY_AFTER_FULL
+                    )
+                except StoreError as exc:
+                    return _error(503, CODE_UNAVAILABLE, str(exc), fmt, RETRY_AFTER_UNAVAILABLE)
+                try:
+                    await asyncio.wrap_future(future)
+                except Exception as exc:  # noqa: BLE001 - the sender is told and retries
+                    return _error(
+                        503, CODE_UNAVAILABLE, f"not stored, try again: {exc}", fmt, RETRY_AFTER_UNAVAILABLE
+                    )
+            self.stats.accepted_spans += len(batch.spans)
+            self.stats.accepted_logs += len(batch.logs)
+            self.stats.rejected += batch.rejected_spans + batch.rejected_logs
+            return Response(success_body(batch, signal, fmt), media_type=fmt)
+
+        return handle
+
+    async def snapshot(self, request: Request) -> Response:
+        refused = self._unauthorized(request, JSON)
+        if refused is not None:
+            return refused
+        folder = Path(tempfile.mkdtemp(prefix="a2a-observe-snapshot-"))
+        target = folder / "snapshot.duckdb"
+        try:
+            await asyncio.wrap_future(self.writer.call(lambda con: write_snapshot(con, target)))
+        except Exception as exc:  # noqa: BLE001 - reported to the reader
+            shutil.rmtree(folder, ignore_errors=True)
+            return _error(503, CODE_UNAVAILABLE, f"snapshot failed: {exc}", JSON, RETRY_AFTER_UNAVAILABLE)
+        return FileResponse(
+            target,
+            media_type="application/vnd.duckdb",
+            filename="snapshot.duckdb",
+            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+        )
+
+    async def health(self, request: Request) -> Response:
+        return JSONResponse(
+            {
+                "store": str(self.writer.path),
+                "pending": self.writer.pending,
+                "accepted_spans": self.stats.accepted_spans,
+                "accepted_logs": self.stats.accepted_logs,
+                "rejected": self.stats.rejected,
+                "refused_requests": self.stats.refused_requests,
+            }
+        )
+
+
+def create_app(writer: StoreWriter, settings: ReceiverSettings | None = None) -> Starlette:
+    receiver = Receiver(writer, settings or ReceiverSettings())
+    app = Starlette(
+        routes=[
+            Route(TRACES_PATH, receiver.endpoint("traces"), methods=["POST"]),
+            Route(LOGS_PATH, receiver.endpoint("logs"), methods=["POST"]),
+            Route(SNAPSHOT_PATH, receiver.snapshot, methods=["GET"]),
+            Route("/", receiver.health, methods=["GET"]),
+        ]
+    )
+    app.state.receiver = receiver
+    return app

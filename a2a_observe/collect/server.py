@@ -1,0 +1,88 @@
+"""Running the receiver: bind, announce, serve until SIGTERM or SIGINT, then close the store.
+
+uvicorn stops taking connections on SIGTERM and lets requests in flight finish; each of those
+is acknowledged only after its commit, and the store is closed (checkpointed) before exit, so
+everything acknowledged is in the file. The address is announced next to the store so that
+readers can ask this process for snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from types import FrameType
+
+from starlette.applications import Starlette
+
+from a2a_observe.collect.receiver import ReceiverSettings, create_app
+from a2a_observe.store.snapshot import announce, announcement_path
+from a2a_observe.store.writer import StoreWriter
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 4318
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(
+    db: Path,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    settings: ReceiverSettings | None = None,
+    max_pending: int | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> int:
+    import uvicorn  # noqa: PLC0415 - the server is only loaded by the collect command
+
+    writer = StoreWriter(db, **({"max_pending": max_pending} if max_pending else {}))
+    sock = bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    url = f"http://{bound_host if ':' not in bound_host else f'[{bound_host}]'}:{bound_port}"
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        announce(db, url)
+        if on_ready is not None:
+            on_ready(url)
+        try:
+            yield
+        finally:
+            announcement_path(db).unlink(missing_ok=True)
+            writer.close()
+
+    app = create_app(writer, settings)
+    app.router.lifespan_context = lifespan
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=30)
+    server = uvicorn.Server(config)
+    stopped_by: list[int] = []
+
+    def remember(signum: int, frame: FrameType | None) -> None:
+        stopped_by.append(signum)
+
+    # uvicorn re-raises the signal that stopped it; this keeps that from killing the process
+    # before the store is closed and lets the command exit normally.
+    previous = {sig: signal.signal(sig, remember) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        writer.close()
+        sock.close()
+    if not server.started:
+        print(f"a2a-observe collect: the server did not start on {url}", file=sys.stderr)
+        return 1
+    return 0
