@@ -46,6 +46,27 @@ def active_call() -> CallObservation | None:
     return _active_call.get()
 
 
+_IDS_KEY = otel_context.create_key("a2a_observe.ids")
+"""The A2A ids of the call or agent run whose span is current, carried in the OTel context
+so that log lines (and threads that propagate the context) can name the task."""
+
+
+def current_ids(ctx: otel_context.Context | None = None) -> dict[str, str]:
+    """``a2a.task.id``, ``gen_ai.conversation.id`` and ``gen_ai.agent.name`` of the current
+    call or agent run, those that are known; empty outside any A2A work."""
+    value = otel_context.get_value(_IDS_KEY, ctx)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _ids(task_id: Any, context_id: Any, agent_name: Any) -> dict[str, str]:
+    ids = {
+        semconv.A2A_TASK_ID: task_id,
+        semconv.GEN_AI_CONVERSATION_ID: context_id,
+        semconv.GEN_AI_AGENT_NAME: agent_name,
+    }
+    return {k: str(v) for k, v in ids.items() if v}
+
+
 def current_agent(ctx: otel_context.Context | None = None) -> AgentFacts | None:
     value = otel_context.get_value(_AGENT_KEY, ctx)
     return value if isinstance(value, AgentFacts) else None
@@ -191,7 +212,7 @@ class Observer:
             kind=SpanKind.INTERNAL,
             attributes=self.clean(attrs),
         )
-        return AgentRun(self, span)
+        return AgentRun(self, span, _ids(task_id, context_id, agent.name))
 
 
 class CallObservation:
@@ -222,7 +243,14 @@ class CallObservation:
     @property
     def context(self) -> otel_context.Context:
         """The context in which this call's span is the current span."""
-        return trace.set_span_in_context(self.span, self._parent)
+        facts = self.facts
+        ids = _ids(
+            self._latest.get(semconv.A2A_TASK_ID, facts.task_id),
+            self._latest.get(semconv.GEN_AI_CONVERSATION_ID, facts.context_id),
+            facts.agent.name,
+        )
+        ctx = otel_context.set_value(_IDS_KEY, ids, self._parent)
+        return trace.set_span_in_context(self.span, ctx)
 
     @contextmanager
     def activated(self) -> Iterator[None]:
@@ -319,16 +347,19 @@ class CallObservation:
 class AgentRun:
     """The agent's own work on a task: the ``invoke_agent`` span and what the agent emitted."""
 
-    def __init__(self, observer: Observer, span: Span) -> None:
+    def __init__(self, observer: Observer, span: Span, ids: dict[str, str]) -> None:
         self.observer = observer
         self.span = span
+        self.ids = ids
         self._recent: deque[object] = deque(maxlen=64)
         self._latest: dict[str, Any] = {}
         self._ended = False
 
     @property
     def context(self) -> otel_context.Context:
-        return trace.set_span_in_context(self.span)
+        """The current context with this run's span and ids in it."""
+        ctx = otel_context.set_value(_IDS_KEY, self.ids)
+        return trace.set_span_in_context(self.span, ctx)
 
     def emitted(self, source: object, event: EventFacts) -> None:
         """The agent put ``event`` on its queue; ``source`` dedupes queue fan-out.
