@@ -4,6 +4,8 @@ and one scenario of real agents whose spans every path must store the same way."
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -188,3 +190,24 @@ def post(
 
 def table_rows(con: Any, table: str) -> list[tuple[Any, ...]]:
     return sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+
+
+@dataclass
+class Collector:
+    process: subprocess.Popen[str]
+    url: str
+    db: Path
+
+
+def start_collector(db: Path, *extra: str) -> Collector:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "a2a_observe.cli", "collect", "--db", str(db), "--port", "0", *extra],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert "listening on " in line, line + process.stderr.read()
+    url = line.split("listening on ", 1)[1].split(",", 1)[0]
+    threading.Thread(target=process.stderr.read, daemon=True).start()
+    return Collector(process, url, db)

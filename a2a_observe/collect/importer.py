@@ -78,6 +78,16 @@ def _signal(document: bytes) -> Signal | str | None:
     return None
 
 
+def _not_otlp(document: bytes) -> str:
+    try:
+        json.loads(document)
+    except UnicodeDecodeError:
+        return "line is not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return f"body is not valid JSON: {exc.msg} at column {exc.colno}"
+    return "not an OTLP traces or logs request (no resourceSpans or resourceLogs)"
+
+
 class _Sink:
     """Hands batches to the writer, waiting for earlier ones when its queue is full."""
 
@@ -112,7 +122,7 @@ def import_files(paths: list[Path], writer: StoreWriter, progress: Progress | No
             if signal == "metrics":
                 report.skipped_metrics += 1
             elif signal is None:
-                report.problems.append(f"{where}: not an OTLP traces or logs request")
+                report.problems.append(f"{where}: {_not_otlp(document)}")
             else:
                 kind: Signal = "traces" if signal == "traces" else "logs"
                 try:
