@@ -4,19 +4,26 @@ alone, and the agent's own failures are recorded where they happen."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 import requests
 from flask import Flask
 from opentelemetry.trace import SpanKind, StatusCode
-from python_a2a import A2AClient, Message, MessageRole, Task, TextContent
+from python_a2a import A2AClient, Message, MessageRole, Task, TextContent, run_server
 from werkzeug.serving import make_server
 
 from a2a_observe import semconv
-from a2a_observe.demo.python_a2a_agents import RunningPythonA2AAgent, serve_python_a2a_agent
+from a2a_observe.demo.python_a2a_agents import (
+    Greeter,
+    RunningPythonA2AAgent,
+    python_a2a_card,
+    serve_python_a2a_agent,
+)
 from a2a_observe.demo.serving import LOOPBACK, free_port
 from tests.python_a2a_support import (
     Failing,
@@ -158,3 +165,27 @@ def test_a_client_that_sends_no_trace_context_starts_a_trace_on_the_server(spans
     assert server.parent is None
     (run,) = children(server, got)
     assert_child(run, server)
+
+
+def test_an_agent_started_with_run_server_is_observed(spans) -> None:
+    """``run_server`` blocks in Flask's own server, which cannot be stopped from outside: the
+    daemon thread lives until the test session ends."""
+    port = free_port()
+    url = f"http://{LOOPBACK}:{port}"
+    agent = Greeter(agent_card=python_a2a_card("served", url))
+    threading.Thread(
+        target=run_server, args=(agent,), kwargs={"host": LOOPBACK, "port": port}, daemon=True
+    ).start()
+    client = None
+    for _ in range(200):
+        with contextlib.suppress(requests.ConnectionError):
+            requests.get(f"{url}/a2a/health", timeout=5)
+            client = A2AClient(url)
+            break
+        time.sleep(0.05)
+    assert client is not None
+    spans.wait(lambda s: len(s) >= 2)
+    spans.clear()
+    assert client.ask("run") == "hello: run"
+    got = spans.wait(has_agent_run)
+    client_server_agent(got, semconv.SEND_MESSAGE, "served")
