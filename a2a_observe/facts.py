@@ -52,6 +52,8 @@ class EventFacts:
     message: MessageFacts | None = None
     artifact: ArtifactFacts | None = None
     artifacts_count: int = 0
+    size: int | None = None
+    """Bytes of the serialised object, for the response-size metric."""
 
 
 @dataclass(frozen=True)

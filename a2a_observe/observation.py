@@ -30,6 +30,7 @@ from a2a_observe.facts import (
     EventFacts,
     MessageFacts,
 )
+from a2a_observe.metrics import A2AMetrics, call_attributes
 
 _AGENT_KEY = otel_context.create_key("a2a_observe.agent")
 """The serving agent's identity, carried in the OTel context from the SERVER span to the
@@ -75,9 +76,10 @@ def current_agent(ctx: otel_context.Context | None = None) -> AgentFacts | None:
 class Observer:
     """Holds the tracer and settings that every observation of one ``instrument()`` uses."""
 
-    def __init__(self, tracer: Tracer, settings: Settings) -> None:
+    def __init__(self, tracer: Tracer, settings: Settings, metrics: A2AMetrics | None = None) -> None:
         self.tracer = tracer
         self.settings = settings
+        self.metrics = metrics
 
     # -- attribute helpers ---------------------------------------------------------------------
     def clean(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -183,10 +185,11 @@ class Observer:
         facts: CallFacts,
         parent: otel_context.Context | None = None,
     ) -> CallObservation:
-        span = self.tracer.start_span(
-            facts.method, context=parent, kind=kind, attributes=self.call_attributes(facts)
-        )
+        attributes = self.call_attributes(facts)
+        span = self.tracer.start_span(facts.method, context=parent, kind=kind, attributes=attributes)
         call = CallObservation(self, span, facts, parent, kind)
+        if self.metrics is not None:
+            call.start_metrics(self.metrics, attributes)
         if facts.message is not None and self.settings.capture_content:
             span.add_event(semconv.EVENT_MESSAGE, self.message_event_attributes(facts.message))
         return call
@@ -237,6 +240,11 @@ class CallObservation:
         self._stream_end: str | None = None
         self._latest: dict[str, Any] = {}
         """Attributes that change per stream event, set once when the call ends."""
+        self._metrics: A2AMetrics | None = None
+        self._metric_attrs: dict[str, Any] = {}
+        self._side_attrs: dict[str, Any] = {}
+        self._error: ErrorFacts | None = None
+        self._response_size = 0
         self.key: object | None = None
         """What the adapter identifies the call by (a server's request context)."""
 
@@ -269,10 +277,56 @@ class CallObservation:
         propagate.inject(headers, context=self.context)
         return headers
 
+    # -- metrics ------------------------------------------------------------------------------
+    @property
+    def streaming(self) -> bool:
+        return self.facts.method in semconv.STREAMING_METHODS
+
+    def start_metrics(self, metrics: A2AMetrics, span_attributes: dict[str, Any]) -> None:
+        self._metrics = metrics
+        side = semconv.SIDE_SERVER if self.kind == SpanKind.SERVER else semconv.SIDE_CLIENT
+        self._metric_attrs = call_attributes(span_attributes)
+        self._side_attrs = {**self._metric_attrs, semconv.A2A_CALL_SIDE: side}
+        if self.kind == SpanKind.SERVER:
+            metrics.active_requests.add(1, self._metric_attrs)
+        if self.streaming:
+            metrics.active_streams.add(1, {**self._metric_attrs, semconv.A2A_CALL_SIDE: side})
+        message = self.facts.message
+        if message is not None and message.size is not None:
+            metrics.request_size.record(message.size, {**self._metric_attrs, semconv.A2A_CALL_SIDE: side})
+
+    def _end_metrics(self, metrics: A2AMetrics) -> None:
+        duration = time.monotonic() - self._started
+        server = self.kind == SpanKind.SERVER
+        attrs = self._metric_attrs
+        ctx = trace.set_span_in_context(self.span)
+        outcome = dict(attrs)
+        if self._error is not None:
+            outcome[semconv.ERROR_TYPE] = self._error.error_type
+        (metrics.server_duration if server else metrics.client_duration).record(duration, outcome, ctx)
+        with_side = self._side_attrs
+        if self._error is not None:
+            error_attrs = {**with_side, semconv.ERROR_TYPE: self._error.error_type}
+            if self._error.rpc_status_code is not None:
+                error_attrs[semconv.RPC_RESPONSE_STATUS_CODE] = self._error.rpc_status_code
+            if self._error.http_status_code is not None:
+                error_attrs[semconv.HTTP_RESPONSE_STATUS_CODE] = self._error.http_status_code
+            metrics.errors.add(1, error_attrs, ctx)
+        if self._response_size:
+            metrics.response_size.record(self._response_size, with_side, ctx)
+        if server:
+            metrics.active_requests.add(-1, attrs)
+        if self.streaming:
+            metrics.active_streams.add(-1, with_side)
+            end = self._stream_end or semconv.STREAM_END_COMPLETED
+            metrics.stream_duration.record(duration, {**with_side, semconv.A2A_STREAM_END: end}, ctx)
+
     def result(self, event: EventFacts | None) -> None:
         """What a unary call returned (a task, a message, or nothing)."""
         if event is None:
             return
+        if event.size:
+            self._response_size += event.size
         o, span = self.observer, self.span
         span.set_attributes(
             o.clean(
@@ -294,8 +348,17 @@ class CallObservation:
             semconv.A2A_STREAM_EVENT_KIND: event.kind,
             semconv.A2A_STREAM_EVENT_INDEX: self._events,
         }
+        metrics = self._metrics
         if self._events == 0:
-            self._latest[semconv.A2A_STREAM_TIME_TO_FIRST_EVENT] = time.monotonic() - self._started
+            first = time.monotonic() - self._started
+            self._latest[semconv.A2A_STREAM_TIME_TO_FIRST_EVENT] = first
+            if metrics is not None:
+                ctx = trace.set_span_in_context(self.span)
+                metrics.time_to_first_event.record(first, self._side_attrs, ctx)
+        if metrics is not None:
+            metrics.stream_events.add(1, {**self._side_attrs, semconv.A2A_STREAM_EVENT_KIND: event.kind})
+        if event.size:
+            self._response_size += event.size
         self._events += 1
         if event.state:
             attrs[semconv.A2A_TASK_STATE] = event.state
@@ -315,6 +378,7 @@ class CallObservation:
         self._stream_end = how
 
     def error(self, error: ErrorFacts) -> None:
+        self._error = error
         span = self.span
         span.set_attributes(
             self.observer.clean(
@@ -342,6 +406,8 @@ class CallObservation:
         if attrs:
             self.span.set_attributes(self.observer.clean(attrs))
         self.span.end()
+        if self._metrics is not None:
+            self._end_metrics(self._metrics)
 
 
 class AgentRun:
@@ -377,6 +443,14 @@ class AgentRun:
             self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id
         if event.state:
             self._latest[semconv.A2A_TASK_STATE] = event.state
+            metrics = o.metrics
+            if metrics is not None:
+                metrics.task_state(
+                    event.task_id or self.ids.get(semconv.A2A_TASK_ID),
+                    self.ids.get(semconv.GEN_AI_AGENT_NAME),
+                    event.state,
+                    trace.set_span_in_context(span),
+                )
             attrs: dict[str, Any] = {semconv.A2A_TASK_STATE: event.state}
             if event.state in semconv.TERMINAL_TASK_STATES or event.state in semconv.INTERRUPTED_TASK_STATES:
                 attrs[semconv.A2A_TASK_FINAL] = True

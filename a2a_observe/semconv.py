@@ -201,6 +201,33 @@ METRIC_REQUEST_SIZE: Final = "a2a.request.size"
 METRIC_RESPONSE_SIZE: Final = "a2a.response.size"
 METRIC_ERRORS: Final = "a2a.errors"
 
+A2A_CALL_SIDE: Final = "a2a.call.side"
+"""On metrics a process records as both caller and agent: ``client`` or ``server``."""
+SIDE_CLIENT: Final = "client"
+SIDE_SERVER: Final = "server"
+
+DURATION_BUCKETS: Final = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+    600.0,
+)
+"""Seconds: agent calls take milliseconds (a cache hit) to minutes (a long LLM task)."""
+SIZE_BUCKETS: Final = (128, 512, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216)
+"""Bytes: a one-word message to a multi-megabyte artifact."""
+
 # --- Configuration (environment variables) ----------------------------------------------------
 ENV_DISABLED: Final = "A2A_OBSERVE_DISABLED"
 ENV_CAPTURE_CONTENT: Final = "A2A_OBSERVE_CAPTURE_CONTENT"

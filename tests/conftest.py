@@ -9,13 +9,17 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.context import Context
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import CollectorRegistry
 
 import a2a_observe
+from a2a_observe.prometheus import PrometheusReader
 
 
 class OpenSpans(SpanProcessor):
@@ -40,6 +44,12 @@ _PROVIDER = TracerProvider()
 _PROVIDER.add_span_processor(_OPEN)
 _PROVIDER.add_span_processor(SimpleSpanProcessor(_EXPORTER))
 trace.set_tracer_provider(_PROVIDER)
+
+METRICS = InMemoryMetricReader()
+PROMETHEUS_REGISTRY = CollectorRegistry(auto_describe=False)
+PROMETHEUS = PrometheusReader(registry=PROMETHEUS_REGISTRY)
+metrics.set_meter_provider(MeterProvider(metric_readers=[METRICS, PROMETHEUS]))
+
 a2a_observe.instrument()
 
 

@@ -11,12 +11,13 @@ import logging
 from collections.abc import Collection
 from typing import Any
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from a2a_observe import semconv
 from a2a_observe.config import Settings, is_disabled
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.metrics import A2AMetrics
 from a2a_observe.observation import Observer
 from a2a_observe.version import __version__
 
@@ -44,7 +45,12 @@ class A2AInstrumentor(BaseInstrumentor):  # type: ignore[misc]
             __version__,
             tracer_provider=kwargs.get("tracer_provider"),
         )
-        observer = Observer(tracer, settings)
+        meter = metrics.get_meter(
+            semconv.INSTRUMENTATION_SCOPE,
+            __version__,
+            meter_provider=kwargs.get("meter_provider"),
+        )
+        observer = Observer(tracer, settings, A2AMetrics(meter))
         patches = Patches()
         patches.active = True
         from a2a_observe.instrumentation import a2a_sdk, python_a2a  # noqa: PLC0415

@@ -133,8 +133,10 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
         if which is None:
             return None
         return event_facts(getattr(obj, which), capture)
+    size = obj.ByteSize() if hasattr(obj, "ByteSize") else None
     if kind == "Task":
         return EventFacts(
+            size=size,
             kind=semconv.EVENT_KIND_TASK,
             task_id=obj.id or None,
             context_id=obj.context_id or None,
@@ -144,6 +146,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
         )
     if kind == "Message":
         return EventFacts(
+            size=size,
             kind=semconv.EVENT_KIND_MESSAGE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
@@ -151,6 +154,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
         )
     if kind == "TaskStatusUpdateEvent":
         return EventFacts(
+            size=size,
             kind=semconv.EVENT_KIND_STATUS_UPDATE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
@@ -159,6 +163,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
         )
     if kind == "TaskArtifactUpdateEvent":
         return EventFacts(
+            size=size,
             kind=semconv.EVENT_KIND_ARTIFACT_UPDATE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
