@@ -13,6 +13,7 @@ import time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--auto", choices=["first", "last", "none"], default="first")
+parser.add_argument("--scrape", help="after the call, print this /metrics URL's body to stderr")
 args = parser.parse_args()
 
 if args.auto == "first":
@@ -38,6 +39,11 @@ async def main() -> None:
         await client.close()
         state, text = final_text(events)
         print(f"RESULT state={state} text={text!r} seconds={elapsed:.3f}", file=sys.stderr)
+        if args.scrape:
+            import urllib.request
+
+            with urllib.request.urlopen(args.scrape, timeout=10) as response:
+                print("SCRAPE " + response.read().decode(), file=sys.stderr)
 
 
 asyncio.run(main())
