@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -246,3 +247,16 @@ def test_a_bad_store_path_is_a_warning_not_a_crash(tmp_path: Path, caplog: pytes
         assert add_store_exporters(str(tmp_path / "missing" / "x.duckdb")) is False
     assert "store exporters" in caplog.text
     assert isinstance(trace.get_tracer_provider(), TracerProvider)
+
+
+def test_every_example_in_the_store_docs_runs(stored) -> None:
+    db, scenario, _ = stored
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "store.md").read_text()
+    examples = re.findall(r"```sql\n(.*?)```", doc, re.S)
+    assert len(examples) >= 6
+    con = open_snapshot(db)
+    for sql in examples:
+        sql = sql.replace("YOUR-CONTEXT-ID", scenario.contexts["asking"]).replace(
+            "YOUR-TASK-ID", scenario.tasks["asking"]
+        )
+        assert con.execute(sql).fetchall(), sql

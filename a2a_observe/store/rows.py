@@ -142,27 +142,27 @@ def _finite(value: Any) -> Any:
     return value
 
 
-_JSON: dict[str, Any] = {
-    "sort_keys": True,
-    "separators": (",", ":"),
-    "ensure_ascii": False,
-    "default": _json_default,
-}
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
+"""Built once: ``json.dumps`` with options builds a new encoder per call, a third of the cost."""
+_STRICT_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_json_default
+)
 
 
 def json_text(value: Any) -> str:
     """Canonical JSON (sorted keys, compact), so equal attributes are equal text."""
     try:
-        return json.dumps(
-            value,
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-            default=_json_default,
-        )
+        return _STRICT_ENCODER.encode(value)
     except ValueError:
-        return json.dumps(_finite(value), **_JSON)
+        return _ENCODER.encode(_finite(value))
+
+
+def _plain(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The SDK's attribute mappings wrap a dict; encoding that dict saves a copy per record."""
+    if type(attributes) is dict:
+        return attributes
+    inner = getattr(attributes, "_dict", None)
+    return inner if isinstance(inner, dict) else dict(attributes)
 
 
 def body_text(value: Any) -> str | None:
@@ -176,6 +176,8 @@ def body_text(value: Any) -> str | None:
 
 def _text(value: Any) -> str | None:
     """A promoted column: only scalar attributes make sense there."""
+    if type(value) is str:
+        return value
     if value is None or isinstance(value, list | tuple | dict | Mapping):
         return None
     if isinstance(value, bool):
@@ -193,7 +195,7 @@ def span_id_hex(value: int) -> str | None:
 
 # --- builders --------------------------------------------------------------------------------
 def resource_row(attributes: Mapping[str, Any], schema_url: str | None) -> Row:
-    attrs = json_text(dict(attributes))
+    attrs = json_text(_plain(attributes))
     digest = hashlib.blake2b(f"{schema_url or ''}\n{attrs}".encode(), digest_size=8).hexdigest()
     return (digest, _text(attributes.get(semconv.SERVICE_NAME)), attrs, schema_url or None)
 
@@ -237,7 +239,7 @@ def span_row(
         resource[1],
         scope_name or None,
         scope_version or None,
-        json_text(dict(attributes)),
+        json_text(_plain(attributes)),
         dropped_attributes_count,
         dropped_events_count,
         dropped_links_count,
@@ -267,7 +269,7 @@ def event_row(
         seq,
         time_ns,
         name,
-        json_text(dict(attributes)),
+        json_text(_plain(attributes)),
         dropped_attributes_count,
         _text(get(semconv.A2A_TASK_ID)),
         _text(get(semconv.A2A_TASK_STATE)),
@@ -295,7 +297,7 @@ def link_row(
         linked_span_id,
         trace_state or None,
         is_remote,
-        json_text(dict(attributes)),
+        json_text(_plain(attributes)),
         dropped_attributes_count,
     )
 
@@ -324,7 +326,7 @@ def log_row(
         severity_number or None,
         severity_text or None,
         body_text(body),
-        json_text(dict(attributes)),
+        json_text(_plain(attributes)),
         trace_id,
         span_id,
         flags & 0xFF,

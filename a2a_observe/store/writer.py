@@ -42,6 +42,9 @@ T = TypeVar("T")
 DEFAULT_MAX_PENDING = 200_000
 """Records (spans plus log records) that may wait for the writer; bounds its memory."""
 MAX_RECORDS_PER_COMMIT = 100_000
+MEMORY_LIMIT = "128MB"
+"""DuckDB's cache for the writer. A writer only appends, so a small cache costs it little, and
+without a limit DuckDB keeps the whole growing file in memory (up to 80% of the machine)."""
 
 _INSERT_RESOURCE = f"INSERT OR IGNORE INTO resources ({', '.join(RESOURCE_COLUMNS)}) VALUES (?, ?, ?, ?)"
 
@@ -92,7 +95,7 @@ class StoreWriter:
         self.path = Path(path).resolve()
         self.max_pending = max_pending
         self.release_when_idle = release_when_idle
-        self._con: duckdb.DuckDBPyConnection | None = open_store(self.path)
+        self._con: duckdb.DuckDBPyConnection | None = self._open()
         self._known_resources = {
             r[0] for r in self._con.execute("SELECT resource_id FROM resources").fetchall()
         }
@@ -113,6 +116,11 @@ class StoreWriter:
         with _OPEN_LOCK:
             _OPEN[self.path] = self
         self._thread.start()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        con = open_store(self.path)
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        return con
 
     # -- producers ------------------------------------------------------------------------------
     @property
@@ -220,7 +228,7 @@ class StoreWriter:
         delay = 0.05
         while self._con is None:
             try:
-                self._con = open_store(self.path)
+                self._con = self._open()
             except StoreError:
                 if self._closing and delay > 2:
                     raise

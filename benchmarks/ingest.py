@@ -1,0 +1,239 @@
+"""Spans per second into the store, through the in-process exporter and through the receiver.
+
+Not a test: it prints figures next to a ceiling measured in the same run (DuckDB appending the
+same rows in one go), so the ratios mean the same thing on any machine. Each measurement runs
+in a fresh process and reports that process's peak memory, for two volumes ten times apart.
+
+    python benchmarks/ingest.py                 # 20,000 and 200,000 spans
+    python benchmarks/ingest.py --spans 50000   # one volume, and ten times it
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BATCH = 512
+"""Spans per export, as the SDK's BatchSpanProcessor sends them."""
+POOL = 8
+"""Distinct batches built once and exported in turn, so the input's memory does not grow."""
+
+
+def make_batches() -> list[list]:
+    """Batches of spans shaped like an A2A call: ids, ~15 attributes, a few events."""
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+    from opentelemetry.trace import SpanKind
+
+    from a2a_observe import semconv
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({semconv.SERVICE_NAME: "bench-agent"}))
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer(semconv.INSTRUMENTATION_SCOPE, "0.1.0")
+    for index in range(BATCH * POOL):
+        attributes = {
+            semconv.A2A_METHOD_NAME: semconv.SEND_STREAMING_MESSAGE,
+            semconv.RPC_METHOD: semconv.SEND_STREAMING_MESSAGE,
+            semconv.A2A_PROTOCOL_BINDING: semconv.BINDING_JSONRPC,
+            semconv.RPC_SYSTEM_NAME: semconv.RPC_SYSTEM_JSONRPC,
+            semconv.A2A_PROTOCOL_VERSION: "1.0",
+            semconv.GEN_AI_AGENT_NAME: f"agent-{index % 7}",
+            semconv.GEN_AI_AGENT_VERSION: "1.0.0",
+            semconv.A2A_MESSAGE_ID: f"msg-{index}",
+            semconv.A2A_MESSAGE_ROLE: "user",
+            semconv.A2A_MESSAGE_PARTS_COUNT: 1,
+            semconv.A2A_MESSAGE_PARTS_KINDS: ("text",),
+            semconv.A2A_MESSAGE_SIZE: 120,
+            semconv.A2A_TASK_ID: f"task-{index // 3}",
+            semconv.GEN_AI_CONVERSATION_ID: f"ctx-{index // 9}",
+            semconv.A2A_TASK_STATE: semconv.TASK_STATE_COMPLETED,
+        }
+        with tracer.start_as_current_span(
+            semconv.SEND_STREAMING_MESSAGE, kind=SpanKind.SERVER, attributes=attributes
+        ) as span:
+            for state in (
+                semconv.TASK_STATE_SUBMITTED,
+                semconv.TASK_STATE_WORKING,
+                semconv.TASK_STATE_COMPLETED,
+            ):
+                span.add_event(
+                    semconv.EVENT_STREAM,
+                    {semconv.A2A_STREAM_EVENT_KIND: "status-update", semconv.A2A_TASK_STATE: state},
+                )
+    spans = list(memory.get_finished_spans())
+    return [spans[i : i + BATCH] for i in range(0, len(spans), BATCH)]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# --- one measurement per process ---------------------------------------------------------------
+def run_exporter(total: int, db: Path) -> dict:
+    from a2a_observe.store import DuckDBSpanExporter
+
+    batches = make_batches()
+    exporter = DuckDBSpanExporter(db, release_when_idle=None, max_pending=50 * BATCH)
+    start = time.perf_counter()
+    sent = 0
+    while sent < total:
+        if exporter.writer.pending > 40 * BATCH:
+            time.sleep(0.001)  # what the SDK's processor sees as a full queue: it waits or drops
+            continue
+        exporter.export(batches[(sent // BATCH) % len(batches)])
+        sent += BATCH
+    exporter.force_flush(600_000)
+    elapsed = time.perf_counter() - start
+    exporter.shutdown()
+    return {"spans": sent, "seconds": elapsed, "dropped": exporter.dropped, "peak_mb": peak_rss_mb()}
+
+
+def run_ceiling(total: int, db: Path) -> dict:
+    from a2a_observe.store.rows import EVENT_COLUMNS, SPAN_COLUMNS
+    from a2a_observe.store.schema import open_store
+    from a2a_observe.store.sdk_rows import spans_batch
+
+    converted = [spans_batch(b) for b in make_batches()]
+    span_rows, event_rows = [], []
+    for index in range(total // BATCH):
+        batch = converted[index % len(converted)]
+        span_rows.extend(batch.spans)
+        event_rows.extend(batch.events)
+    con = open_store(db)
+    start = time.perf_counter()
+    con.execute("BEGIN TRANSACTION")
+    for table, columns, rows in (
+        ("spans", SPAN_COLUMNS, span_rows),
+        ("span_events", EVENT_COLUMNS, event_rows),
+    ):
+        appender = con.appender(table, columns=list(columns))
+        appender.append_rows(rows)
+        appender.flush()
+    con.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    con.close()
+    return {"spans": len(span_rows), "seconds": elapsed, "peak_mb": peak_rss_mb()}
+
+
+def _collector_peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_receiver(total: int, db: Path) -> dict:
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+    bodies = [gzip.compress(encode_spans(b).SerializeToString()) for b in make_batches()]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "a2a_observe.cli", "collect", "--db", str(db), "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    url = urlsplit(line.split("listening on ", 1)[1].split(",", 1)[0])
+    counter = iter(range(total // BATCH))
+    lock = threading.Lock()
+    refused = [0]
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+        headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "gzip"}
+        while True:
+            with lock:
+                number = next(counter, None)
+            if number is None:
+                break
+            while True:
+                conn.request("POST", "/v1/traces", bodies[number % len(bodies)], headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    break
+                refused[0] += 1
+                time.sleep(0.01)
+        conn.close()
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    peak = _collector_peak_mb(process.pid)
+    process.send_signal(signal.SIGTERM)
+    process.wait(120)
+    return {"spans": (total // BATCH) * BATCH, "seconds": elapsed, "retried": refused[0], "peak_mb": peak}
+
+
+MODES = {"exporter": run_exporter, "receiver": run_receiver, "ceiling": run_ceiling}
+
+
+def measure(mode: str, total: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                mode,
+                "--spans",
+                str(total),
+                "--db",
+                str(Path(tmp) / "b.duckdb"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["rate"] = result["spans"] / result["seconds"]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--spans", type=int, default=20_000, help="the smaller volume; the larger is ten times it"
+    )
+    parser.add_argument("--one", choices=sorted(MODES), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(MODES[args.one](args.spans, args.db)))
+        return
+    print(f"cpus: {os.cpu_count()}  batch: {BATCH} spans, 3 events each")
+    for total in (args.spans, args.spans * 10):
+        results = {mode: measure(mode, total) for mode in ("ceiling", "exporter", "receiver")}
+        ceiling = results["ceiling"]["rate"]
+        print(f"\n{total:,} spans")
+        for mode, result in results.items():
+            print(
+                f"  {mode:9s} {result['rate']:>10,.0f} spans/s  {result['rate'] / ceiling:5.2f} of ceiling  "
+                f"peak {result['peak_mb']:6.0f} MB"
+                + (f"  (retried {result['retried']})" if result.get("retried") else "")
+            )
+
+
+if __name__ == "__main__":
+    main()
