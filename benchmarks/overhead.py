@@ -23,11 +23,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from prometheus_client import CollectorRegistry
 
 import a2a_observe
+from a2a_observe.prometheus import PrometheusReader
 
 
 class Discard(SpanExporter):
@@ -180,6 +183,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--unary", type=int, default=150, help="SendMessage calls per way per round")
     parser.add_argument("--streams", type=int, default=15, help="50-event streams per way per round")
+    parser.add_argument("--no-metrics", action="store_true", help="spans only, no metrics")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.unary, args.streams = 2, 20, 3
@@ -189,6 +193,10 @@ def main() -> None:
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(exporter, max_queue_size=65536))
     trace.set_tracer_provider(provider)
+    if not args.no_metrics:
+        # Metrics on, as in production: recorded and aggregated on every call, read by a
+        # Prometheus scrape (the reader adds no cost until scraped).
+        metrics.set_meter_provider(MeterProvider(metric_readers=[PrometheusReader(CollectorRegistry())]))
 
     from a2a_observe.demo.agents import EchoAgent, StreamingWriter
     from a2a_observe.demo.serving import serve_agent
@@ -213,7 +221,10 @@ def main() -> None:
         )
     loop.close()
     provider.shutdown()
-    print(f"{args.rounds} interleaved rounds; {exporter.count} spans exported in all")
+    print(
+        f"{args.rounds} interleaved rounds; {exporter.count} spans exported in all; "
+        f"metrics {'off' if args.no_metrics else 'on'}"
+    )
     report(f"SendMessage over JSON-RPC on loopback ({args.rounds * args.unary} calls per way)", unary)
     report(f"SendStreamingMessage, 51-event stream ({args.rounds * args.streams} streams per way)", streams)
 
