@@ -18,12 +18,20 @@ def test_demo_prints_one_tree_per_conversation() -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    assert "36 spans in 4 traces" in out
-    assert len(re.findall(r"^trace [0-9a-f]{32}  conversation ", out, re.M)) == 4
+    assert re.search(r"^53 spans in 9 traces", out, re.M), out[-2000:]
+    assert len(re.findall(r"^trace [0-9a-f]{32}", out, re.M)) == 9
     assert "'please fail this translation': failed" in out
     assert "✗ RuntimeError: translator cannot handle" in out
     assert out.count("AGENT  invoke_agent orchestrator") == 4
     assert "[GRPC v0.3]" in out
+    # python-a2a and a2a-sdk in one trace
+    relay_to_writer = (
+        r"CLIENT SendMessage  → relay.*\n.*SERVER SendMessage.*\n"
+        r".*invoke_agent relay.*\n.*CLIENT SendMessage  → writer"
+    )
+    assert re.search(relay_to_writer, out)
+    assert "'hello': completed" in out and "task input-required" in out
+    assert re.search(r"^Metrics: http://127\.0\.0\.1:\d+/metrics$", out, re.M)
     assert "Traceback" not in result.stderr
 
 

@@ -13,10 +13,17 @@ def register(subparsers: Any) -> None:
         description="Start an orchestrator and two workers on 127.0.0.1, send real traffic "
         "through them with a2a-observe instrumentation, and print every trace as a tree.",
     )
+    parser.add_argument(
+        "--hold",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="keep the agents and /metrics up this long after the traffic (Ctrl-C ends it)",
+    )
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from a2a_observe.demo.run import run
 
-    return run()
+    return run(hold=args.hold)

@@ -1,20 +1,24 @@
 """``a2a-observe demo``: a small agent network on 127.0.0.1 with real traffic, observed.
 
-A user client talks to an orchestrator, which delegates over gRPC to a streaming writer and
-a translator that fails on purpose when asked to. Every call is traced by a2a-observe and
-each trace is printed as a tree, so the path of a failure across agents is plain to see.
+A user talks to an orchestrator, which delegates over gRPC to a streaming writer and a
+translator that fails on purpose when asked to; a python-a2a agent relays to the writer; a
+slow agent and one that asks for input complete the picture. Every call is traced and
+measured by a2a-observe; each trace is printed as a tree, so the path of a failure across
+agents is plain to see, and the process's metrics are served for Prometheus.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
-from dataclasses import dataclass
+import time
 from typing import TextIO
 
-from opentelemetry import trace
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
@@ -23,83 +27,80 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import a2a_observe
 from a2a_observe.render import render_traces
 
-
-@dataclass(frozen=True)
-class Turn:
-    """One user request the demo sends."""
-
-    text: str
-    binding: str
-    streaming: bool
-    protocol_version: str = "1.0"
+SERVICE = "a2a-observe-demo"
 
 
-TURNS = (
-    Turn("summarise the quarterly report", "JSONRPC", streaming=True),
-    Turn("translate the release notes", "HTTP+JSON", streaming=False),
-    Turn("please fail this translation", "JSONRPC", streaming=False),
-    Turn("old clients still work", "GRPC", streaming=True, protocol_version="0.3"),
-)
-
-
-def _tracing() -> InMemorySpanExporter:
-    """Keep spans in memory to print them; also export over OTLP when an endpoint is set."""
+def _telemetry() -> InMemorySpanExporter:
+    """Keep spans in memory to print them, metrics for Prometheus; OTLP too when configured."""
+    resource = Resource.create({"service.name": SERVICE})
     exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=Resource.create({"service.name": "a2a-observe-demo"}))
+    provider = TracerProvider(resource=resource)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+    from a2a_observe.prometheus import PrometheusReader
+
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[PrometheusReader()]))
     return exporter
 
 
-async def _traffic(out: TextIO) -> None:
-    from a2a.types import TaskState
+async def _traffic(out: TextIO, hold: float) -> None:
+    from a2a_observe.demo.network import demo_network, traffic
+    from a2a_observe.demo.serving import free_port
+    from a2a_observe.prometheus import serve_metrics
 
-    from a2a_observe.demo.agents import FlakyAgent, Orchestrator, StreamingWriter
-    from a2a_observe.demo.client import final_text, send_text
-    from a2a_observe.demo.serving import serve_agent
-
-    with (
-        serve_agent(StreamingWriter(chunks=5, delay=0.02), "writer", description="streams a draft") as writer,
-        serve_agent(FlakyAgent(), "translator", description="fails when asked to") as translator,
-        serve_agent(
-            Orchestrator([("writer", writer.card), ("translator", translator.card)], binding="GRPC"),
-            "orchestrator",
-            description="delegates to the writer and the translator",
-        ) as orchestrator,
-    ):
-        print("Agents on 127.0.0.1:", file=out)
-        for agent in (orchestrator, writer, translator):
-            print(f"  {agent.name:13} {agent.base_url}  (gRPC {agent.grpc_target})", file=out)
-        print(file=out)
-        for turn in TURNS:
-            card = orchestrator.card if turn.protocol_version == "1.0" else orchestrator.v03_card
-            events = await send_text(card, turn.text, binding=turn.binding, streaming=turn.streaming)
-            state, text = final_text(events)
-            mode = "streaming" if turn.streaming else "unary"
-            print(
-                f"user → orchestrator [{turn.binding} v{turn.protocol_version}, {mode}] {turn.text!r}: "
-                f"{TaskState.Name(state).removeprefix('TASK_STATE_').lower()}",
-                file=out,
-            )
-            for line in text.splitlines():
-                print(f"    {line}", file=out)
-        print(file=out)
+    with demo_network() as network:
+        metrics_server = serve_metrics(free_port())
+        try:
+            print("Agents on 127.0.0.1:", file=out)
+            for agent in network.agents.values():
+                print(f"  {agent.name:13} {agent.base_url}  (gRPC {agent.grpc_target})", file=out)
+            print(f"  {'relay':13} {network.relay_url}  (python-a2a)", file=out)
+            print(f"Metrics: http://127.0.0.1:{metrics_server.server_port}/metrics\n", file=out)
+            for result in await traffic(network):
+                turn = result.turn
+                mode = "streaming" if turn.streaming else "unary"
+                how = (
+                    "python-a2a"
+                    if turn.agent == "relay"
+                    else f"{turn.binding} v{turn.protocol_version}, {mode}"
+                )
+                print(f"user → {turn.agent} [{how}] {turn.text!r}: {result.state}", file=out)
+                for line in result.text.splitlines():
+                    print(f"    {line}", file=out)
+            print(file=out)
+            if hold:
+                print(f"Serving for {hold:.0f} s more; Ctrl-C to stop.", file=out)
+                out.flush()
+                await asyncio.sleep(hold)
+        finally:
+            metrics_server.shutdown()
 
 
-def run(out: TextIO = sys.stdout) -> int:
-    # The translator fails on purpose; the SDK logs each failure with a traceback, which
-    # would bury the traces this demo is about.
-    logging.getLogger("a2a").setLevel(logging.CRITICAL)
-    exporter = _tracing()
+def run(out: TextIO = sys.stdout, hold: float = 0.0) -> int:
+    # The translator fails on purpose; the SDK and gRPC log each failure with a traceback,
+    # which would bury the traces this demo is about. python-a2a configures the root logger
+    # at import, so it is imported first and quietened after.
+    import python_a2a  # noqa: F401
+
+    logging.getLogger().setLevel(logging.WARNING)
+    for noisy in ("a2a", "python_a2a", "grpc", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
+    exporter = _telemetry()
     a2a_observe.instrument()
-    asyncio.run(_traffic(out))
+    started = time.monotonic()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_traffic(out, hold))
     trace.get_tracer_provider().force_flush()  # type: ignore[attr-defined]
     spans = exporter.get_finished_spans()
-    print(f"{len(spans)} spans in {len({s.context.trace_id for s in spans})} traces:\n", file=out)
+    print(
+        f"{len(spans)} spans in {len({s.context.trace_id for s in spans})} traces "
+        f"({time.monotonic() - started:.1f} s):\n",
+        file=out,
+    )
     for line in render_traces(spans):
         print(line, file=out)
     return 0

@@ -1,0 +1,137 @@
+"""The demo agent network and the traffic it carries, for the demo, the dashboards' end-to-end
+test and anyone who wants live A2A telemetry to look at.
+
+Agents (each a real server on 127.0.0.1, in this process):
+
+- ``orchestrator`` (a2a-sdk) delegates every request over gRPC to ``writer`` and ``translator``;
+- ``writer`` (a2a-sdk) streams its answer in chunks;
+- ``translator`` (a2a-sdk) fails when asked to;
+- ``slow`` (a2a-sdk) takes its time;
+- ``greeter`` (a2a-sdk) asks for input before it completes;
+- ``relay`` (python-a2a, Flask) hands its input to ``writer``: one trace across both libraries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from a2a_observe.demo.serving import RunningAgent
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One user request the traffic sends, and how."""
+
+    agent: str
+    text: str
+    binding: str = "JSONRPC"
+    streaming: bool = False
+    protocol_version: str = "1.0"
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    turn: Turn
+    state: str
+    text: str
+
+
+TURNS = (
+    Turn("orchestrator", "summarise the quarterly report", streaming=True),
+    Turn("orchestrator", "translate the release notes", binding="HTTP+JSON"),
+    Turn("orchestrator", "please fail this translation"),
+    Turn("orchestrator", "old clients still work", binding="GRPC", streaming=True, protocol_version="0.3"),
+    Turn("relay", "python-a2a meets a2a-sdk"),
+    Turn("slow", "take your time", binding="GRPC"),
+    Turn("greeter", "hello"),
+)
+
+
+@dataclass
+class DemoNetwork:
+    agents: dict[str, RunningAgent]
+    relay_url: str
+
+    def card(self, name: str, protocol_version: str = "1.0") -> Any:
+        agent = self.agents[name]
+        return agent.card if protocol_version == "1.0" else agent.v03_card
+
+
+@contextlib.contextmanager
+def demo_network(slow_seconds: float = 0.6) -> Iterator[DemoNetwork]:
+    from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, SlowAgent, StreamingWriter
+    from a2a_observe.demo.python_a2a_agents import Relay, serve_python_a2a_agent
+    from a2a_observe.demo.serving import serve_agent
+
+    with contextlib.ExitStack() as stack:
+        writer = stack.enter_context(
+            serve_agent(StreamingWriter(chunks=5, delay=0.02), "writer", description="streams a draft")
+        )
+        translator = stack.enter_context(
+            serve_agent(FlakyAgent(), "translator", description="fails when asked to")
+        )
+        orchestrator = stack.enter_context(
+            serve_agent(
+                Orchestrator([("writer", writer.card), ("translator", translator.card)], binding="GRPC"),
+                "orchestrator",
+                description="delegates to the writer and the translator",
+            )
+        )
+        slow = stack.enter_context(serve_agent(SlowAgent(slow_seconds), "slow", description="takes its time"))
+        greeter = stack.enter_context(serve_agent(AskingAgent(), "greeter", description="asks for your name"))
+        relay = stack.enter_context(
+            serve_python_a2a_agent(
+                lambda card: Relay(card, writer.card),
+                "relay",
+                description="a python-a2a agent relaying to the writer",
+            )
+        )
+        agents = {a.name: a for a in (orchestrator, writer, translator, slow, greeter)}
+        yield DemoNetwork(agents=agents, relay_url=relay.url)
+
+
+async def send_turn(network: DemoNetwork, turn: Turn) -> TurnResult:
+    """Send one turn the way a user of that agent would."""
+    import asyncio
+
+    from a2a.types import TaskState
+
+    from a2a_observe.demo.client import final_text, send_text
+
+    def state_name(state: int) -> str:
+        return str(TaskState.Name(state)).removeprefix("TASK_STATE_").lower().replace("_", "-")
+
+    if turn.agent == "relay":
+        from python_a2a import A2AClient, Message, MessageRole, TextContent
+
+        def ask() -> str:
+            client = A2AClient(network.relay_url)
+            answer = client.send_message(Message(content=TextContent(text=turn.text), role=MessageRole.USER))
+            return str(getattr(answer.content, "text", answer.content))
+
+        text = await asyncio.to_thread(ask)
+        return TurnResult(turn, "completed" if text.startswith("relayed:") else "failed", text)
+
+    card = network.card(turn.agent, turn.protocol_version)
+    events = await send_text(card, turn.text, binding=turn.binding, streaming=turn.streaming)
+    state, text = final_text(events)
+    if turn.agent == "greeter" and state == TaskState.TASK_STATE_INPUT_REQUIRED:
+        task = events[-1].task if events[-1].WhichOneof("payload") == "task" else None
+        if task is not None:
+            answered = await send_text(
+                card, "Ada", binding=turn.binding, context_id=task.context_id, task_id=task.id
+            )
+            state, text = final_text(answered)
+            text = f"(asked for input, answered 'Ada') {text}"
+    return TurnResult(turn, state_name(state), text)
+
+
+async def traffic(network: DemoNetwork, turns: tuple[Turn, ...] = TURNS, rounds: int = 1) -> list[TurnResult]:
+    results = []
+    for _ in range(rounds):
+        for turn in turns:
+            results.append(await send_turn(network, turn))
+    return results
