@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
 
@@ -82,7 +82,7 @@ async def observe_async_stream(
     on_item: OnItem,
     on_error: OnError,
     activate: Activate | None = None,
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Yield ``stream``'s items unchanged while recording them on ``call``.
 
     The call is current only while the inner stream computes its next item, never while the

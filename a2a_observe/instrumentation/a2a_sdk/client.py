@@ -8,7 +8,6 @@ or gRPC metadata; we hand the transport a copy of the caller's context, never th
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +21,8 @@ from opentelemetry.trace import SpanKind
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk import translate
+from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
+from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -133,6 +134,7 @@ class ClientHooks:
 
     def __init__(self, observer: Observer) -> None:
         self.observer = observer
+        self.outcomes = Outcomes(observer.settings.capture_content)
         self._context_cls: type | None = None
 
     def install(self, patches: Patches) -> None:
@@ -178,29 +180,15 @@ class ClientHooks:
             if started is None:
                 return wrapped(*args, **kwargs)
             call, new_kwargs = started
-            return self._run_unary(wrapped, args, new_kwargs, call, spec)
+            return self._run_unary(wrapped, args, new_kwargs, call)
 
         return wrapper
 
-    async def _run_unary(
-        self,
-        wrapped: Any,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        call: CallObservation,
-        spec: TransportSpec,
+    def _run_unary(
+        self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation
     ) -> Any:
-        capture = self.observer.settings.capture_content
-        try:
-            with call.activated():
-                result = await wrapped(*args, **kwargs)
-        except BaseException as exc:
-            call_guarded("client span error", record_failure, call, exc, spec.binding)
-            call_guarded("client span end", call.end)
-            raise
-        call_guarded("client span result", lambda: call.result(translate.event_facts(result, capture)))
-        call_guarded("client span end", call.end)
-        return result
+        outcomes = self.outcomes
+        return run_async(call, lambda: wrapped(*args, **kwargs), outcomes.result, outcomes.error)
 
     def _stream_wrapper(self, spec: TransportSpec, method: str) -> Callable[..., Any]:
         def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -228,10 +216,11 @@ class ClientHooks:
                 yield item
             return
         call, new_kwargs = started
-        async for item in observe_stream(
-            call, wrapped(*args, **new_kwargs), self.observer.settings.capture_content, spec.binding
-        ):
-            yield item
+        stream = wrapped(*args, **new_kwargs)
+        observed = observe_async_stream(call, stream, self.outcomes.item, self.outcomes.error)
+        async with contextlib.aclosing(observed):  # closing ours closes it at once, not at GC
+            async for item in observed:
+                yield item
 
     def _card_wrapper(
         self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -240,7 +229,7 @@ class ClientHooks:
         if started is None:
             return wrapped(*args, **kwargs)
         call, new_kwargs = started
-        return self._run_card(wrapped, args, new_kwargs, call)
+        return self._run_card(wrapped, new_kwargs, call)
 
     def _start_card(
         self, resolver: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -268,78 +257,5 @@ class ClientHooks:
             new_kwargs["http_kwargs"] = http_kwargs
         return call, new_kwargs
 
-    async def _run_card(
-        self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation
-    ) -> Any:
-        del args  # folded into kwargs by _start_card
-        try:
-            with call.activated():
-                card = await wrapped(**kwargs)
-        except BaseException as exc:
-            call_guarded("card span error", record_failure, call, exc, None)
-            call_guarded("card span end", call.end)
-            raise
-
-        def describe() -> None:
-            agent = translate.agent_facts(card)
-            call.observer.set_agent(call.span, agent)
-            call.observer.set(call.span, semconv.A2A_AGENT_URL, agent.url)
-
-        call_guarded("card span result", describe)
-        call_guarded("card span end", call.end)
-        return card
-
-
-async def observe_stream(
-    call: CallObservation, stream: Any, capture: bool, binding: str | None
-) -> AsyncIterator[Any]:
-    """Yield ``stream``'s items unchanged while recording them on ``call``'s span.
-
-    The span ends when the stream ends, fails, is closed early or is cancelled; the inner
-    stream is closed with ours so the connection is released as it would be without us.
-    """
-    how = semconv.STREAM_END_COMPLETED
-    iterator = stream.__aiter__()
-    try:
-        while True:
-            try:
-                with call.activated():
-                    item = await iterator.__anext__()
-            except StopAsyncIteration:
-                break
-            call_guarded("stream event", _record, call, item, capture)
-            try:
-                yield item
-            except GeneratorExit:
-                how = semconv.STREAM_END_CLOSED_EARLY
-                raise
-    except asyncio.CancelledError:
-        how = semconv.STREAM_END_CANCELLED
-        raise
-    except GeneratorExit:
-        raise
-    except BaseException as exc:
-        how = semconv.STREAM_END_ERROR
-        call_guarded("stream error", record_failure, call, exc, binding)
-        raise
-    finally:
-        if how != semconv.STREAM_END_COMPLETED and how != semconv.STREAM_END_ERROR:
-            aclose = getattr(iterator, "aclose", None)
-            if aclose is not None:
-                with contextlib.suppress(BaseException):  # best effort, as the SDK's own close
-                    await aclose()
-        call_guarded("stream end", call.stream_ended, how)
-        call_guarded("stream end", call.end)
-
-
-def record_failure(call: CallObservation, exc: BaseException, binding: str | None) -> None:
-    """Mark ``call`` failed with the type and wire code of ``exc``; cancellation is no error."""
-    if isinstance(exc, asyncio.CancelledError | GeneratorExit):
-        return
-    call.exception(exc, translate.error_facts(exc, binding, server=call.kind == SpanKind.SERVER))
-
-
-def _record(call: CallObservation, item: Any, capture: bool) -> None:
-    event = translate.event_facts(item, capture)
-    if event is not None:
-        call.stream_event(event)
+    def _run_card(self, wrapped: Any, kwargs: dict[str, Any], call: CallObservation) -> Any:
+        return run_async(call, lambda: wrapped(**kwargs), self.outcomes.card, self.outcomes.error)

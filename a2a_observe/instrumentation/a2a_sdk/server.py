@@ -9,6 +9,7 @@ headers or gRPC context. So the SERVER span lives there, and works however the a
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk import translate
-from a2a_observe.instrumentation.a2a_sdk.client import observe_stream, record_failure
+from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
+from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import CallObservation, Observer, active_call
 from a2a_observe.safety import call_guarded
@@ -96,6 +98,7 @@ def _args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
 class ServerHooks:
     def __init__(self, observer: Observer) -> None:
         self.observer = observer
+        self.outcomes = Outcomes(observer.settings.capture_content)
 
     def install(self, patches: Patches) -> None:
         patches.when_imported(
@@ -135,20 +138,11 @@ class ServerHooks:
 
         return wrapper
 
-    async def _run_unary(
+    def _run_unary(
         self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation
     ) -> Any:
-        capture = self.observer.settings.capture_content
-        try:
-            with call.activated():
-                result = await wrapped(*args, **kwargs)
-        except BaseException as exc:
-            call_guarded("server span error", record_failure, call, exc, call.facts.binding)
-            call_guarded("server span end", call.end)
-            raise
-        call_guarded("server span result", lambda: call.result(translate.event_facts(result, capture)))
-        call_guarded("server span end", call.end)
-        return result
+        outcomes = self.outcomes
+        return run_async(call, lambda: wrapped(*args, **kwargs), outcomes.result, outcomes.error)
 
     def _stream_wrapper(self, method: str) -> Callable[..., Any]:
         def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -166,7 +160,7 @@ class ServerHooks:
             return
         with call.activated():
             stream = wrapped(*args, **kwargs)
-        async for item in observe_stream(
-            call, stream, self.observer.settings.capture_content, call.facts.binding
-        ):
-            yield item
+        observed = observe_async_stream(call, stream, self.outcomes.item, self.outcomes.error)
+        async with contextlib.aclosing(observed):  # closing ours closes it at once, not at GC
+            async for item in observed:
+                yield item

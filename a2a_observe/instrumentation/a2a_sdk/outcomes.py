@@ -1,0 +1,42 @@
+"""What a2a-sdk results, stream items and exceptions mean for a call, as the callbacks the
+shared runners in :mod:`a2a_observe.instrumentation.common` take."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from opentelemetry.trace import SpanKind
+
+from a2a_observe import semconv
+from a2a_observe.instrumentation.a2a_sdk import translate
+from a2a_observe.observation import CallObservation
+
+
+class Outcomes:
+    """Callbacks bound to one ``instrument()``'s content-capture setting."""
+
+    def __init__(self, capture: bool) -> None:
+        self.capture = capture
+
+    def result(self, call: CallObservation, result: Any) -> None:
+        call.result(translate.event_facts(result, self.capture))
+
+    def item(self, call: CallObservation, item: Any) -> None:
+        event = translate.event_facts(item, self.capture)
+        if event is not None:
+            call.stream_event(event)
+
+    @staticmethod
+    def error(call: CallObservation, exc: BaseException) -> None:
+        """The type and wire code of ``exc``; cancellation is how callers stop, not an error."""
+        if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+            return
+        server = call.kind == SpanKind.SERVER
+        call.exception(exc, translate.error_facts(exc, call.facts.binding, server=server))
+
+    @staticmethod
+    def card(call: CallObservation, card: Any) -> None:
+        agent = translate.agent_facts(card)
+        call.observer.set_agent(call.span, agent)
+        call.observer.set(call.span, semconv.A2A_AGENT_URL, agent.url)
