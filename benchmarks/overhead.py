@@ -20,44 +20,16 @@ import importlib.util
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
+from measure import Discard, measure, report
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from prometheus_client import CollectorRegistry
 
 import a2a_observe
 from a2a_observe.prometheus import PrometheusReader
-
-
-class Discard(SpanExporter):
-    def __init__(self) -> None:
-        self.count = 0
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        self.count += len(spans)
-        return SpanExportResult.SUCCESS
-
-
-@dataclass
-class Samples:
-    latencies: list[float] = field(default_factory=list)
-    elapsed: float = 0.0
-
-    def add(self, other: list[float], elapsed: float) -> None:
-        self.latencies.extend(other)
-        self.elapsed += elapsed
-
-    def p(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
 
 def sdk_telemetry_off() -> object:
@@ -144,35 +116,6 @@ async def stream_round(card: object, count: int) -> tuple[list[float], float]:
     elapsed = time.perf_counter() - started
     await client.close()
     return latencies, elapsed
-
-
-def report(title: str, results: dict[str, Samples]) -> None:
-    bare = results["bare"]
-    print(f"\n{title}")
-    print(
-        f"{'way':12} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'p50/bare':>9} {'p99/bare':>9} {'rps/bare':>9}"
-    )
-    for name, samples in results.items():
-        print(
-            f"{name:12} {samples.rps:9.1f} {samples.p(0.5) * 1e3:9.3f} {samples.p(0.99) * 1e3:9.3f} "
-            f"{samples.p(0.5) / bare.p(0.5):9.3f} {samples.p(0.99) / bare.p(0.99):9.3f} "
-            f"{samples.rps / bare.rps:9.3f}"
-        )
-
-
-def measure(
-    modes: dict[str, Callable[[], None]],
-    run_round: Callable[[int], tuple[list[float], float]],
-    rounds: int,
-    per_round: int,
-) -> dict[str, Samples]:
-    results = {name: Samples() for name in modes}
-    for _ in range(rounds):
-        for name, switch in modes.items():
-            switch()
-            latencies, elapsed = run_round(per_round)
-            results[name].add(latencies, elapsed)
-    return results
 
 
 def main() -> None:

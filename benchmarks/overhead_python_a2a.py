@@ -18,42 +18,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
+from measure import Discard, measure, report, timed
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 import a2a_observe
-
-
-class Discard(SpanExporter):
-    def __init__(self) -> None:
-        self.count = 0
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        self.count += len(spans)
-        return SpanExportResult.SUCCESS
-
-
-@dataclass
-class Samples:
-    latencies: list[float] = field(default_factory=list)
-    elapsed: float = 0.0
-
-    def add(self, other: list[float], elapsed: float) -> None:
-        self.latencies.extend(other)
-        self.elapsed += elapsed
-
-    def p(self, q: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
 
 
 def bare() -> None:
@@ -64,42 +35,6 @@ def bare() -> None:
 def observed() -> None:
     if not a2a_observe.is_instrumented():
         a2a_observe.instrument()
-
-
-def timed(call: Callable[[], object], count: int) -> tuple[list[float], float]:
-    latencies = []
-    started = time.perf_counter()
-    for _ in range(count):
-        begin = time.perf_counter()
-        call()
-        latencies.append(time.perf_counter() - begin)
-    return latencies, time.perf_counter() - started
-
-
-def measure(
-    modes: dict[str, Callable[[], None]], call: Callable[[], object], rounds: int, per_round: int
-) -> dict[str, Samples]:
-    results = {name: Samples() for name in modes}
-    for _ in range(rounds):
-        for name, switch in modes.items():
-            switch()
-            latencies, elapsed = timed(call, per_round)
-            results[name].add(latencies, elapsed)
-    return results
-
-
-def report(title: str, results: dict[str, Samples]) -> None:
-    base = results["bare"]
-    print(f"\n{title}")
-    print(
-        f"{'way':12} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} {'p50/bare':>9} {'p99/bare':>9} {'rps/bare':>9}"
-    )
-    for name, samples in results.items():
-        print(
-            f"{name:12} {samples.rps:9.1f} {samples.p(0.5) * 1e3:9.3f} {samples.p(0.99) * 1e3:9.3f} "
-            f"{samples.p(0.5) / base.p(0.5):9.3f} {samples.p(0.99) / base.p(0.99):9.3f} "
-            f"{samples.rps / base.rps:9.3f}"
-        )
 
 
 def main() -> None:
@@ -132,8 +67,12 @@ def main() -> None:
             switch()
             timed(lambda: client.send_message(message), 20)
             timed(lambda: client.get_task("bench-task"), 20)
-        sends = measure(modes, lambda: client.send_message(message), args.rounds, args.calls)
-        gets = measure(modes, lambda: client.get_task("bench-task"), args.rounds, args.calls)
+        sends = measure(
+            modes, lambda n: timed(lambda: client.send_message(message), n), args.rounds, args.calls
+        )
+        gets = measure(
+            modes, lambda n: timed(lambda: client.get_task("bench-task"), n), args.rounds, args.calls
+        )
     provider.shutdown()
     print(f"{args.rounds} interleaved rounds; {exporter.count} spans exported in all")
     per_way = args.rounds * args.calls
