@@ -20,7 +20,7 @@ from a2a.types import Part, TaskState
 from a2a_observe.demo.client import final_text, send_text
 
 
-async def _start(context: RequestContext, event_queue: EventQueue) -> TaskUpdater:
+async def start_task(context: RequestContext, event_queue: EventQueue) -> TaskUpdater:
     """Publish the task (new or continued) and move it to working."""
     task = context.current_task
     if task is None:
@@ -36,7 +36,7 @@ class EchoAgent(AgentExecutor):
     """Answers with one artifact ``echo: <input>`` and completes."""
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
-        updater = await _start(context, event_queue)
+        updater = await start_task(context, event_queue)
         await updater.add_artifact([Part(text=f"echo: {context.get_user_input()}")], name="echo")
         await updater.complete()
 
@@ -65,7 +65,7 @@ class StreamingWriter(AgentExecutor):
         self.delay = delay
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
-        updater = await _start(context, event_queue)
+        updater = await start_task(context, event_queue)
         words = context.get_user_input().split() or ["…"]
         for index in range(self.chunks):
             if self.delay:
@@ -89,7 +89,7 @@ class FlakyAgent(AgentExecutor):
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         text = context.get_user_input()
-        updater = await _start(context, event_queue)
+        updater = await start_task(context, event_queue)
         if "fail" in text.lower():
             raise RuntimeError(f"translator cannot handle {text!r}")
         await updater.add_artifact([Part(text=text.upper())], name="translation")
@@ -104,7 +104,7 @@ class AskingAgent(AgentExecutor):
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
         continuing = context.current_task is not None
-        updater = await _start(context, event_queue)
+        updater = await start_task(context, event_queue)
         if not continuing:
             await updater.requires_input(
                 new_text_message("What is your name?", context_id=updater.context_id, task_id=updater.task_id)
@@ -124,7 +124,7 @@ class SlowAgent(AgentExecutor):
         self.seconds = seconds
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
-        updater = await _start(context, event_queue)
+        updater = await start_task(context, event_queue)
         await asyncio.sleep(self.seconds)
         await updater.add_artifact([Part(text="done")], name="result")
         await updater.complete()
@@ -147,7 +147,7 @@ class Orchestrator(AgentExecutor):
         self.binding = binding
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
-        updater = await _start(context, event_queue)
+        updater = await start_task(context, event_queue)
         text = context.get_user_input()
         answers: list[str] = []
         for name, card in self.workers:

@@ -14,13 +14,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from a2a.helpers.proto_helpers import new_task_from_user_message
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
-from a2a.server.tasks import TaskUpdater
 from a2a.types import Part, TaskState
 from python_a2a import A2AClient, A2AServer, AgentCard, Message, MessageRole, TextContent
 
+from a2a_observe.demo.agents import start_task
 from a2a_observe.demo.client import final_text, send_text
 from a2a_observe.demo.serving import LOOPBACK, free_port
 
@@ -78,13 +77,7 @@ class PythonA2ADelegate(AgentExecutor):
         self.url = url
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
-        task = context.current_task
-        if task is None:
-            assert context.message is not None
-            task = new_task_from_user_message(context.message)
-            await event_queue.enqueue_event(task)
-        updater = TaskUpdater(event_queue, task.id, task.context_id)
-        await updater.start_work()
+        updater = await start_task(context, event_queue)
         client = await asyncio.to_thread(A2AClient, self.url)
         question = Message(content=TextContent(text=context.get_user_input()), role=MessageRole.USER)
         answer = await client.send_message_async(question)
