@@ -5,7 +5,9 @@ endpoint, exporters) unless the app or ``opentelemetry-instrument`` already did,
 instruments every supported A2A library, imported before or after this line. It imports
 neither duckdb nor textual. ``A2A_OBSERVE_DISABLED=true`` turns all of it off, and
 ``A2A_OBSERVE_STORE=path.duckdb`` also writes spans and logs to that store (duckdb is
-imported only then).
+imported only then). With ``OTEL_LOGS_EXPORTER`` set, stdlib log records (and structlog's,
+once routed through stdlib) reach that exporter with their trace context and A2A ids
+(``docs/logs-and-health.md``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ if not is_disabled():
     from a2a_observe import instrument
 
     instrument()
+
+    from a2a_observe.logs.export import bridge_logs_from_env
+
+    bridge_logs_from_env()
 
     import os
 

@@ -248,3 +248,12 @@ ENV_STORE: Final = "A2A_OBSERVE_STORE"
 """A DuckDB file: when set, ``a2a_observe.auto`` also writes spans and logs there."""
 ENV_COLLECT_TOKEN: Final = "A2A_OBSERVE_COLLECT_TOKEN"
 """Bearer token that ``a2a-observe collect`` requires and snapshot readers send."""
+
+# --- Log record fields (the logs module adds them to every line) -----------------------------
+LOG_TRACE_ID: Final = "trace_id"
+"""The current trace, 32 lower-case hex digits (W3C form); with ``a2a.task.id``,
+``gen_ai.conversation.id`` and ``gen_ai.agent.name`` when an A2A call or agent run is current."""
+LOG_SPAN_ID: Final = "span_id"
+"""The current span, 16 lower-case hex digits."""
+ENV_LOG_FORMAT: Final = "A2A_OBSERVE_LOG_FORMAT"
+"""``json`` or ``console`` for ``configure_logging()``; unset: console on a terminal, else JSON."""

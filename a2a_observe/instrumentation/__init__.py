@@ -57,6 +57,9 @@ class A2AInstrumentor(BaseInstrumentor):  # type: ignore[misc]
 
         a2a_sdk.install(observer, patches)
         python_a2a.install(observer, patches)
+        from a2a_observe.logs.threads import propagate_context_to_threads  # noqa: PLC0415
+
+        propagate_context_to_threads()  # logs in threads the agent starts name its task
         type(self)._patches = patches
         type(self).observer = observer
 
@@ -64,5 +67,8 @@ class A2AInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         patches = type(self)._patches
         if patches is not None:
             patches.undo()
+            from a2a_observe.logs.threads import stop_propagating_context_to_threads  # noqa: PLC0415
+
+            stop_propagating_context_to_threads()
         type(self)._patches = None
         type(self).observer = None
