@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from a2a.types import SendMessageRequest, TaskState
+from a2a.server.agent_execution import AgentExecutor, RequestContext
+from a2a.server.events import EventQueue
+from a2a.types import Part, SendMessageRequest, TaskState
 from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
-from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, StreamingWriter
+from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, StreamingWriter, start_task
 from a2a_observe.demo.client import final_text, make_client, send_text, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
 from tests.helpers import tree
@@ -104,3 +106,43 @@ async def test_each_turn_of_a_multi_turn_task_is_in_its_own_trace(spans) -> None
     assert [(e.attributes or {})[semconv.A2A_TASK_STATE] for e in final] == [
         semconv.TASK_STATE_INPUT_REQUIRED
     ]
+
+
+class BaggageReader(AgentExecutor):
+    """Answers with the baggage and trace state it sees inside ``execute``."""
+
+    async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
+        from opentelemetry import baggage, trace
+
+        updater = await start_task(context, event_queue)
+        state = trace.get_current_span().get_span_context().trace_state
+        seen = f"tenant={baggage.get_baggage('tenant')} vendor={state.get('vendor')}"
+        await updater.add_artifact([Part(text=seen)], name="seen")
+        await updater.complete()
+
+    async def cancel(self, context: RequestContext, event_queue: EventQueue) -> None:
+        return None
+
+
+@pytest.mark.parametrize("binding", ["JSONRPC", "HTTP+JSON", "GRPC"])
+async def test_baggage_and_trace_state_reach_the_agent(spans, binding) -> None:
+    from opentelemetry import baggage, context, trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
+
+    caller = SpanContext(
+        trace_id=0x1234,
+        span_id=0x5678,
+        is_remote=True,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+        trace_state=TraceState([("vendor", "abc")]),
+    )
+    ctx = baggage.set_baggage("tenant", "acme", trace.set_span_in_context(NonRecordingSpan(caller)))
+    token = context.attach(ctx)
+    try:
+        with serve_agent(BaggageReader(), "baggage") as agent:
+            events = await send_text(agent.card, "what do you see?", binding=binding, streaming=False)
+    finally:
+        context.detach(token)
+    assert final_text(events)[1] == "tenant=acme vendor=abc"
+    got = await spans.until(lambda s: len(s) >= 3)
+    assert {s.context.trace_id for s in got} == {0x1234}
