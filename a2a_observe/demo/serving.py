@@ -92,8 +92,12 @@ def serve_agent(
     streaming: bool = True,
     grpc: bool = True,
     description: str = "",
+    mount: Callable[[Any], object] | None = None,
 ) -> RunningAgent:
-    """Start ``executor`` as agent ``name``; returns once every server accepts connections."""
+    """Start ``executor`` as agent ``name``; returns once every server accepts connections.
+
+    ``mount`` gets the Starlette app before it serves, to add routes (probes, ``/metrics``).
+    """
     import uvicorn
     from a2a.server.request_handlers import DefaultRequestHandler
     from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes, create_rest_routes
@@ -132,6 +136,8 @@ def serve_agent(
             Mount("/rest", routes=create_rest_routes(handler, enable_v0_3_compat=True)),
         ]
     )
+    if mount is not None:
+        mount(app)
     config = uvicorn.Config(app, host=LOOPBACK, port=http_port, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
