@@ -34,6 +34,8 @@ from a2a_observe.store.queries import Conversation, EventRecord, SpanRecord
 _CALL_KINDS = frozenset({"CLIENT", "SERVER"})
 _RUN_OPERATIONS = frozenset({semconv.OPERATION_INVOKE_AGENT, semconv.OPERATION_CANCEL_AGENT})
 _FINAL_STATES = semconv.TERMINAL_TASK_STATES | semconv.INTERRUPTED_TASK_STATES
+_CHANGING_METHODS = frozenset({semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE, semconv.CANCEL_TASK})
+"""Calls whose returned state is news; a GetTask answer only repeats a known state."""
 
 
 def _method(span: SpanRecord) -> str | None:
@@ -267,7 +269,7 @@ class _Builder:
                     )
                 )
         answered = draft.server or draft.client
-        if source == "response" and answered is not None:
+        if source == "response" and answered is not None and _method(answered) in _CHANGING_METHODS:
             span = answered
             state = span.task_state or (draft.client.task_state if draft.client else None)
             if state:
@@ -336,16 +338,15 @@ class _Builder:
         span = draft.client or draft.server
         assert span is not None
         ttfe = span.attributes.get(semconv.A2A_STREAM_TIME_TO_FIRST_EVENT)
-        states = [
-            e.task_state
-            for e in self.events.get(span.span_id, ())
-            if e.name == semconv.EVENT_STREAM and e.task_state
-        ]
+        events = [e for e in self.events.get(span.span_id, ()) if e.name == semconv.EVENT_STREAM]
+        states = [e.task_state for e in events if e.task_state]
+        kinds = [str(e.attributes.get(semconv.A2A_STREAM_EVENT_KIND, "")) for e in events]
         return Stream(
             events=_int(span.attributes.get(semconv.A2A_STREAM_EVENTS_COUNT)),
             end=_str(span.attributes.get(semconv.A2A_STREAM_END)),
             time_to_first_event=float(ttfe) if isinstance(ttfe, int | float) else None,
             states=states,
+            kinds=kinds,
         )
 
 

@@ -114,6 +114,8 @@ class Stream:
     time_to_first_event: float | None
     states: list[str]
     """Every task state the stream delivered, in order."""
+    kinds: list[str] = field(default_factory=list)
+    """The kind of every event (``task``, ``message``, ``status-update``, ``artifact-update``)."""
 
 
 @dataclass(frozen=True)
