@@ -1,9 +1,103 @@
-"""The ``redrive`` subcommand (registered by :mod:`a2a_observe.replay.command`)."""
+"""The ``redrive`` subcommand (registered by :mod:`a2a_observe.replay.command`).
+
+Everything is checked before anything is sent: the store, the conversations, and that their
+user messages were captured. Then each conversation is sent again, recorded into the same
+store, rebuilt from it and compared with its recording.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
 from typing import Any
+
+from a2a_observe.replay.errors import ReplayError
+
+EXIT_OK = 0
+EXIT_DIFFERENT = 1
+EXIT_BAD_INPUT = 2
 
 
 def register_redrive(subparsers: Any) -> None:
-    return None
+    parser = subparsers.add_parser(
+        "redrive",
+        help="send a recorded conversation's user turns to a live agent and diff the new run",
+        description=(
+            "Send the user turns of recorded conversations to the agent at URL (its agent card is "
+            "read from there), record the new runs in the same store and print a per-turn diff. "
+            "Exit 0 when every run matches its recording, 1 when one differs."
+        ),
+    )
+    parser.add_argument("contexts", nargs="+", metavar="CONTEXT", help="conversations to re-drive")
+    parser.add_argument("--db", required=True, type=Path, help="the store file")
+    parser.add_argument("--against", required=True, metavar="URL", help="the agent's base URL or card URL")
+    parser.add_argument("--binding", default=None, help="JSONRPC, HTTP+JSON or GRPC (default: as recorded)")
+    parser.add_argument(
+        "--text", choices=("exact", "normalised"), default="exact", help="how texts are compared"
+    )
+    parser.add_argument(
+        "--latency-factor",
+        type=float,
+        default=None,
+        metavar="X",
+        help="a turn more than X times slower than recorded is a difference",
+    )
+    parser.add_argument("--chunks", action="store_true", help="artifact chunk counts must match too")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=run_redrive)
+
+
+def run_redrive(args: argparse.Namespace) -> int:
+    from a2a_observe.replay.diff import DiffOptions, RunDiff, compare, describe  # noqa: PLC0415
+    from a2a_observe.replay.export_json import plain  # noqa: PLC0415
+    from a2a_observe.replay.load import open_store, rebuild  # noqa: PLC0415
+    from a2a_observe.replay.model import ConversationModel  # noqa: PLC0415
+    from a2a_observe.replay.progress import CountProgress  # noqa: PLC0415
+    from a2a_observe.replay.recorder import recording_into  # noqa: PLC0415
+    from a2a_observe.replay.redrive import RedriveRun, recorded_turns, redrive  # noqa: PLC0415
+
+    try:
+        con = open_store(args.db)
+        recorded: list[ConversationModel] = [rebuild(con, c) for c in args.contexts]
+        con.close()
+        total = sum(len(recorded_turns(m)) for m in recorded)
+    except ReplayError as exc:
+        print(f"a2a-observe redrive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    progress = None if args.quiet else CountProgress(total, "turns")
+    runs: list[RedriveRun] = []
+    try:
+        with recording_into(args.db):
+            for model in recorded:
+                offset = sum(len(r.turns) for r in runs)
+
+                def step(done: int, _total: int, offset: int = offset) -> None:
+                    if progress is not None:
+                        progress.update(offset + done)
+
+                runs.append(asyncio.run(redrive(model, args.against, binding=args.binding, on_progress=step)))
+    except ReplayError as exc:
+        print(f"a2a-observe redrive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        if progress is not None:
+            progress.finish()
+    options = DiffOptions(text=args.text, latency_factor=args.latency_factor, chunks=args.chunks)
+    try:
+        con = open_store(args.db)
+        diffs: list[RunDiff] = [
+            compare(model, rebuild(con, run.context_id), options)
+            for model, run in zip(recorded, runs, strict=True)
+        ]
+    except ReplayError as exc:
+        print(f"a2a-observe redrive: the new runs could not be read back: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.format == "json":
+        print(json.dumps([{**plain(d), "matches": d.matches} for d in diffs], indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write("".join(describe(d) for d in diffs))
+    return EXIT_OK if all(d.matches for d in diffs) else EXIT_DIFFERENT
