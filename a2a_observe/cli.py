@@ -11,7 +11,12 @@ from collections.abc import Sequence
 
 from a2a_observe.version import __version__
 
-COMMAND_MODULES = ("a2a_observe.demo.command", "a2a_observe.collect.command", "a2a_observe.replay.command")
+COMMAND_MODULES = (
+    "a2a_observe.demo.command",
+    "a2a_observe.collect.command",
+    "a2a_observe.dashboards.command",
+    "a2a_observe.replay.command",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

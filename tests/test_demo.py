@@ -18,8 +18,8 @@ def test_demo_prints_one_tree_per_conversation() -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    assert re.search(r"^53 spans in 9 traces", out, re.M), out[-2000:]
-    assert len(re.findall(r"^trace [0-9a-f]{32}", out, re.M)) == 9
+    assert re.search(r"^56 spans in 10 traces", out, re.M), out[-2000:]
+    assert len(re.findall(r"^trace [0-9a-f]{32}", out, re.M)) == 10
     assert "'please fail this translation': failed" in out
     assert "✗ RuntimeError: translator cannot handle" in out
     assert out.count("AGENT  invoke_agent orchestrator") == 4

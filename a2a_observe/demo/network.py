@@ -30,6 +30,8 @@ class Turn:
     binding: str = "JSONRPC"
     streaming: bool = False
     protocol_version: str = "1.0"
+    answer: str | None = "Ada"
+    """What the user answers when the agent asks for input; ``None`` leaves the task waiting."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ TURNS = (
     Turn("relay", "python-a2a meets a2a-sdk"),
     Turn("slow", "take your time", binding="GRPC"),
     Turn("greeter", "hello"),
+    Turn("greeter", "hello, back in a minute", answer=None),
 )
 
 
@@ -118,14 +121,14 @@ async def send_turn(network: DemoNetwork, turn: Turn) -> TurnResult:
     card = network.card(turn.agent, turn.protocol_version)
     events = await send_text(card, turn.text, binding=turn.binding, streaming=turn.streaming)
     state, text = final_text(events)
-    if turn.agent == "greeter" and state == TaskState.TASK_STATE_INPUT_REQUIRED:
+    if turn.agent == "greeter" and state == TaskState.TASK_STATE_INPUT_REQUIRED and turn.answer:
         task = events[-1].task if events[-1].WhichOneof("payload") == "task" else None
         if task is not None:
             answered = await send_text(
-                card, "Ada", binding=turn.binding, context_id=task.context_id, task_id=task.id
+                card, turn.answer, binding=turn.binding, context_id=task.context_id, task_id=task.id
             )
             state, text = final_text(answered)
-            text = f"(asked for input, answered 'Ada') {text}"
+            text = f"(asked for input, answered {turn.answer!r}) {text}"
     return TurnResult(turn, state_name(state), text)
 
 
