@@ -293,3 +293,23 @@ def test_the_replay_core_imports_without_textual() -> None:
         "assert 'textual' not in sys.modules, 'textual imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_conversation_list_pages_and_filters_like_the_store(store: Store) -> None:
+    from a2a_observe.replay.listing import ConversationFilter, list_conversations
+    from a2a_observe.store import queries
+
+    con = open_store(store.db)
+    assert list_conversations(con) == queries.list_conversations(con)
+    assert list_conversations(con, limit=3, offset=2) == queries.list_conversations(con, limit=3, offset=2)
+    contexts = store.recorded.contexts
+    assert [c.conversation_id for c in list_conversations(con, ConversationFilter(agent="middle"))] == [
+        contexts["chain"]
+    ]
+    failing = {c.conversation_id for c in list_conversations(con, ConversationFilter(errors_only=True))}
+    assert failing == {contexts["flaky"]}
+    assert [c.conversation_id for c in list_conversations(con, ConversationFilter(text="GREET"))] == [
+        contexts["greeter"]
+    ]
+    canceled = list_conversations(con, ConversationFilter(state=semconv.TASK_STATE_CANCELED))
+    assert [c.conversation_id for c in canceled] == [contexts["slow"]]
