@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "a2a_observe.collect.command",
     "a2a_observe.dashboards.command",
     "a2a_observe.replay.command",
+    "a2a_observe.tui.command",
 )
 
 
