@@ -11,6 +11,7 @@ DuckDB connection at the same time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -86,7 +87,8 @@ class Source:
         return True
 
     def close(self) -> None:
-        with self._lock:
+        """Best effort: a worker still reading keeps the database alive through its cursor."""
+        with self._lock, contextlib.suppress(Exception):
             self._con.close()
 
 
