@@ -8,13 +8,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+from a2a_observe.store import open_snapshot
+from a2a_observe.store.queries import list_conversations
+
 BIN = Path(sys.executable).parent
 
 
-def test_demo_prints_one_tree_per_conversation() -> None:
+def test_demo_prints_one_tree_per_conversation(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "A2A_OBSERVE_"))}
+    db = tmp_path / "demo.duckdb"
     result = subprocess.run(
-        [str(BIN / "a2a-observe"), "demo"], capture_output=True, text=True, env=env, timeout=120, check=False
+        [str(BIN / "a2a-observe"), "demo", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
@@ -33,6 +42,11 @@ def test_demo_prints_one_tree_per_conversation() -> None:
     assert "'hello': completed" in out and "task input-required" in out
     assert re.search(r"^Metrics: http://127\.0\.0\.1:\d+/metrics$", out, re.M)
     assert "Traceback" not in result.stderr
+    assert out.rstrip().endswith(f"Step through these conversations: a2a-observe replay {db}")
+    con = open_snapshot(db)
+    stored = con.execute("SELECT count(*) FROM spans").fetchone()
+    assert stored is not None and stored[0] >= 53  # and whatever ended after the printout
+    assert any(s.last_task_state == "failed" for s in list_conversations(con))
 
 
 def test_cli_without_a_command_prints_help() -> None:

@@ -20,10 +20,16 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="keep the agents and /metrics up this long after the traffic (Ctrl-C ends it)",
     )
+    parser.add_argument(
+        "--db",
+        default="a2a-observe-demo.duckdb",
+        metavar="FILE",
+        help="store the spans here for `a2a-observe replay` (default a2a-observe-demo.duckdb; '' for none)",
+    )
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from a2a_observe.demo.run import run
 
-    return run(hold=args.hold)
+    return run(hold=args.hold, db=args.db or None)

@@ -30,12 +30,17 @@ from a2a_observe.render import render_traces
 SERVICE = "a2a-observe-demo"
 
 
-def _telemetry() -> InMemorySpanExporter:
-    """Keep spans in memory to print them, metrics for Prometheus; OTLP too when configured."""
+def _telemetry(db: str | None = None) -> InMemorySpanExporter:
+    """Keep spans in memory to print them, metrics for Prometheus; OTLP too when configured;
+    a store file for the replay debugger when ``db`` is given."""
     resource = Resource.create({"service.name": SERVICE})
     exporter = InMemorySpanExporter()
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
+    if db:
+        from a2a_observe.store import DuckDBSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(DuckDBSpanExporter(db)))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -80,7 +85,7 @@ async def _traffic(out: TextIO, hold: float) -> None:
             metrics_server.shutdown()
 
 
-def run(out: TextIO = sys.stdout, hold: float = 0.0) -> int:
+def run(out: TextIO = sys.stdout, hold: float = 0.0, db: str | None = None) -> int:
     # The translator fails on purpose; the SDK and gRPC log each failure with a traceback,
     # which would bury the traces this demo is about. python-a2a configures the root logger
     # at import, so it is imported first and quietened after.
@@ -89,7 +94,7 @@ def run(out: TextIO = sys.stdout, hold: float = 0.0) -> int:
     logging.getLogger().setLevel(logging.WARNING)
     for noisy in ("a2a", "python_a2a", "grpc", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
-    exporter = _telemetry()
+    exporter = _telemetry(db)
     a2a_observe.instrument()
     started = time.monotonic()
     with contextlib.suppress(KeyboardInterrupt):
@@ -103,4 +108,6 @@ def run(out: TextIO = sys.stdout, hold: float = 0.0) -> int:
     )
     for line in render_traces(spans):
         print(line, file=out)
+    if db:
+        print(f"\nStep through these conversations: a2a-observe replay {db}", file=out)
     return 0
