@@ -17,6 +17,11 @@ from typing import Any
 
 from a2a_observe import semconv
 
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - the store extra installs it; the stdlib encoder is exact too
+    _orjson = None  # type: ignore[assignment]
+
 Row = tuple[Any, ...]
 
 RESOURCE_COLUMNS = ("resource_id", "service_name", "attributes", "schema_url")
@@ -73,6 +78,7 @@ LINK_COLUMNS = (
     "attributes",
     "dropped_attributes_count",
 )
+BATCH_COLUMNS = ("batch_id", "received_ns", "source", "spans", "logs", "rejected")
 LOG_COLUMNS = (
     "time_ns",
     "observed_ns",
@@ -149,15 +155,45 @@ _STRICT_ENCODER = json.JSONEncoder(
 )
 
 
+_SCALARS = frozenset((str, int, bool))
+_FLAT = frozenset((str, int, bool, tuple, list))
+
+
+def _orjson_safe(value: dict[Any, Any]) -> bool:
+    """Whether orjson writes exactly what the standard encoder would.
+
+    It does for strings (every code point was compared), integers, booleans and sequences of
+    those, and sorts keys in the same code point order; it writes floats in another notation
+    (``1e16`` for ``1e+16``) and NaN as ``null``, and serialises enums, dataclasses and str or
+    int subclasses where ``_json_default`` would call ``str()``. So only flat attribute maps of
+    the exact safe types take the fast path; orjson itself refuses non-string keys, lone
+    surrogates and integers beyond 64 bits, which then take the standard path too.
+    """
+    kinds = set(map(type, value.values()))
+    if kinds <= _SCALARS:
+        return True
+    if not kinds <= _FLAT:
+        return False
+    for item in value.values():
+        if (type(item) is tuple or type(item) is list) and not set(map(type, item)) <= _SCALARS:
+            return False
+    return True
+
+
 def json_text(value: Any) -> str:
     """Canonical JSON (sorted keys, compact), so equal attributes are equal text."""
+    if _orjson is not None and type(value) is dict and _orjson_safe(value):
+        try:
+            return _orjson.dumps(value, option=_orjson.OPT_SORT_KEYS).decode()
+        except _orjson.JSONEncodeError:
+            pass
     try:
         return _STRICT_ENCODER.encode(value)
     except ValueError:
         return _ENCODER.encode(_finite(value))
 
 
-def _plain(attributes: Mapping[str, Any]) -> dict[str, Any]:
+def plain_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
     """The SDK's attribute mappings wrap a dict; encoding that dict saves a copy per record."""
     if type(attributes) is dict:
         return attributes
@@ -195,7 +231,7 @@ def span_id_hex(value: int) -> str | None:
 
 # --- builders --------------------------------------------------------------------------------
 def resource_row(attributes: Mapping[str, Any], schema_url: str | None) -> Row:
-    attrs = json_text(_plain(attributes))
+    attrs = json_text(plain_attributes(attributes))
     digest = hashlib.blake2b(f"{schema_url or ''}\n{attrs}".encode(), digest_size=8).hexdigest()
     return (digest, _text(attributes.get(semconv.SERVICE_NAME)), attrs, schema_url or None)
 
@@ -239,7 +275,7 @@ def span_row(
         resource[1],
         scope_name or None,
         scope_version or None,
-        json_text(_plain(attributes)),
+        json_text(plain_attributes(attributes)),
         dropped_attributes_count,
         dropped_events_count,
         dropped_links_count,
@@ -269,7 +305,7 @@ def event_row(
         seq,
         time_ns,
         name,
-        json_text(_plain(attributes)),
+        json_text(plain_attributes(attributes)),
         dropped_attributes_count,
         _text(get(semconv.A2A_TASK_ID)),
         _text(get(semconv.A2A_TASK_STATE)),
@@ -297,7 +333,7 @@ def link_row(
         linked_span_id,
         trace_state or None,
         is_remote,
-        json_text(_plain(attributes)),
+        json_text(plain_attributes(attributes)),
         dropped_attributes_count,
     )
 
@@ -326,7 +362,7 @@ def log_row(
         severity_number or None,
         severity_text or None,
         body_text(body),
-        json_text(_plain(attributes)),
+        json_text(plain_attributes(attributes)),
         trace_id,
         span_id,
         flags & 0xFF,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from a2a_observe.store.rows import (
@@ -11,6 +11,7 @@ from a2a_observe.store.rows import (
     event_row,
     link_row,
     log_row,
+    plain_attributes,
     resource_row,
     span_id_hex,
     span_row,
@@ -39,6 +40,20 @@ class _Resources:
             self.by_object[key] = row
             self.batch.resources[row[0]] = row
         return row
+
+
+def _span_attributes(span: ReadableSpan) -> Mapping[str, Any]:
+    """The dict inside a span's attributes.
+
+    ``ReadableSpan.attributes`` wraps them in a read-only proxy around a bounded mapping whose
+    every lookup runs Python code; copying that out cost more than the rest of the conversion.
+    The SDK keeps the mapping as ``_attributes``; another implementation falls back to the proxy.
+    """
+    inner = getattr(span, "_attributes", None)
+    found = getattr(inner, "_dict", None)
+    if type(found) is dict:
+        return found
+    return plain_attributes(span.attributes or {})
 
 
 def _trace_state(state: Any) -> str | None:
@@ -76,7 +91,7 @@ def spans_batch(spans: Sequence[ReadableSpan]) -> Batch:
                 resource=resources.row(span.resource),
                 scope_name=scope.name if scope is not None else None,
                 scope_version=scope.version if scope is not None else None,
-                attributes=span.attributes or {},
+                attributes=_span_attributes(span),
                 dropped_attributes_count=span.dropped_attributes,
                 dropped_events_count=span.dropped_events,
                 dropped_links_count=span.dropped_links,
@@ -90,7 +105,7 @@ def spans_batch(spans: Sequence[ReadableSpan]) -> Batch:
                     seq,
                     event.timestamp,
                     event.name,
-                    event.attributes or {},
+                    plain_attributes(event.attributes or {}),
                     event.dropped_attributes,
                 )
             )
@@ -104,7 +119,7 @@ def spans_batch(spans: Sequence[ReadableSpan]) -> Batch:
                     span_id_hex(link.context.span_id),
                     _trace_state(link.context.trace_state),
                     link.context.is_remote,
-                    link.attributes or {},
+                    plain_attributes(link.attributes or {}),
                     link.dropped_attributes,
                 )
             )
@@ -125,7 +140,7 @@ def logs_batch(records: Sequence[ReadableLogRecord]) -> Batch:
                 severity_number=severity.value if severity is not None else None,
                 severity_text=record.severity_text,
                 body=record.body,
-                attributes=record.attributes or {},
+                attributes=plain_attributes(record.attributes or {}),
                 trace_id=trace_id_hex(record.trace_id or 0),
                 span_id=span_id_hex(record.span_id or 0),
                 flags=int(record.trace_flags or 0),

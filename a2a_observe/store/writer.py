@@ -14,14 +14,16 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from a2a_observe.store.columnar import ArrowInserts
 from a2a_observe.store.errors import StoreError
 from a2a_observe.store.rows import (
+    BATCH_COLUMNS,
     EVENT_COLUMNS,
     LINK_COLUMNS,
     LOG_COLUMNS,
@@ -42,7 +44,7 @@ T = TypeVar("T")
 DEFAULT_MAX_PENDING = 200_000
 """Records (spans plus log records) that may wait for the writer; bounds its memory."""
 MAX_RECORDS_PER_COMMIT = 100_000
-MEMORY_LIMIT = "128MB"
+MEMORY_LIMIT = "32MB"
 """DuckDB's cache for the writer. A writer only appends, so a small cache costs it little, and
 without a limit DuckDB keeps the whole growing file in memory (up to 80% of the machine)."""
 
@@ -96,6 +98,7 @@ class StoreWriter:
         self.max_pending = max_pending
         self.release_when_idle = release_when_idle
         self._con: duckdb.DuckDBPyConnection | None = self._open()
+        self._inserts = ArrowInserts()
         self._known_resources = {
             r[0] for r in self._con.execute("SELECT resource_id FROM resources").fetchall()
         }
@@ -290,26 +293,55 @@ class StoreWriter:
                 )
             )
         new_resources = [row for rid, row in merged.resources.items() if rid not in self._known_resources]
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if new_resources:
-                con.executemany(_INSERT_RESOURCE, new_resources)
+        tables: list[tuple[str, Sequence[str], list[Row]]] = [
+            (table, columns, rows)
             for table, columns, rows in (
                 ("spans", SPAN_COLUMNS, merged.spans),
                 ("span_events", EVENT_COLUMNS, merged.events),
                 ("span_links", LINK_COLUMNS, merged.links),
                 ("logs", LOG_COLUMNS, merged.logs),
-                ("batches", None, ledger),
-            ):
-                if rows:
-                    appender = con.appender(table, columns=list(columns) if columns else None)
+                ("batches", BATCH_COLUMNS, ledger),
+            )
+            if rows
+        ]
+        try:
+            self._transaction(con, new_resources, tables, arrow=True)
+        except Exception as exc:  # noqa: BLE001 - retried below, raised if that fails too
+            # DuckDB refuses to scan Python objects once the interpreter is exiting, which is
+            # when an app's last spans are flushed; the appender needs no Python scan.
+            _log.debug("a2a-observe: Arrow insert into %s failed (%s); using the appender", self.path, exc)
+            self._transaction(con, new_resources, tables, arrow=False)
+        self._next_batch_id += len(ledger)
+        self._known_resources.update(row[0] for row in new_resources)
+        self.written_spans += len(merged.spans)
+        self.written_logs += len(merged.logs)
+
+    def _transaction(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        new_resources: list[Row],
+        tables: Sequence[tuple[str, Sequence[str], list[Row]]],
+        *,
+        arrow: bool,
+    ) -> None:
+        columnar = (
+            [(table, self._inserts.table(con, table, columns, rows)) for table, columns, rows in tables]
+            if arrow
+            else []
+        )
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if new_resources:
+                con.executemany(_INSERT_RESOURCE, new_resources)
+            if arrow:
+                for table, data in columnar:
+                    self._inserts.insert(con, table, data)
+            else:
+                for table, columns, rows in tables:
+                    appender = con.appender(table, columns=list(columns))
                     appender.append_rows(rows)
                     appender.flush()
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        self._next_batch_id += len(ledger)
-        self._known_resources.update(row[0] for row in new_resources)
-        self.written_spans += len(merged.spans)
-        self.written_logs += len(merged.logs)
