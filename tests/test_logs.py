@@ -165,3 +165,32 @@ def test_a_fault_in_our_context_lookup_never_stops_a_log_line(monkeypatch, caplo
     reports = [r for r in caplog.records if r.name == "a2a_observe"]
     assert len(reports) == 2, "reported once per place: the structlog processor and the filter"
     reset_reports()
+
+
+def test_a_python_a2a_handler_logs_with_its_run_ids(spans, caplog) -> None:
+    pytest.importorskip("python_a2a")
+    from python_a2a import A2AClient, Message, MessageRole, TextContent
+
+    from a2a_observe.demo.python_a2a_agents import Greeter, serve_python_a2a_agent
+
+    class LoggingGreeter(Greeter):
+        def handle_message(self, message: Any) -> Any:
+            logging.getLogger(LOGGER).info("python-a2a line")
+            return super().handle_message(message)
+
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    caplog.handler.addFilter(TraceContextFilter())
+    with serve_python_a2a_agent(lambda card: LoggingGreeter(agent_card=card), "greeter-logs") as agent:
+        question = Message(content=TextContent(text="hi"), role=MessageRole.USER, conversation_id="conv-7")
+        assert A2AClient(agent.url).send_message(question).content.text == "hello: hi"
+    name = f"{semconv.OPERATION_INVOKE_AGENT} greeter-logs"
+    run = next(s for s in spans.wait(lambda found: any(s.name == name for s in found)) if s.name == name)
+    [record] = [vars(r) for r in caplog.records if r.getMessage() == "python-a2a line"]
+    assert record[semconv.LOG_TRACE_ID] == format_trace_id(run.context.trace_id)
+    assert record[semconv.LOG_SPAN_ID] == format_span_id(run.context.span_id)
+    assert record[semconv.GEN_AI_AGENT_NAME] == "greeter-logs"
+    assert (
+        record[semconv.GEN_AI_CONVERSATION_ID]
+        == "conv-7"
+        == (run.attributes or {})[semconv.GEN_AI_CONVERSATION_ID]
+    )

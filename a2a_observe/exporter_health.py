@@ -1,0 +1,222 @@
+"""Is the telemetry pipeline delivering? Read from the SDK's processors, without I/O.
+
+The SDK does not say whether its exporters are getting through: the batch processor drops
+each export's result and only logs a warning when its queue is full. So we look inside:
+
+- a ``BatchSpanProcessor`` / ``BatchLogRecordProcessor`` keeps its work in
+  ``processor._batch_processor`` (``_queue``, ``_max_queue_size``, ``_exporter``); a
+  ``SimpleSpanProcessor`` its exporter in ``span_exporter``, a ``SimpleLogRecordProcessor``
+  in ``_exporter``;
+- the exporter is wrapped in a :class:`TrackingExporter` that remembers the outcome and time
+  of its last export and otherwise passes every call through.
+
+These are private SDK attributes. Every access is guarded: when a release renames them, the
+exporter is reported ``unknown`` (which does not fail readiness) instead of raising.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+STATUS_OK = "ok"
+STATUS_FAIL = "fail"
+STATUS_UNKNOWN = "unknown"
+
+FAILURE_WINDOW_S = 60.0
+"""How long a failed export keeps the pipeline failing when no export has been tried since.
+
+An agent taken out of rotation gets no traffic, so makes no spans, so tries no export: were
+a failure to count for ever, readiness could never come back."""
+
+
+class TrackingExporter:
+    """Passes everything to the exporter it wraps and remembers how the last export went."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self._lock = threading.Lock()
+        self.last_success: bool | None = None
+        self.last_export_at: float | None = None
+        self.consecutive_failures = 0
+
+    def _record(self, success: bool) -> None:
+        with self._lock:
+            self.last_success = success
+            self.last_export_at = time.monotonic()
+            self.consecutive_failures = 0 if success else self.consecutive_failures + 1
+
+    def export(self, batch: Sequence[Any]) -> Any:
+        try:
+            result = self.inner.export(batch)
+        except BaseException:
+            self._record(False)
+            raise
+        self._record(getattr(result, "name", None) == "SUCCESS")
+        return result
+
+    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> Any:
+        # The batch processor looks at this signature to decide whether to pass a timeout.
+        try:
+            accepts_timeout = "timeout_millis" in inspect.signature(self.inner.shutdown).parameters
+        except (TypeError, ValueError):
+            accepts_timeout = False
+        if accepts_timeout:
+            return self.inner.shutdown(timeout_millis=timeout_millis, **kwargs)
+        return self.inner.shutdown(**kwargs)
+
+    def force_flush(self, timeout_millis: int = 30_000) -> Any:
+        flush = getattr(self.inner, "force_flush", None)
+        return flush(timeout_millis) if callable(flush) else True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def _exporter_slot(processor: Any) -> tuple[Any, str] | None:
+    """(object holding the exporter, attribute name), or None if the processor exports nothing
+    we know how to find."""
+    batch = getattr(processor, "_batch_processor", None)
+    if batch is not None and hasattr(batch, "_exporter"):
+        return batch, "_exporter"
+    if hasattr(processor, "span_exporter"):
+        return processor, "span_exporter"
+    if type(processor).__name__ == "SimpleLogRecordProcessor" and hasattr(processor, "_exporter"):
+        return processor, "_exporter"
+    return None
+
+
+def track(processor: Any) -> TrackingExporter | None:
+    """Wrap the processor's exporter (once); None when it has no exporter we can reach."""
+    slot = _exporter_slot(processor)
+    if slot is None:
+        return None
+    holder, attribute = slot
+    exporter = getattr(holder, attribute)
+    if isinstance(exporter, TrackingExporter):
+        return exporter
+    tracking = TrackingExporter(exporter)
+    setattr(holder, attribute, tracking)
+    return tracking
+
+
+def _processors(provider: Any, signal: str) -> list[Any] | None:
+    """The provider's processors, or None when they cannot be read."""
+    if signal == "traces":
+        multi = getattr(provider, "_active_span_processor", None)
+        found = getattr(multi, "_span_processors", None)
+    else:
+        multi = getattr(provider, "_multi_log_record_processor", None)
+        found = getattr(multi, "_log_record_processors", None)
+    return list(found) if isinstance(found, tuple | list) else None
+
+
+def _queue(processor: Any) -> tuple[int, int] | None:
+    batch = getattr(processor, "_batch_processor", None)
+    queue = getattr(batch, "_queue", None)
+    limit = getattr(batch, "_max_queue_size", None)
+    if queue is None or not isinstance(limit, int):
+        return None
+    return len(queue), limit
+
+
+def exporter_status(signal: str, processor: Any, now: float) -> dict[str, Any] | None:
+    """The health of one exporting processor, or None if it is not an exporting one."""
+    try:
+        slot = _exporter_slot(processor)
+        if slot is None:
+            return None
+        tracking = track(processor)
+    except Exception:  # noqa: BLE001 - private attributes changed: say so, do not fail
+        return {"signal": signal, "processor": type(processor).__name__, "status": STATUS_UNKNOWN}
+    exporter = tracking.inner if tracking is not None else getattr(*slot)
+    entry: dict[str, Any] = {
+        "signal": signal,
+        "processor": type(processor).__name__,
+        "exporter": type(exporter).__name__,
+    }
+    failing: list[str] = []
+    queue = _queue(processor)
+    if queue is not None:
+        entry["queue_size"], entry["queue_max"] = queue
+        if queue[1] > 0 and queue[0] >= queue[1]:
+            failing.append("queue_full")
+    if tracking is None or tracking.last_success is None:
+        entry["last_export"] = "none"
+    else:
+        entry["last_export"] = "success" if tracking.last_success else "failure"
+        age = now - (tracking.last_export_at or now)
+        entry["seconds_since_export"] = round(age, 3)
+        if not tracking.last_success:
+            entry["consecutive_failures"] = tracking.consecutive_failures
+            if age <= FAILURE_WINDOW_S:
+                failing.append("export_failed")
+    if failing:
+        entry["status"], entry["reasons"] = STATUS_FAIL, failing
+    elif entry["last_export"] == "failure":
+        entry["status"] = STATUS_UNKNOWN  # failed long ago, nothing tried since
+    else:
+        entry["status"] = STATUS_OK
+    return entry
+
+
+def _signal_entries(signal: str, provider: Any, now: float) -> list[dict[str, Any]]:
+    processors = _processors(provider, signal)
+    if processors is None:
+        return [{"signal": signal, "status": STATUS_UNKNOWN}]
+    entries = []
+    for processor in processors:
+        entry = exporter_status(signal, processor, now)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _sdk_providers(tracer_provider: Any | None, logger_provider: Any | None) -> dict[str, Any]:
+    from opentelemetry import trace  # noqa: PLC0415
+    from opentelemetry._logs import get_logger_provider  # noqa: PLC0415
+    from opentelemetry.sdk._logs import LoggerProvider  # noqa: PLC0415
+    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
+
+    tracer = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
+    logger = logger_provider if logger_provider is not None else get_logger_provider()
+    found: dict[str, Any] = {}
+    if isinstance(tracer, TracerProvider):
+        found["traces"] = tracer
+    if isinstance(logger, LoggerProvider):
+        found["logs"] = logger
+    return found
+
+
+def pipeline_status(tracer_provider: Any | None = None, logger_provider: Any | None = None) -> dict[str, Any]:
+    """``{"status": ..., "exporters": [...]}`` for the SDK tracer and logger providers.
+
+    ``fail`` when an exporter's queue is full or its last export failed (within
+    :data:`FAILURE_WINDOW_S`); ``unknown`` when nothing could be read (no SDK provider, or
+    private attributes that changed); otherwise ``ok``. Only class names, counts and ages are
+    reported: no endpoint (it may hold credentials), no error text.
+    """
+    now = time.monotonic()
+    try:
+        providers = _sdk_providers(tracer_provider, logger_provider)
+        entries: list[dict[str, Any]] = []
+        for signal, provider in providers.items():
+            entries.extend(_signal_entries(signal, provider, now))
+    except Exception:  # noqa: BLE001 - never let a probe crash on SDK internals
+        return {"status": STATUS_UNKNOWN, "exporters": []}
+    statuses = {entry["status"] for entry in entries}
+    if STATUS_FAIL in statuses:
+        status = STATUS_FAIL
+    elif STATUS_OK in statuses:
+        status = STATUS_OK
+    else:
+        status = STATUS_UNKNOWN
+    return {"status": status, "exporters": entries}
+
+
+def track_pipeline(tracer_provider: Any | None = None, logger_provider: Any | None = None) -> None:
+    """Wrap every exporter now, so the first export's outcome is already seen."""
+    pipeline_status(tracer_provider, logger_provider)
