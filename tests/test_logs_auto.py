@@ -26,7 +26,7 @@ class Run(NamedTuple):
     stderr: str
 
 
-def run(*args: str, **env: str) -> Run:
+def run(*args: str, command: tuple[str, ...] = (), **env: str) -> Run:
     """What the console exporters printed (stdout), the task id and the app's own lines (stderr)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "A2A_OBSERVE_"))}
     environment.update(
@@ -38,7 +38,7 @@ def run(*args: str, **env: str) -> Run:
     )
     environment.update(env)
     result = subprocess.run(
-        [sys.executable, str(APP), *args],
+        [*command, sys.executable, str(APP), *args],
         capture_output=True,
         text=True,
         env=environment,
@@ -129,3 +129,17 @@ def test_no_records_are_exported_when_switched_off(env: dict[str, str]) -> None:
     spans, logs, _, _ = run("--setup", "configure", **env)
     assert spans, "the traces still go out"
     assert logs == []
+
+
+def test_under_opentelemetry_instrument_threads_carry_the_ids_without_a_second_instrumentation() -> None:
+    """There the threading instrumentation comes from its own entry point; we leave it be."""
+    instrument = str(Path(sys.executable).parent / "opentelemetry-instrument")
+    spans, logs, task_id, stderr = run(
+        "--setup",
+        "configure",
+        command=(instrument,),
+        OTEL_LOGS_EXPORTER="console",
+        OTEL_PYTHON_LOGGING_AUTO_INSTRUMENTATION_ENABLED="true",
+    )
+    assert_in_run(by_place(logs, "stdlib line"), spans, task_id)
+    assert "already instrumented" not in stderr

@@ -8,6 +8,8 @@ exactly that, so we turn it on rather than patch threading a second way.
 
 from __future__ import annotations
 
+import sys
+
 from a2a_observe.safety import call_guarded
 
 _enabled_by_us = False
@@ -21,9 +23,13 @@ def _instrumentor() -> object:
 
 def _enable() -> None:
     global _enabled_by_us
+    if "opentelemetry.instrumentation.auto_instrumentation" in sys.modules:
+        # opentelemetry-instrument loads the threading instrumentation from its own entry
+        # point (after ours, or not at all if the user disabled it): leave it to that.
+        return
     instrumentor = _instrumentor()
     if getattr(instrumentor, "is_instrumented_by_opentelemetry", False):
-        return  # opentelemetry-instrument (or the app) did it already: leave it theirs
+        return  # the app did it already: leave it theirs
     instrumentor.instrument()  # type: ignore[attr-defined]
     _enabled_by_us = True
 
