@@ -21,6 +21,8 @@ GONE_JOB = "a2a-gone"
 RATE_INTERVAL = "10s"
 """``$__rate_interval`` for a 1 s scrape: enough samples for rate() at any moment."""
 
+# The translator raises inside its executor, so its task never publishes a terminal state and
+# stays in "working" (what the lifecycle metrics are built from): hence its stuck tasks.
 EXPECTED_ALERTS = {
     ("A2AAgentHighErrorRatio", "translator"),
     ("A2AAgentLatencyBudgetBurn", "slow"),
@@ -69,7 +71,6 @@ def _variable_queries() -> list[tuple[str, str, str]]:
 
 
 def test_every_panel_rule_and_alert_on_real_prometheus(tmp_path) -> None:
-    started = time.monotonic()
     rule_file = tmp_path / "rules.yml"
     rule_file.write_text(yamlout.dumps(rules.rule_groups(rules.FAST)), encoding="utf-8")
     recorded = sorted({r["record"] for r in rules.recording_rules(rules.FAST)})
@@ -120,7 +121,6 @@ def test_every_panel_rule_and_alert_on_real_prometheus(tmp_path) -> None:
     trace_ids = {e["labels"].get("trace_id", "") for s in exemplars for e in s["exemplars"]}
     assert trace_ids and all(re.fullmatch(r"[0-9a-f]{32}", t) for t in trace_ids), exemplars[:2]
     assert firing_now <= EXPECTED_ALERTS
-    assert time.monotonic() - started < 90
 
 
 def _eventually(prom: Prometheus, expr: str, tries: int = 4) -> bool:
