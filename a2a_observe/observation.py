@@ -467,6 +467,25 @@ class AgentRun:
         self.observer.set(self.span, semconv.ERROR_TYPE, error_type)
         self.span.set_status(Status(StatusCode.ERROR, str(exc)[:512] or error_type))
 
+    def task_failed_by_framework(self) -> None:
+        """Record the ``failed`` state the framework gives a task whose agent raised.
+
+        The agent never publishes it (it raised instead), yet the task is failed from then
+        on; without this the task would look stuck in its last state to metrics and replay.
+        Nothing is recorded when the agent had already ended the task.
+        """
+        state = self._latest.get(semconv.A2A_TASK_STATE)
+        if state in semconv.TERMINAL_TASK_STATES:
+            return
+        event = EventFacts(
+            kind=semconv.EVENT_KIND_STATUS_UPDATE,
+            task_id=self._latest.get(semconv.A2A_TASK_ID) or self.ids.get(semconv.A2A_TASK_ID),
+            context_id=self._latest.get(semconv.GEN_AI_CONVERSATION_ID)
+            or self.ids.get(semconv.GEN_AI_CONVERSATION_ID),
+            state=semconv.TASK_STATE_FAILED,
+        )
+        self.emitted(object(), event)
+
     def end(self) -> None:
         if not self._ended:
             self._ended = True

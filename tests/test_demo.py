@@ -27,8 +27,8 @@ def test_demo_prints_one_tree_per_conversation(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    assert re.search(r"^56 spans in 10 traces", out, re.M), out[-2000:]
-    assert len(re.findall(r"^trace [0-9a-f]{32}", out, re.M)) == 10
+    assert re.search(r"^59 spans in 11 traces", out, re.M), out[-2000:]
+    assert len(re.findall(r"^trace [0-9a-f]{32}", out, re.M)) == 11
     assert "'please fail this translation': failed" in out
     assert "✗ RuntimeError: translator cannot handle" in out
     assert out.count("AGENT  invoke_agent orchestrator") == 4
@@ -40,12 +40,13 @@ def test_demo_prints_one_tree_per_conversation(tmp_path: Path) -> None:
     )
     assert re.search(relay_to_writer, out)
     assert "'hello': completed" in out and "task input-required" in out
+    assert "'run the nightly batch': submitted" in out  # left working in the background
     assert re.search(r"^Metrics: http://127\.0\.0\.1:\d+/metrics$", out, re.M)
     assert "Traceback" not in result.stderr
     assert out.rstrip().endswith(f"Step through these conversations: a2a-observe replay {db}")
     con = open_snapshot(db)
     stored = con.execute("SELECT count(*) FROM spans").fetchone()
-    assert stored is not None and stored[0] >= 53  # and whatever ended after the printout
+    assert stored is not None and stored[0] >= 59  # and whatever ended after the printout
     assert any(s.last_task_state == "failed" for s in list_conversations(con))
 
 

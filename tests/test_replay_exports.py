@@ -106,7 +106,7 @@ def test_mermaid_is_a_sequence_diagram_across_agents(store: tuple[Path, Recorded
         "p1-->>-p0: completed, answer (1 chunk)",
     ]
     failed = export(rebuild(open_store(db), recorded.contexts["flaky"]), "mermaid")
-    assert "p1--x-p0: working: RuntimeError translator cannot handle 'please fail'" in failed
+    assert "p1--x-p0: failed: RuntimeError translator cannot handle 'please fail'" in failed
 
 
 def test_the_export_command(

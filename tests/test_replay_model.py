@@ -41,6 +41,7 @@ from tests.replay_support import (
 
 SUBMITTED, WORKING = semconv.TASK_STATE_SUBMITTED, semconv.TASK_STATE_WORKING
 COMPLETED, INPUT = semconv.TASK_STATE_COMPLETED, semconv.TASK_STATE_INPUT_REQUIRED
+FAILED = semconv.TASK_STATE_FAILED
 
 
 @dataclass
@@ -183,14 +184,15 @@ def test_input_required_then_the_answer_are_two_turns_of_one_task(store: Store) 
     assert len(whole.transitions) == 5
 
 
-def test_a_failure_is_the_agents_error_and_the_task_stays_where_it_was(store: Store) -> None:
+def test_a_failure_is_the_agents_error_and_the_framework_fails_the_task(store: Store) -> None:
+    """The agent raised; a2a-sdk then fails its task, which the agent span records."""
     [turn] = store.model("flaky").turns
-    assert states(turn.transitions) == [(None, SUBMITTED), (SUBMITTED, WORKING)]
+    assert states(turn.transitions) == [(None, SUBMITTED), (SUBMITTED, WORKING), (WORKING, FAILED)]
     assert turn.error is not None
     assert (turn.error.side, turn.error.error_type) == ("agent", "RuntimeError")
     assert turn.error.message == "translator cannot handle 'please fail'"
     assert turn.stream is not None and turn.stream.end == semconv.STREAM_END_ERROR
-    assert turn.final_state == WORKING
+    assert turn.final_state == FAILED
 
 
 def test_a_cancel_is_a_turn_of_its_own_that_ends_the_task(store: Store) -> None:

@@ -63,9 +63,17 @@ async def test_filter_open_step_jump_and_copy(recorded) -> None:
         assert data is not None and data.model.final_state == "failed"
         assert {"orchestrator", "writer", "translator"} <= {a.name for a in data.model.agents}
 
-        await pilot.press("e")
-        error_step = data.steps[screen.step_index]
+        # "e" stops at every failure: the translator's error and the failed state the
+        # framework then gave its task, in time order.
+        failures = []
+        for _ in range(4):
+            await pilot.press("e")
+            failures.append(data.steps[screen.step_index])
+            if failures[-1].kind == "error":
+                break
+        error_step = failures[-1]
         assert error_step.kind == "error" and error_step.agent == "translator"
+        assert all(f.kind == "error" or f.summary.endswith("failed") for f in failures)
         text = screen_text(app)
         assert "STEP error" in text and "RuntimeError: translator cannot handle" in text
         assert "A2A006" in text  # the audit finding at this step

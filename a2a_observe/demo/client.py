@@ -6,7 +6,15 @@ import uuid
 from typing import Any
 
 from a2a.client import ClientConfig, ClientFactory
-from a2a.types import Message, Part, Role, SendMessageRequest, StreamResponse, TaskState
+from a2a.types import (
+    Message,
+    Part,
+    Role,
+    SendMessageConfiguration,
+    SendMessageRequest,
+    StreamResponse,
+    TaskState,
+)
 
 
 def make_client(card: Any, binding: str = "JSONRPC", streaming: bool = True) -> Any:
@@ -38,11 +46,16 @@ async def send_text(
     streaming: bool = True,
     context_id: str | None = None,
     task_id: str | None = None,
+    return_immediately: bool = False,
 ) -> list[StreamResponse]:
-    """Send ``text`` and return every event the agent answered with."""
+    """Send ``text`` and return every event the agent answered with; ``return_immediately``
+    asks for the task as soon as it exists, leaving the agent working in the background."""
     client = make_client(card, binding, streaming)
     try:
-        request = SendMessageRequest(message=user_message(text, context_id, task_id))
+        request = SendMessageRequest(
+            message=user_message(text, context_id, task_id),
+            configuration=SendMessageConfiguration(return_immediately=return_immediately),
+        )
         return [event async for event in client.send_message(request)]
     finally:
         await client.close()

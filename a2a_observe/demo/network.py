@@ -8,6 +8,7 @@ Agents (each a real server on 127.0.0.1, in this process):
 - ``translator`` (a2a-sdk) fails when asked to;
 - ``slow`` (a2a-sdk) takes its time;
 - ``greeter`` (a2a-sdk) asks for input before it completes;
+- ``batch`` (a2a-sdk) starts a job in the background that hangs: a task stuck in working;
 - ``relay`` (python-a2a, Flask) hands its input to ``writer``: one trace across both libraries.
 """
 
@@ -32,6 +33,8 @@ class Turn:
     protocol_version: str = "1.0"
     answer: str | None = "Ada"
     """What the user answers when the agent asks for input; ``None`` leaves the task waiting."""
+    background: bool = False
+    """Ask for the task at once and leave the agent working (``return_immediately``)."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ TURNS = (
     Turn("slow", "take your time", binding="GRPC"),
     Turn("greeter", "hello"),
     Turn("greeter", "hello, back in a minute", answer=None),
+    Turn("batch", "run the nightly batch", background=True),
 )
 
 
@@ -64,7 +68,7 @@ class DemoNetwork:
 
 
 @contextlib.contextmanager
-def demo_network(slow_seconds: float = 0.6) -> Iterator[DemoNetwork]:
+def demo_network(slow_seconds: float = 0.6, batch_seconds: float = 3600.0) -> Iterator[DemoNetwork]:
     from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, SlowAgent, StreamingWriter
     from a2a_observe.demo.python_a2a_agents import Relay, serve_python_a2a_agent
     from a2a_observe.demo.serving import serve_agent
@@ -85,6 +89,9 @@ def demo_network(slow_seconds: float = 0.6) -> Iterator[DemoNetwork]:
         )
         slow = stack.enter_context(serve_agent(SlowAgent(slow_seconds), "slow", description="takes its time"))
         greeter = stack.enter_context(serve_agent(AskingAgent(), "greeter", description="asks for your name"))
+        batch = stack.enter_context(
+            serve_agent(SlowAgent(batch_seconds), "batch", description="a nightly batch that hangs")
+        )
         relay = stack.enter_context(
             serve_python_a2a_agent(
                 lambda card: Relay(card, writer.card),
@@ -92,7 +99,7 @@ def demo_network(slow_seconds: float = 0.6) -> Iterator[DemoNetwork]:
                 description="a python-a2a agent relaying to the writer",
             )
         )
-        agents = {a.name: a for a in (orchestrator, writer, translator, slow, greeter)}
+        agents = {a.name: a for a in (orchestrator, writer, translator, slow, greeter, batch)}
         yield DemoNetwork(agents=agents, relay_url=relay.url)
 
 
@@ -119,7 +126,9 @@ async def send_turn(network: DemoNetwork, turn: Turn) -> TurnResult:
         return TurnResult(turn, "completed" if text.startswith("relayed:") else "failed", text)
 
     card = network.card(turn.agent, turn.protocol_version)
-    events = await send_text(card, turn.text, binding=turn.binding, streaming=turn.streaming)
+    events = await send_text(
+        card, turn.text, binding=turn.binding, streaming=turn.streaming, return_immediately=turn.background
+    )
     state, text = final_text(events)
     if turn.agent == "greeter" and state == TaskState.TASK_STATE_INPUT_REQUIRED and turn.answer:
         task = events[-1].task if events[-1].WhichOneof("payload") == "task" else None

@@ -411,11 +411,14 @@ def build(record: Conversation) -> ConversationModel:
         method = _method(draft.first) or draft.first.name
         task_id = _str(draft.pick(semconv.A2A_TASK_ID))
         transitions = [_transition(raw, before[id(raw)]) for raw in draft.transitions]
-        final_state = (draft.client.task_state if draft.client else None) or (
+        # What the caller saw last, unless this exchange's own transitions reached an end
+        # the caller never saw (a stream cut by an error before the framework failed the
+        # task, a task returned at once while the agent worked on to completion).
+        seen = (draft.client.task_state if draft.client else None) or (
             draft.server.task_state if draft.server else None
         )
-        if final_state is None and transitions:
-            final_state = transitions[-1].state
+        last = transitions[-1].state if transitions else None
+        final_state = last if last in _FINAL_STATES or seen is None else seen
         caller = draft.parent
         built[id(draft)] = Exchange(
             path=path,

@@ -89,6 +89,8 @@ class ExecutorHooks:
             raise
         except BaseException as exc:
             call_guarded("agent span error", run.exception, exc, type(exc).__qualname__)
+            if operation == semconv.OPERATION_INVOKE_AGENT:
+                call_guarded("agent span error", run.task_failed_by_framework)
             raise
         finally:
             _run.reset(run_token)
