@@ -41,7 +41,10 @@ def test_demo_prints_one_tree_per_conversation(tmp_path: Path) -> None:
     assert re.search(relay_to_writer, out)
     assert "'hello': completed" in out and "task input-required" in out
     assert "'run the nightly batch': submitted" in out  # left working in the background
-    assert re.search(r"^Metrics: http://127\.0\.0\.1:\d+/metrics$", out, re.M)
+    assert re.search(r"^Metrics: http://127\.0\.0\.1:\d+/metrics ", out, re.M)
+    assert re.search(
+        r"^Health:  http://127\.0\.0\.1:\d+/healthz \(liveness\), .*/readyz \(readiness\)", out, re.M
+    )
     assert "Traceback" not in result.stderr
     assert out.rstrip().endswith(f"Step through these conversations: a2a-observe replay {db}")
     con = open_snapshot(db)
@@ -56,3 +59,19 @@ def test_cli_without_a_command_prints_help() -> None:
     )
     assert result.returncode == 2
     assert "demo" in result.stdout
+
+
+async def test_every_demo_agent_serves_probes_and_metrics(spans) -> None:
+    import httpx
+
+    from a2a_observe.demo.network import demo_network
+
+    with demo_network() as network:
+        async with httpx.AsyncClient() as http:
+            for agent in network.agents.values():
+                live = await http.get(f"{agent.base_url}/healthz")
+                ready = await http.get(f"{agent.base_url}/readyz")
+                assert (live.status_code, live.json()["status"]) == (200, "ok"), agent.name
+                assert (ready.status_code, ready.json()["status"]) == (200, "ok"), (agent.name, ready.text)
+                exposition = await http.get(f"{agent.base_url}/metrics")
+                assert exposition.status_code == 200

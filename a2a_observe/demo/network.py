@@ -71,7 +71,12 @@ class DemoNetwork:
 def demo_network(slow_seconds: float = 0.6, batch_seconds: float = 3600.0) -> Iterator[DemoNetwork]:
     from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, SlowAgent, StreamingWriter
     from a2a_observe.demo.python_a2a_agents import Relay, serve_python_a2a_agent
-    from a2a_observe.demo.serving import serve_agent
+    from a2a_observe.demo.serving import serve_agent as serve
+    from a2a_observe.web import mount_starlette
+
+    def serve_agent(executor: Any, name: str, description: str) -> RunningAgent:
+        """Every agent answers /healthz, /readyz and /metrics beside its A2A routes."""
+        return serve(executor, name, description=description, mount=mount_starlette)
 
     with contextlib.ExitStack() as stack:
         writer = stack.enter_context(

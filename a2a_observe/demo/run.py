@@ -64,7 +64,17 @@ async def _traffic(out: TextIO, hold: float) -> None:
             for agent in network.agents.values():
                 print(f"  {agent.name:13} {agent.base_url}  (gRPC {agent.grpc_target})", file=out)
             print(f"  {'relay':13} {network.relay_url}  (python-a2a)", file=out)
-            print(f"Metrics: http://127.0.0.1:{metrics_server.server_port}/metrics\n", file=out)
+            orchestrator = network.agents["orchestrator"].base_url
+            print(
+                f"Metrics: http://127.0.0.1:{metrics_server.server_port}/metrics "
+                "(the whole process; also /metrics on every agent)",
+                file=out,
+            )
+            print(
+                f"Health:  {orchestrator}/healthz (liveness), {orchestrator}/readyz (readiness); "
+                "the same on every agent\n",
+                file=out,
+            )
             for result in await traffic(network):
                 turn = result.turn
                 mode = "streaming" if turn.streaming else "unary"
