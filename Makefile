@@ -10,8 +10,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: setup demo test lint typecheck unit bench
+.PHONY: setup demo test lint typecheck unit bench prometheus
 setup: $(STAMP)
+
+# The dashboards' tests run a real Prometheus and promtool (Debian's prometheus package).
+prometheus:
+	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then \
+		SUDO=""; if [ "$$(id -u)" -ne 0 ]; then SUDO="sudo"; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	fi
 
 demo: $(STAMP)
 	$(VENV)/bin/a2a-observe demo
@@ -26,7 +34,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-test: lint typecheck unit
+test: prometheus lint typecheck unit
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
