@@ -118,6 +118,52 @@ async def stream_round(card: object, count: int) -> tuple[list[float], float]:
     return latencies, elapsed
 
 
+class DiscardLogs:
+    """A log record exporter that drops what it is given, as :class:`Discard` does spans."""
+
+    def export(self, batch: object) -> object:
+        from opentelemetry.sdk._logs.export import LogRecordExportResult
+
+        return LogRecordExportResult.SUCCESS
+
+    def force_flush(self, timeout_millis: int = 30_000) -> bool:
+        return True
+
+    def shutdown(self) -> None:
+        return None
+
+
+def enable_logs() -> None:
+    """Logs on, as in production: a2a-observe's logging set-up (JSON lines with the trace and
+    task ids) and the OpenTelemetry log pipeline, both ending in a sink."""
+    from opentelemetry._logs import set_logger_provider
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+    from a2a_observe.logs import configure_logging
+
+    provider = LoggerProvider()
+    provider.add_log_record_processor(BatchLogRecordProcessor(DiscardLogs()))  # type: ignore[arg-type]
+    set_logger_provider(provider)
+    configure_logging(json=True, stream=open(os.devnull, "w"), otel=True)  # noqa: SIM115
+
+
+def logging_echo() -> object:
+    """The echo agent, writing one structlog line per request as a real agent would."""
+    import structlog
+
+    from a2a_observe.demo.agents import EchoAgent
+
+    log = structlog.get_logger("bench.echo")
+
+    class LoggingEcho(EchoAgent):
+        async def execute(self, context, event_queue):  # type: ignore[no-untyped-def]
+            log.info("echo", chars=len(context.get_user_input()))
+            await super().execute(context, event_queue)
+
+    return LoggingEcho()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -127,6 +173,7 @@ def main() -> None:
     parser.add_argument("--unary", type=int, default=150, help="SendMessage calls per way per round")
     parser.add_argument("--streams", type=int, default=15, help="50-event streams per way per round")
     parser.add_argument("--no-metrics", action="store_true", help="spans only, no metrics")
+    parser.add_argument("--no-logs", action="store_true", help="the agent logs nothing")
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.unary, args.streams = 2, 20, 3
@@ -141,14 +188,16 @@ def main() -> None:
         # Prometheus scrape (the reader adds no cost until scraped).
         metrics.set_meter_provider(MeterProvider(metric_readers=[PrometheusReader(CollectorRegistry())]))
 
-    from a2a_observe.demo.agents import EchoAgent, StreamingWriter
+    if not args.no_logs:
+        enable_logs()
+    from a2a_observe.demo.agents import StreamingWriter
     from a2a_observe.demo.serving import serve_agent
 
     switch = Modes()
     modes = {"bare": switch.bare, "sdk-telemetry": switch.sdk, "a2a-observe": switch.observe}
     loop = asyncio.new_event_loop()
     with (
-        serve_agent(EchoAgent(), "echo", grpc=False) as echo,
+        serve_agent(logging_echo(), "echo", grpc=False) as echo,
         serve_agent(StreamingWriter(chunks=48), "writer", grpc=False) as writer,
     ):
         # warm-up: connections, imports, JIT-free but cache-warm
@@ -166,7 +215,7 @@ def main() -> None:
     provider.shutdown()
     print(
         f"{args.rounds} interleaved rounds; {exporter.count} spans exported in all; "
-        f"metrics {'off' if args.no_metrics else 'on'}"
+        f"metrics {'off' if args.no_metrics else 'on'}; logs {'off' if args.no_logs else 'on'}"
     )
     report(f"SendMessage over JSON-RPC on loopback ({args.rounds * args.unary} calls per way)", unary)
     report(f"SendStreamingMessage, 51-event stream ({args.rounds * args.streams} streams per way)", streams)
