@@ -190,14 +190,14 @@ def main() -> None:
 
     if not args.no_logs:
         enable_logs()
-    from a2a_observe.demo.agents import StreamingWriter
+    from a2a_observe.demo.agents import EchoAgent, StreamingWriter
     from a2a_observe.demo.serving import serve_agent
 
     switch = Modes()
     modes = {"bare": switch.bare, "sdk-telemetry": switch.sdk, "a2a-observe": switch.observe}
     loop = asyncio.new_event_loop()
     with (
-        serve_agent(logging_echo(), "echo", grpc=False) as echo,
+        serve_agent(EchoAgent() if args.no_logs else logging_echo(), "echo", grpc=False) as echo,
         serve_agent(StreamingWriter(chunks=48), "writer", grpc=False) as writer,
     ):
         # warm-up: connections, imports, JIT-free but cache-warm
