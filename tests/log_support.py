@@ -8,12 +8,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import structlog
-from a2a.helpers.proto_helpers import new_task_from_user_message
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
-from a2a.server.tasks import TaskUpdater
 from a2a.types import Part
 from opentelemetry import trace
+
+from a2a_observe.demo.agents import start_task
 
 LOGGER = "tests.logging_agent"
 PLACES = ("execute", "thread", "pool", "to_thread", "run_in_executor", "task")
@@ -32,13 +32,7 @@ class LoggingAgent(AgentExecutor):
     span of its own; answers ``logged`` and completes."""
 
     async def execute(self, context: RequestContext, event_queue: EventQueue) -> None:
-        task = context.current_task
-        if task is None:
-            assert context.message is not None
-            task = new_task_from_user_message(context.message)
-            await event_queue.enqueue_event(task)
-        updater = TaskUpdater(event_queue, task.id, task.context_id)
-        await updater.start_work()
+        updater = await start_task(context, event_queue)
 
         log_both("execute")
         thread = threading.Thread(target=log_both, args=("thread",))

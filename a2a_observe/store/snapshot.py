@@ -118,8 +118,9 @@ def _copy_file(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _download(found: Announcement, token: str | None, timeout: float) -> duckdb.DuckDBPyConnection:
-    request = urllib.request.Request(found.url.rstrip("/") + SNAPSHOT_PATH)
+def download_snapshot(url: str, token: str | None = None, timeout: float = 10.0) -> duckdb.DuckDBPyConnection:
+    """A consistent copy of the store a collector at ``url`` is writing, held in memory."""
+    request = urllib.request.Request(url.rstrip("/") + SNAPSHOT_PATH)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     with tempfile.TemporaryDirectory(prefix="a2a-observe-") as tmp:
@@ -130,12 +131,14 @@ def _download(found: Announcement, token: str | None, timeout: float) -> duckdb.
                     out.write(chunk)
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", "replace")[:300]
-            raise StoreError(f"the collector at {found.url} refused a snapshot: {exc.code} {detail}") from exc
+            raise StoreError(f"the collector at {url} refused a snapshot: {exc.code} {detail}") from exc
         except OSError as exc:
-            raise StoreError(
-                f"the collector at {found.url} could not be reached for a snapshot: {exc}"
-            ) from exc
+            raise StoreError(f"the collector at {url} could not be reached for a snapshot: {exc}") from exc
         return _copy_file(target)
+
+
+def _download(found: Announcement, token: str | None, timeout: float) -> duckdb.DuckDBPyConnection:
+    return download_snapshot(found.url, token, timeout)
 
 
 def _through_writer(writer: StoreWriter, timeout: float) -> duckdb.DuckDBPyConnection:

@@ -13,10 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 from a2a_observe import semconv
 from a2a_observe.store.errors import StoreError
 from a2a_observe.store.schema import SCHEMA_VERSION, connect, current_version
-from a2a_observe.store.snapshot import SNAPSHOT_PATH, find_collector, open_snapshot
+from a2a_observe.store.snapshot import download_snapshot, find_collector, open_snapshot
 from a2a_observe.store.writer import writer_for
 
 if TYPE_CHECKING:
@@ -92,23 +89,6 @@ class Source:
             self._con.close()
 
 
-def _download(url: str, token: str | None, timeout: float) -> duckdb.DuckDBPyConnection:
-    request = urllib.request.Request(url.rstrip("/") + SNAPSHOT_PATH)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with tempfile.TemporaryDirectory(prefix="a2a-observe-replay-") as tmp:
-        target = Path(tmp) / "snapshot.duckdb"
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response, target.open("wb") as out:
-                while chunk := response.read(1 << 20):
-                    out.write(chunk)
-        except urllib.error.HTTPError as exc:
-            raise StoreError(f"the collector at {url} refused a snapshot: {exc.code} {exc.reason}") from exc
-        except OSError as exc:
-            raise StoreError(f"the collector at {url} cannot be reached: {exc}") from exc
-        return open_snapshot(target, timeout=timeout)
-
-
 def _in_place(path: Path) -> duckdb.DuckDBPyConnection | None:
     """The file itself, read-only, when no one holds it for writing."""
     if writer_for(path) is not None or find_collector(path) is not None:
@@ -140,7 +120,7 @@ def open_source(
     """The source for a store file or a collector's URL (exactly one of them)."""
     token = token if token is not None else os.environ.get(semconv.ENV_COLLECT_TOKEN)
     if attach is not None:
-        return Source(attach, lambda: _download(attach, token, timeout), live=True)
+        return Source(attach, lambda: download_snapshot(attach, token, timeout), live=True)
     if db is None:
         raise StoreError("a store file or a collector URL is needed")
     path = Path(db)

@@ -180,15 +180,9 @@ class ClientHooks:
             if started is None:
                 return wrapped(*args, **kwargs)
             call, new_kwargs = started
-            return self._run_unary(wrapped, args, new_kwargs, call)
+            return self.outcomes.run(call, lambda: wrapped(*args, **new_kwargs))
 
         return wrapper
-
-    def _run_unary(
-        self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation
-    ) -> Any:
-        outcomes = self.outcomes
-        return run_async(call, lambda: wrapped(*args, **kwargs), outcomes.result, outcomes.error)
 
     def _stream_wrapper(self, spec: TransportSpec, method: str) -> Callable[..., Any]:
         def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

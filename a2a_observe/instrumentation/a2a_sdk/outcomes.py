@@ -4,12 +4,14 @@ shared runners in :mod:`a2a_observe.instrumentation.common` take."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk import translate
+from a2a_observe.instrumentation.common import run_async
 from a2a_observe.observation import CallObservation
 
 
@@ -18,6 +20,10 @@ class Outcomes:
 
     def __init__(self, capture: bool) -> None:
         self.capture = capture
+
+    def run(self, call: CallObservation, call_library: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
+        """The library's unary call, observed from start to result."""
+        return run_async(call, call_library, self.result, self.error)
 
     def result(self, call: CallObservation, result: Any) -> None:
         call.result(translate.event_facts(result, self.capture))

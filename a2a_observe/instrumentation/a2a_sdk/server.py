@@ -18,7 +18,7 @@ from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
-from a2a_observe.instrumentation.common import observe_async_stream, run_async
+from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import CallObservation, Observer, active_call
 from a2a_observe.safety import call_guarded
@@ -134,15 +134,9 @@ class ServerHooks:
             call = call_guarded("server span start", self._start, method, instance, args, kwargs)
             if call is None:
                 return wrapped(*args, **kwargs)
-            return self._run_unary(wrapped, args, kwargs, call)
+            return self.outcomes.run(call, lambda: wrapped(*args, **kwargs))
 
         return wrapper
-
-    def _run_unary(
-        self, wrapped: Any, args: tuple[Any, ...], kwargs: dict[str, Any], call: CallObservation
-    ) -> Any:
-        outcomes = self.outcomes
-        return run_async(call, lambda: wrapped(*args, **kwargs), outcomes.result, outcomes.error)
 
     def _stream_wrapper(self, method: str) -> Callable[..., Any]:
         def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
