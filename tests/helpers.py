@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 
@@ -33,3 +35,18 @@ def tree(spans: list[ReadableSpan]) -> list[tuple[int, str, str]]:
 
     walk(None, 0)
     return out
+
+
+def json_documents(text: str) -> list[dict[str, Any]]:
+    """Every JSON object printed in ``text``: what the console exporters write, one per span,
+    metric set or log record, pretty-printed and back to back."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    index = 0
+    while index < len(text):
+        if text[index] != "{":
+            index += 1
+            continue
+        document, index = decoder.raw_decode(text, index)
+        found.append(document)
+    return found

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 
 from a2a_observe import semconv
 from a2a_observe.demo.serving import free_port
+from tests.helpers import json_documents
 
 APP = Path(__file__).parent / "apps" / "echo_app.py"
 BIN = Path(sys.executable).parent
@@ -37,15 +37,7 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
 
 def exported_spans(stdout: str) -> list[dict[str, Any]]:
     """The console exporter prints one JSON document per span."""
-    decoder = json.JSONDecoder()
-    spans, index = [], 0
-    while index < len(stdout):
-        if stdout[index] != "{":
-            index += 1
-            continue
-        span, index = decoder.raw_decode(stdout, index)
-        spans.append(span)
-    return spans
+    return json_documents(stdout)
 
 
 def ours(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:

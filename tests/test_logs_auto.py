@@ -3,7 +3,6 @@ structlog reach the exporter with the trace context of the span that was current
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -14,6 +13,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from a2a_observe import semconv
+from tests.helpers import json_documents
 from tests.log_support import PLACES, USER_SPAN
 
 APP = Path(__file__).parent / "apps" / "logging_app.py"
@@ -48,22 +48,10 @@ def run(*args: str, command: tuple[str, ...] = (), **env: str) -> Run:
     assert result.returncode == 0, result.stderr[-3000:]
     found = re.search(r"RESULT state=3 text='logged' task=(\S+)", result.stderr)
     assert found, result.stderr[-3000:]
-    documents = _documents(result.stdout)
+    documents = json_documents(result.stdout)
     spans = [d for d in documents if "context" in d and "name" in d]
     logs = [d for d in documents if "body" in d]
     return Run(spans, logs, found.group(1), result.stderr)
-
-
-def _documents(stdout: str) -> list[dict[str, Any]]:
-    decoder = json.JSONDecoder()
-    found, index = [], 0
-    while index < len(stdout):
-        if stdout[index] != "{":
-            index += 1
-            continue
-        document, index = decoder.raw_decode(stdout, index)
-        found.append(document)
-    return found
 
 
 def by_place(logs: list[dict[str, Any]], body: str) -> dict[str, list[dict[str, Any]]]:
