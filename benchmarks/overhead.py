@@ -5,11 +5,15 @@ interleaved round by round so that machine noise hits them alike. Both traced wa
 through the same BatchSpanProcessor into an exporter that drops the spans, so what is
 measured is the instrumentation, not a backend.
 
-    python benchmarks/overhead.py            # full run
-    python benchmarks/overhead.py --quick    # a smoke run
+    python benchmarks/overhead.py                           # spans, metrics and logs on
+    python benchmarks/overhead.py --no-metrics --no-logs    # spans only
+    python benchmarks/overhead.py --floor                   # plus the SDK's floor (empty spans)
+    python benchmarks/overhead.py --quick                   # a smoke run
 
 Prints requests/s, p50 and p99 latency per way, for SendMessage and for a 50-event stream,
-and the ratios to bare.
+and the ratios to bare. ``--floor`` adds a way that makes the same spans empty (no
+attributes, no events): the cost of the spans themselves, which no instrumentation that
+makes them can go below.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ def sdk_telemetry_off() -> object:
 
 
 class Modes:
-    """Switches the process between the three ways to run."""
+    """Switches the process between the ways to run."""
 
     def __init__(self) -> None:
         import a2a.utils.telemetry as sdk_telemetry
@@ -78,9 +82,39 @@ class Modes:
         self.sdk_telemetry.trace = self.real_trace
 
     def observe(self) -> None:
-        self.sdk_telemetry.trace = self.real_trace
         if not a2a_observe.is_instrumented():
+            self.sdk_telemetry.trace = self.real_trace  # instrument() silences it again
             a2a_observe.instrument()
+        self._empty_spans(False)
+
+    def floor(self) -> None:
+        """a2a-observe making the same spans with nothing in them: no attributes, no events.
+
+        What is left is what the OpenTelemetry SDK charges for the spans themselves plus our
+        hooks: the floor under any instrumentation that makes these three spans per call.
+        """
+        self.observe()
+        self._empty_spans(True)
+
+    _saved: dict[str, object] | None = None
+
+    def _empty_spans(self, empty: bool) -> None:
+        from a2a_observe.observation import AgentRun, CallObservation, Observer
+
+        targets = {
+            "clean": (Observer, lambda self, attrs: {}),
+            "call_attributes": (Observer, lambda self, facts: {}),
+            "emitted": (AgentRun, lambda self, source, event: None),
+            "stream_event": (CallObservation, lambda self, event: None),
+        }
+        if empty and self._saved is None:
+            self._saved = {name: getattr(owner, name) for name, (owner, _) in targets.items()}
+            for name, (owner, replacement) in targets.items():
+                setattr(owner, name, replacement)
+        elif not empty and self._saved is not None:
+            for name, (owner, _) in targets.items():
+                setattr(owner, name, self._saved[name])
+            self._saved = None
 
 
 async def unary_round(card: object, count: int) -> tuple[list[float], float]:
@@ -174,6 +208,9 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=15, help="50-event streams per way per round")
     parser.add_argument("--no-metrics", action="store_true", help="spans only, no metrics")
     parser.add_argument("--no-logs", action="store_true", help="the agent logs nothing")
+    parser.add_argument(
+        "--floor", action="store_true", help="also a2a-observe with empty spans: the SDK's own floor"
+    )
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.unary, args.streams = 2, 20, 3
@@ -195,6 +232,8 @@ def main() -> None:
 
     switch = Modes()
     modes = {"bare": switch.bare, "sdk-telemetry": switch.sdk, "a2a-observe": switch.observe}
+    if args.floor:
+        modes["empty-spans"] = switch.floor
     loop = asyncio.new_event_loop()
     with (
         serve_agent(EchoAgent() if args.no_logs else logging_echo(), "echo", grpc=False) as echo,
