@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -25,6 +26,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcess
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import a2a_observe
+from a2a_observe.config import Settings
 from a2a_observe.render import render_traces
 
 SERVICE = "a2a-observe-demo"
@@ -105,7 +107,9 @@ def run(out: TextIO = sys.stdout, hold: float = 0.0, db: str | None = None) -> i
     for noisy in ("a2a", "python_a2a", "grpc", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
     exporter = _telemetry(db)
-    a2a_observe.instrument()
+    # The demo's messages are its own, so it records their content (off by default
+    # everywhere else): the replay debugger then shows the text, and re-drive can resend it.
+    a2a_observe.instrument(settings=dataclasses.replace(Settings.from_env(), capture_content=True))
     started = time.monotonic()
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_traffic(out, hold))
