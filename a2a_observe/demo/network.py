@@ -120,11 +120,16 @@ async def send_turn(network: DemoNetwork, turn: Turn) -> TurnResult:
         return str(TaskState.Name(state)).removeprefix("TASK_STATE_").lower().replace("_", "-")
 
     if turn.agent == "relay":
+        import uuid
+
         from python_a2a import A2AClient, Message, MessageRole, TextContent
 
         def ask() -> str:
             client = A2AClient(network.relay_url)
-            answer = client.send_message(Message(content=TextContent(text=turn.text), role=MessageRole.USER))
+            question = Message(
+                content=TextContent(text=turn.text), role=MessageRole.USER, conversation_id=str(uuid.uuid4())
+            )
+            answer = client.send_message(question)
             return str(getattr(answer.content, "text", answer.content))
 
         text = await asyncio.to_thread(ask)

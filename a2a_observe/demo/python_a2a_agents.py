@@ -63,7 +63,11 @@ class Relay(A2AServer):
         self.worker_card = worker_card
 
     def handle_message(self, message: Any) -> Message:
-        events = asyncio.run(send_text(self.worker_card, _text(message), streaming=False))
+        # The worker is asked within the relay's own conversation, as the orchestrator does.
+        conversation = getattr(message, "conversation_id", None) or None
+        events = asyncio.run(
+            send_text(self.worker_card, _text(message), streaming=False, context_id=conversation)
+        )
         state, answer = final_text(events)
         if state != TaskState.TASK_STATE_COMPLETED:
             raise RuntimeError(f"worker ended in {TaskState.Name(state)}")
