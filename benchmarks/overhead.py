@@ -120,7 +120,7 @@ class Modes:
 async def unary_round(card: object, count: int) -> tuple[list[float], float]:
     from a2a.types import SendMessageRequest
 
-    from a2a_observe.demo.client import make_client, user_message
+    from a2a_observe.sdk_client import make_client, user_message
 
     client = make_client(card, "JSONRPC", streaming=False)
     latencies = []
@@ -137,7 +137,7 @@ async def unary_round(card: object, count: int) -> tuple[list[float], float]:
 async def stream_round(card: object, count: int) -> tuple[list[float], float]:
     from a2a.types import SendMessageRequest
 
-    from a2a_observe.demo.client import make_client, user_message
+    from a2a_observe.sdk_client import make_client, user_message
 
     client = make_client(card, "JSONRPC", streaming=True)
     latencies = []

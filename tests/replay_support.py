@@ -24,7 +24,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 import a2a_observe
 from a2a_observe import semconv
 from a2a_observe.config import Settings
-from a2a_observe.demo.client import make_client, send_text, user_message
+from a2a_observe.sdk_client import make_client, send_text, user_message
 from a2a_observe.store import DuckDBSpanExporter
 from tests.store_support import tap
 

@@ -24,8 +24,8 @@ from a2a_observe.collect.otlp import PROTOBUF
 from a2a_observe.collect.receiver import ReceiverSettings, create_app
 from a2a_observe.collect.server import bind
 from a2a_observe.demo.agents import AskingAgent, EchoAgent, FlakyAgent, StreamingWriter
-from a2a_observe.demo.client import make_client, send_text, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
+from a2a_observe.sdk_client import make_client, send_text, user_message
 from a2a_observe.store.writer import StoreWriter
 
 

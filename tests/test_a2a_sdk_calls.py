@@ -25,8 +25,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from a2a_observe import semconv
 from a2a_observe.demo.agents import EchoAgent, SlowAgent
-from a2a_observe.demo.client import make_client, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
+from a2a_observe.sdk_client import make_client, user_message
 
 BINDINGS = [semconv.BINDING_JSONRPC, semconv.BINDING_HTTP_JSON, semconv.BINDING_GRPC]
 VERSIONS = ["1.0", "0.3"]

@@ -13,8 +13,8 @@ from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, StreamingWriter, start_task
-from a2a_observe.demo.client import final_text, make_client, send_text, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
+from a2a_observe.sdk_client import final_text, make_client, send_text, user_message
 from tests.helpers import tree
 
 

@@ -11,8 +11,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from a2a_observe import semconv
 from a2a_observe.demo.agents import EchoAgent, FlakyAgent
-from a2a_observe.demo.client import make_client, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
+from a2a_observe.sdk_client import make_client, user_message
 
 WIRE_CODE = {
     # binding: (attribute, TaskNotFound, TaskNotCancelable)

@@ -11,8 +11,8 @@ from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.demo.agents import StreamingWriter
-from a2a_observe.demo.client import make_client, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
+from a2a_observe.sdk_client import make_client, user_message
 
 BINDINGS = [semconv.BINDING_JSONRPC, semconv.BINDING_HTTP_JSON, semconv.BINDING_GRPC]
 CHUNKS = 6

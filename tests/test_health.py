@@ -15,9 +15,9 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from a2a_observe import exporter_health
 from a2a_observe.demo.agents import EchoAgent
-from a2a_observe.demo.client import final_text, send_text
 from a2a_observe.demo.serving import LOOPBACK, RunningAgent, free_port, serve_agent
 from a2a_observe.health import CardCheck, Readiness
+from a2a_observe.sdk_client import final_text, send_text
 from a2a_observe.web import mount_starlette, serve_probes
 from tests.health_support import (
     StuckExporter,

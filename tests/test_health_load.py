@@ -12,8 +12,8 @@ from a2a.server.events import EventQueue
 from a2a.types import Part
 
 from a2a_observe.demo.agents import start_task
-from a2a_observe.demo.client import final_text, send_text
 from a2a_observe.demo.serving import serve_agent
+from a2a_observe.sdk_client import final_text, send_text
 from a2a_observe.web import mount_starlette
 
 IN_FLIGHT = 200

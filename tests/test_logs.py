@@ -16,9 +16,9 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import format_span_id, format_trace_id
 
 from a2a_observe import semconv
-from a2a_observe.demo.client import final_text, send_text
 from a2a_observe.demo.serving import RunningAgent, serve_agent
 from a2a_observe.logs import TraceContextFilter, add_trace_context
+from a2a_observe.sdk_client import final_text, send_text
 from tests.log_support import LOGGER, PLACES, USER_SPAN, LoggingAgent
 
 AGENT = "logger"

@@ -14,9 +14,9 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from a2a_observe import semconv
 from a2a_observe.demo.agents import AskingAgent, EchoAgent, StreamingWriter
-from a2a_observe.demo.client import make_client, send_text, user_message
 from a2a_observe.demo.serving import RunningAgent, free_port, serve_agent
 from a2a_observe.prometheus import prometheus_name, serve_metrics
+from a2a_observe.sdk_client import make_client, send_text, user_message
 from tests.conftest import PROMETHEUS_REGISTRY
 from tests.metric_helpers import labels, total
 

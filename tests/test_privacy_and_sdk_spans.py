@@ -16,8 +16,8 @@ from opentelemetry.trace import SpanKind
 from a2a_observe import semconv
 from a2a_observe.config import Settings
 from a2a_observe.demo.agents import EchoAgent
-from a2a_observe.demo.client import make_client, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
+from a2a_observe.sdk_client import make_client, user_message
 
 SECRET_TEXT = "the launch code is 0000"
 TOKEN = "Bearer sk-very-secret-token"

@@ -10,7 +10,6 @@ from python_a2a import A2AClient, Message, MessageRole, TextContent
 
 from a2a_observe import semconv
 from a2a_observe.demo.agents import EchoAgent, FlakyAgent
-from a2a_observe.demo.client import final_text, send_text
 from a2a_observe.demo.python_a2a_agents import (
     PythonA2ADelegate,
     Relay,
@@ -18,6 +17,7 @@ from a2a_observe.demo.python_a2a_agents import (
     serve_python_a2a_agent,
 )
 from a2a_observe.demo.serving import RunningAgent, serve_agent
+from a2a_observe.sdk_client import final_text, send_text
 from tests.helpers import tree
 from tests.python_a2a_support import attrs
 

@@ -21,10 +21,10 @@ from opentelemetry.trace import SpanKind
 from a2a_observe import semconv
 from a2a_observe.cli import main
 from a2a_observe.demo.agents import AskingAgent, EchoAgent, FlakyAgent, SlowAgent, StreamingWriter
-from a2a_observe.demo.client import send_text
 from a2a_observe.demo.serving import serve_agent
 from a2a_observe.replay import open_store, rebuild
 from a2a_observe.replay.audits import RULES, AuditSettings, Finding, audit
+from a2a_observe.sdk_client import send_text
 from a2a_observe.store.sdk_rows import spans_batch
 from a2a_observe.store.writer import StoreWriter
 from tests.replay_support import Recorded, ask_twice, capture, recording, run, stream_until_error, task_of

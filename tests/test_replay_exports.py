@@ -12,11 +12,11 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from a2a_observe.cli import main
 from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, StreamingWriter
-from a2a_observe.demo.client import send_text
 from a2a_observe.demo.serving import serve_agent
 from a2a_observe.replay import open_store, rebuild
 from a2a_observe.replay.audits import audit
 from a2a_observe.replay.exports import export
+from a2a_observe.sdk_client import send_text
 from tests.replay_support import Recorded, ask_twice, capture, recording, run, stream_until_error, task_of
 
 

@@ -23,10 +23,10 @@ from a2a_observe.demo.agents import (
     SlowAgent,
     StreamingWriter,
 )
-from a2a_observe.demo.client import send_text
 from a2a_observe.demo.python_a2a_agents import Relay, serve_python_a2a_agent
 from a2a_observe.demo.serving import serve_agent
 from a2a_observe.replay import ConversationModel, ReplayError, open_store, rebuild
+from a2a_observe.sdk_client import send_text
 from tests.replay_support import (
     Recorded,
     ask_twice,

@@ -16,11 +16,11 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from a2a_observe.cli import main
 from a2a_observe.demo.agents import AskingAgent, EchoAgent
-from a2a_observe.demo.client import send_text
 from a2a_observe.demo.serving import RunningAgent, serve_agent
 from a2a_observe.replay import ReplayError, open_store, rebuild
 from a2a_observe.replay.diff import DiffOptions, compare, describe
 from a2a_observe.replay.redrive import redrive
+from a2a_observe.sdk_client import send_text
 from tests.replay_support import ask_twice, capture, recording, run, task_of
 
 

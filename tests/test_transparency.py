@@ -14,10 +14,10 @@ from google.protobuf.json_format import MessageToDict
 import a2a_observe
 from a2a_observe import safety
 from a2a_observe.demo.agents import EchoAgent, StreamingWriter
-from a2a_observe.demo.client import make_client, user_message
 from a2a_observe.demo.serving import RunningAgent, serve_agent
 from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.observation import Observer
+from a2a_observe.sdk_client import make_client, user_message
 from a2a_observe.semconv import INSTRUMENTATION_SCOPE as SCOPE
 
 _VOLATILE = {"id", "taskId", "contextId", "messageId", "artifactId", "timestamp"}

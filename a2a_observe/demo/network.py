@@ -114,7 +114,7 @@ async def send_turn(network: DemoNetwork, turn: Turn) -> TurnResult:
 
     from a2a.types import TaskState
 
-    from a2a_observe.demo.client import final_text, send_text
+    from a2a_observe.sdk_client import final_text, send_text
 
     def state_name(state: int) -> str:
         return str(TaskState.Name(state)).removeprefix("TASK_STATE_").lower().replace("_", "-")

@@ -20,8 +20,8 @@ from a2a.types import Part, TaskState
 from python_a2a import A2AClient, A2AServer, AgentCard, Message, MessageRole, TextContent
 
 from a2a_observe.demo.agents import start_task
-from a2a_observe.demo.client import final_text, send_text
 from a2a_observe.demo.serving import LOOPBACK, free_port
+from a2a_observe.sdk_client import final_text, send_text
 
 
 def _text(message: Any) -> str:

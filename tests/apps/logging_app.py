@@ -17,9 +17,9 @@ import a2a_observe.auto  # noqa: F401
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from a2a_observe.demo.client import final_text, send_text
 from a2a_observe.demo.serving import serve_agent
 from a2a_observe.logs import configure_logging
+from a2a_observe.sdk_client import final_text, send_text
 from tests.log_support import LoggingAgent
 
 parser = argparse.ArgumentParser()

@@ -1,4 +1,7 @@
-"""The few lines every A2A caller writes: build a client for a card, send text, read events."""
+"""The few lines every a2a-sdk caller writes: a client for a card, text sent, events read.
+
+The demo, the re-drive and the tests all call agents this way.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from a2a.types import (
 
 
 def make_client(card: Any, binding: str = "JSONRPC", streaming: bool = True) -> Any:
-    import grpc
+    import grpc  # noqa: PLC0415 - loaded only when a client is made
 
     config = ClientConfig(
         streaming=streaming,
