@@ -189,7 +189,8 @@ async def test_attached_to_a_collector_the_list_updates_live(tmp_path) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: app.source is not None)
             assert app.conversation_rows() == []
-            assert "live" in screen_text(app)
+            # The source is set before the header that says so is painted: wait for the paint.
+            await wait_until(pilot, lambda: "live" in screen_text(app))
             report = await asyncio.to_thread(import_files, [FIXTURE], writer)
             assert report.ok
             await _listed(pilot, 3)
