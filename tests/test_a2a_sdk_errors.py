@@ -127,3 +127,30 @@ async def test_agent_raising(spans, flaky, binding, streaming) -> None:
         for attrs in (client_attrs, server_attrs):
             assert attrs[semconv.A2A_STREAM_END] == semconv.STREAM_END_ERROR
             assert attrs[semconv.A2A_TASK_STATE] == semconv.TASK_STATE_WORKING
+
+
+@pytest.mark.parametrize(
+    ("binding", "attribute", "code"),
+    [
+        (semconv.BINDING_JSONRPC, semconv.RPC_RESPONSE_STATUS_CODE, "-32009"),
+        (semconv.BINDING_HTTP_JSON, semconv.HTTP_RESPONSE_STATUS_CODE, 400),
+    ],
+)
+async def test_an_unknown_protocol_version_is_a_clear_error(spans, echo, binding, attribute, code) -> None:
+    """The agent refuses the call before its handler runs: the caller's span says which
+    version was asked for and what the wire answered."""
+    from a2a.client import ClientCallContext
+    from a2a.utils.errors import VersionNotSupportedError
+
+    client = make_client(echo.card, binding, streaming=False)
+    context = ClientCallContext(service_parameters={"A2A-Version": "9.9"})
+    with pytest.raises(VersionNotSupportedError, match=r"9\.9"):
+        [e async for e in client.send_message(SendMessageRequest(message=user_message("x")), context=context)]
+    await client.close()
+    got = await spans.until(lambda s: any(x.kind == SpanKind.CLIENT for x in s))
+    [client_span] = [s for s in got if s.kind == SpanKind.CLIENT]
+    attrs = client_span.attributes or {}
+    assert client_span.status.status_code == StatusCode.ERROR
+    assert attrs[semconv.A2A_PROTOCOL_VERSION] == "9.9"
+    assert attrs[semconv.ERROR_TYPE] == "VersionNotSupportedError"
+    assert attrs[attribute] == code

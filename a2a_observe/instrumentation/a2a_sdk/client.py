@@ -9,6 +9,7 @@ or gRPC metadata; we hand the transport a copy of the caller's context, never th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ TRANSPORT_METHODS: dict[str, str] = {
     "get_extended_agent_card": semconv.GET_EXTENDED_AGENT_CARD,
 }
 
+_VERSION_PARAMETER = "a2a-version"
+
 _V03_WIRE_NAMES = {
     v1: v03 for v03, v1 in semconv.V03_METHOD_NAMES.items() if "/" in v03 and not v03.startswith("tasks/send")
 }
@@ -109,6 +112,16 @@ def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any, 
         server_address=host,
         server_port=port,
     )
+
+
+def _version_asked(context: Any) -> str | None:
+    """The ``A2A-Version`` a caller set on the call itself, which replaces the transport's own
+    header on HTTP; gRPC metadata keeps the transport's value first, which the server reads."""
+    params = getattr(context, "service_parameters", None) or {}
+    for key, value in params.items():
+        if key.lower() == _VERSION_PARAMETER:
+            return str(value)
+    return None
 
 
 def _with_trace_context(kwargs: dict[str, Any], carrier: dict[str, str], context_cls: type) -> dict[str, Any]:
@@ -170,6 +183,9 @@ class ClientHooks:
         facts = _call_facts(
             spec, method, transport, _split_request(args, kwargs), self.observer.settings.capture_content
         )
+        asked = _version_asked(kwargs.get("context"))
+        if asked is not None and spec.binding != semconv.BINDING_GRPC:  # gRPC sends its own first
+            facts = dataclasses.replace(facts, protocol_version=asked)
         call = self.observer.start_call(SpanKind.CLIENT, facts)
         new_kwargs = _with_trace_context(kwargs, call.carrier(), self._client_context_cls())
         return call, new_kwargs

@@ -48,10 +48,10 @@ def _request_side(call_context: Any) -> tuple[str | None, dict[str, str]]:
     grpc_context = state.get("grpc_context")
     if grpc_context is not None:
         metadata = grpc_context.invocation_metadata() or ()
-        carrier = {
-            str(key).lower(): value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            for key, value in metadata
-        }
+        carrier: dict[str, str] = {}
+        for key, value in metadata:  # the first of repeated keys wins, as the SDK reads them
+            text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+            carrier.setdefault(str(key).lower(), text)
         return semconv.BINDING_GRPC, carrier
     headers = state.get("headers")
     carrier = {str(k).lower(): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
