@@ -112,13 +112,18 @@ def prometheus(
         _wait_ready(url, process)
         yield Prometheus(url, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        _stop(process)
         log.close()
+
+
+def _stop(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """Ask politely, then insist: a test never leaves a server behind."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 @dataclass
@@ -157,10 +162,5 @@ def traffic_app(log: Path, idle: tuple[str, ...] = ()) -> Iterator[TrafficApp]:
         url = line.removeprefix("METRICS ")
         yield TrafficApp(url, urllib.parse.urlparse(url).netloc, process)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        _stop(process)
         errors.close()
