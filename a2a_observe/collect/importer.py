@@ -131,8 +131,8 @@ def import_files(paths: list[Path], writer: StoreWriter, progress: Progress | No
                 except PayloadError as exc:
                     report.problems.append(f"{where}: {exc.message}")
                 else:
-                    report.spans += len(batch.spans)
-                    report.logs += len(batch.logs)
+                    report.spans += batch.span_count
+                    report.logs += batch.log_count
                     report.rejected += batch.rejected_spans + batch.rejected_logs
                     report.problems.extend(f"{where}: {error}" for error in batch.errors)
                     if batch.records:

@@ -135,8 +135,8 @@ class Receiver:
                     return _error(
                         503, CODE_UNAVAILABLE, f"not stored, try again: {exc}", fmt, RETRY_AFTER_UNAVAILABLE
                     )
-            self.stats.accepted_spans += len(batch.spans)
-            self.stats.accepted_logs += len(batch.logs)
+            self.stats.accepted_spans += batch.span_count
+            self.stats.accepted_logs += batch.log_count
             self.stats.rejected += batch.rejected_spans + batch.rejected_logs
             return Response(success_body(batch, signal, fmt), media_type=fmt)
 

@@ -9,7 +9,7 @@ pyarrow is imported on first use, as duckdb is, so importing the store stays lig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from a2a_observe.store.errors import StoreError
@@ -37,36 +37,51 @@ def _arrow_type(pa: Any, duckdb_type: str) -> Any:
 
 class ArrowInserts:
     """Builds Arrow tables from rows and inserts them, with each table's Arrow types read from
-    the file itself, so a column's type is the store's and never a second copy of it."""
+    the file itself, so a column's type is the store's and never a second copy of it.
 
-    def __init__(self) -> None:
+    The types are read once, when the object is made, so that tables can be built on another
+    thread than the one using the connection (DuckDB connections are not shared between threads).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         import pyarrow  # noqa: PLC0415 - see the module's docstring
 
         self._pa = pyarrow
+        self._declared: dict[str, dict[str, str]] = {}
+        for table, column, data_type in con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'main'"
+        ).fetchall():
+            self._declared.setdefault(table, {})[column] = data_type
         self._types: dict[tuple[str, tuple[str, ...]], Any] = {}
 
-    def table(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        name: str,
-        columns: Sequence[str],
-        rows: Sequence[tuple[Any, ...]],
-    ) -> pyarrow.Table:
+    def _struct(self, name: str, columns: Sequence[str]) -> Any:
         key = (name, tuple(columns))
         struct = self._types.get(key)
         if struct is None:
-            declared = dict(
-                con.execute(
-                    "SELECT column_name, data_type FROM duckdb_columns() "
-                    "WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?",
-                    [name],
-                ).fetchall()
-            )
+            declared = self._declared.get(name)
+            if declared is None or not set(columns) <= declared.keys():
+                raise StoreError(f"the store has no table {name} with columns {', '.join(columns)}")
             struct = self._pa.struct(
                 [(column, _arrow_type(self._pa, declared[column])) for column in columns]
             )
             self._types[key] = struct
-        return self._pa.Table.from_struct_array(self._pa.array(rows, type=struct))
+        return struct
+
+    def table(self, name: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> pyarrow.Table:
+        return self._pa.Table.from_struct_array(self._pa.array(rows, type=self._struct(name, columns)))
+
+    def from_columns(
+        self, name: str, columns: Sequence[str], values: Mapping[str, list[Any]]
+    ) -> pyarrow.Table:
+        struct = self._struct(name, columns)
+        return self._pa.Table.from_arrays(
+            [self._pa.array(values[field.name], type=field.type) for field in struct],
+            schema=self._pa.schema(list(struct)),
+        )
+
+    def concat(self, tables: Sequence[pyarrow.Table]) -> pyarrow.Table:
+        return tables[0] if len(tables) == 1 else self._pa.concat_tables(tables)
 
     @staticmethod
     def insert(con: duckdb.DuckDBPyConnection, name: str, table: pyarrow.Table) -> None:

@@ -100,32 +100,62 @@ LOG_COLUMNS = (
 )
 
 
+TABLE_COLUMNS = {
+    "spans": SPAN_COLUMNS,
+    "span_events": EVENT_COLUMNS,
+    "span_links": LINK_COLUMNS,
+    "logs": LOG_COLUMNS,
+}
+"""The record tables, in the order a commit inserts them."""
+_ROW_LISTS = {"spans": "spans", "span_events": "events", "span_links": "links", "logs": "logs"}
+
+Columns = dict[str, list[Any]]
+"""One table's values column by column, keyed by column name."""
+
+
 @dataclass
 class Batch:
-    """Rows for one write, plus what was refused and why (for OTLP partial success)."""
+    """Rows for one write, plus what was refused and why (for OTLP partial success).
+
+    A table may come as ``columns`` instead of rows: the in-process exporter builds spans and
+    their events column by column, a third cheaper than building and transposing row tuples.
+    The writer turns either form into the same Arrow table.
+    """
 
     resources: dict[str, Row] = field(default_factory=dict)
     spans: list[Row] = field(default_factory=list)
     events: list[Row] = field(default_factory=list)
     links: list[Row] = field(default_factory=list)
     logs: list[Row] = field(default_factory=list)
+    columns: dict[str, Columns] = field(default_factory=dict)
     rejected_spans: int = 0
     rejected_logs: int = 0
     errors: list[str] = field(default_factory=list)
 
-    def extend(self, other: Batch) -> None:
-        self.resources.update(other.resources)
-        self.spans.extend(other.spans)
-        self.events.extend(other.events)
-        self.links.extend(other.links)
-        self.logs.extend(other.logs)
-        self.rejected_spans += other.rejected_spans
-        self.rejected_logs += other.rejected_logs
-        self.errors.extend(other.errors)
+    def rows(self, table: str) -> list[Row]:
+        """Every row of one table, whichever form it came in."""
+        rows: list[Row] = getattr(self, _ROW_LISTS[table])
+        given = self.columns.get(table)
+        if not given:
+            return rows
+        return rows + list(zip(*(given[column] for column in TABLE_COLUMNS[table]), strict=True))
+
+    def count(self, table: str) -> int:
+        given = self.columns.get(table)
+        columns = len(next(iter(given.values()))) if given else 0
+        return len(getattr(self, _ROW_LISTS[table])) + columns
+
+    @property
+    def span_count(self) -> int:
+        return self.count("spans")
+
+    @property
+    def log_count(self) -> int:
+        return self.count("logs")
 
     @property
     def records(self) -> int:
-        return len(self.spans) + len(self.logs)
+        return self.span_count + self.log_count
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -155,38 +185,33 @@ _STRICT_ENCODER = json.JSONEncoder(
 )
 
 
-_SCALARS = frozenset((str, int, bool))
-_FLAT = frozenset((str, int, bool, tuple, list))
-
-
-def _orjson_safe(value: dict[Any, Any]) -> bool:
-    """Whether orjson writes exactly what the standard encoder would.
-
-    It does for strings (every code point was compared), integers, booleans and sequences of
-    those, and sorts keys in the same code point order; it writes floats in another notation
-    (``1e16`` for ``1e+16``) and NaN as ``null``, and serialises enums, dataclasses and str or
-    int subclasses where ``_json_default`` would call ``str()``. So only flat attribute maps of
-    the exact safe types take the fast path; orjson itself refuses non-string keys, lone
-    surrogates and integers beyond 64 bits, which then take the standard path too.
-    """
-    kinds = set(map(type, value.values()))
-    if kinds <= _SCALARS:
-        return True
-    if not kinds <= _FLAT:
-        return False
-    for item in value.values():
-        if (type(item) is tuple or type(item) is list) and not set(map(type, item)) <= _SCALARS:
-            return False
-    return True
+_ORJSON_OPTIONS = (
+    (_orjson.OPT_SORT_KEYS | _orjson.OPT_PASSTHROUGH_DATACLASS | _orjson.OPT_PASSTHROUGH_DATETIME)
+    if _orjson is not None
+    else 0
+)
+"""Dataclasses and datetimes go to ``_json_default`` as with the standard encoder."""
 
 
 def json_text(value: Any) -> str:
-    """Canonical JSON (sorted keys, compact), so equal attributes are equal text."""
-    if _orjson is not None and type(value) is dict and _orjson_safe(value):
+    """Canonical JSON (sorted keys, compact), so equal attributes are equal text.
+
+    orjson writes it about five times faster than the standard encoder and the same text for
+    what attributes hold (strings, integers, booleans, floats, sequences and maps of those; keys
+    in the same code point order), except that it writes NaN and infinities as ``null`` and small
+    exponents without a leading zero (``1e-7``). So a result containing ``null`` anywhere is
+    written again by the standard encoder, which keeps non-finite floats as their names, and so
+    are the values orjson refuses (non-string keys, integers beyond 64 bits, lone surrogates).
+    The same value always takes the same path, so equal values stay equal text.
+    """
+    if _orjson is not None:
         try:
-            return _orjson.dumps(value, option=_orjson.OPT_SORT_KEYS).decode()
-        except _orjson.JSONEncodeError:
+            out = _orjson.dumps(value, default=_json_default, option=_ORJSON_OPTIONS)
+        except (_orjson.JSONEncodeError, TypeError):
             pass
+        else:
+            if b"null" not in out:
+                return out.decode()
     try:
         return _STRICT_ENCODER.encode(value)
     except ValueError:
@@ -210,7 +235,7 @@ def body_text(value: Any) -> str | None:
     return json_text(value)
 
 
-def _text(value: Any) -> str | None:
+def promoted_text(value: Any) -> str | None:
     """A promoted column: only scalar attributes make sense there."""
     if type(value) is str:
         return value
@@ -219,6 +244,34 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+SPAN_PROMOTED = (
+    semconv.GEN_AI_CONVERSATION_ID,
+    semconv.A2A_TASK_ID,
+    semconv.GEN_AI_AGENT_NAME,
+    semconv.A2A_METHOD_NAME,
+    semconv.A2A_TASK_STATE,
+    semconv.A2A_MESSAGE_ID,
+    semconv.ERROR_TYPE,
+)
+"""Attributes copied into the spans table's own columns, in ``SPAN_COLUMNS`` order."""
+EVENT_PROMOTED = (
+    semconv.A2A_TASK_ID,
+    semconv.A2A_TASK_STATE,
+    semconv.A2A_ARTIFACT_ID,
+    semconv.A2A_MESSAGE_ID,
+)
+LOG_PROMOTED = (semconv.GEN_AI_CONVERSATION_ID, semconv.A2A_TASK_ID)
+
+
+def _promoted(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> Row:
+    return tuple(
+        [
+            value if value is None or type(value) is str else promoted_text(value)
+            for value in map(attributes.get, keys)
+        ]
+    )
 
 
 def trace_id_hex(value: int) -> str | None:
@@ -233,7 +286,7 @@ def span_id_hex(value: int) -> str | None:
 def resource_row(attributes: Mapping[str, Any], schema_url: str | None) -> Row:
     attrs = json_text(plain_attributes(attributes))
     digest = hashlib.blake2b(f"{schema_url or ''}\n{attrs}".encode(), digest_size=8).hexdigest()
-    return (digest, _text(attributes.get(semconv.SERVICE_NAME)), attrs, schema_url or None)
+    return (digest, promoted_text(attributes.get(semconv.SERVICE_NAME)), attrs, schema_url or None)
 
 
 def span_row(
@@ -257,7 +310,6 @@ def span_row(
     dropped_events_count: int,
     dropped_links_count: int,
 ) -> Row:
-    get = attributes.get
     return (
         trace_id,
         span_id,
@@ -279,13 +331,7 @@ def span_row(
         dropped_attributes_count,
         dropped_events_count,
         dropped_links_count,
-        _text(get(semconv.GEN_AI_CONVERSATION_ID)),
-        _text(get(semconv.A2A_TASK_ID)),
-        _text(get(semconv.GEN_AI_AGENT_NAME)),
-        _text(get(semconv.A2A_METHOD_NAME)),
-        _text(get(semconv.A2A_TASK_STATE)),
-        _text(get(semconv.A2A_MESSAGE_ID)),
-        _text(get(semconv.ERROR_TYPE)),
+        *_promoted(attributes, SPAN_PROMOTED),
     )
 
 
@@ -298,7 +344,6 @@ def event_row(
     attributes: Mapping[str, Any],
     dropped_attributes_count: int,
 ) -> Row:
-    get = attributes.get
     return (
         trace_id,
         span_id,
@@ -307,10 +352,7 @@ def event_row(
         name,
         json_text(plain_attributes(attributes)),
         dropped_attributes_count,
-        _text(get(semconv.A2A_TASK_ID)),
-        _text(get(semconv.A2A_TASK_STATE)),
-        _text(get(semconv.A2A_ARTIFACT_ID)),
-        _text(get(semconv.A2A_MESSAGE_ID)),
+        *_promoted(attributes, EVENT_PROMOTED),
     )
 
 
@@ -355,7 +397,6 @@ def log_row(
     scope_version: str | None,
     dropped_attributes_count: int,
 ) -> Row:
-    get = attributes.get
     return (
         time_ns or observed_ns or None,
         observed_ns or None,
@@ -365,13 +406,12 @@ def log_row(
         json_text(plain_attributes(attributes)),
         trace_id,
         span_id,
-        flags & 0xFF,
+        flags & 255,
         event_name or None,
         resource[0],
         resource[1],
         scope_name or None,
         scope_version or None,
         dropped_attributes_count,
-        _text(get(semconv.GEN_AI_CONVERSATION_ID)),
-        _text(get(semconv.A2A_TASK_ID)),
+        *_promoted(attributes, LOG_PROMOTED),
     )
