@@ -1,7 +1,7 @@
 """OpenTelemetry exporters that write spans and log records into a store in this process.
 
-``export`` only queues the SDK's objects for the store's writer thread, which converts and
-commits them, so neither the SDK's batch processor nor (with a simple processor) the
+``export`` only queues the SDK's objects for the store's writer threads, which convert and
+commit them, so neither the SDK's batch processor nor (with a simple processor) the
 application's own thread ever waits on DuckDB. When the writer is full the batch is dropped,
 counted and logged once: telemetry must never back up into the application.
 """

@@ -50,7 +50,7 @@ MEMORY_LIMIT = "32MB"
 without a limit DuckDB keeps the whole growing file in memory (up to 80% of the machine)."""
 THREADS = 1
 """DuckDB threads for the writer's connection: the other core converts the next batches, and
-an insert this size gains nothing from a second thread (+10 % spans/s with one)."""
+an insert this size gained nothing from a second thread in ``benchmarks/ingest.py``."""
 
 _INSERT_RESOURCE = f"INSERT OR IGNORE INTO resources ({', '.join(RESOURCE_COLUMNS)}) VALUES (?, ?, ?, ?)"
 
@@ -145,8 +145,6 @@ class StoreWriter:
     def _open(self) -> duckdb.DuckDBPyConnection:
         con = open_store(self.path)
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        # Checkpoints every 16 MB of log (DuckDB's default) cost more than the inserts under
-        # steady ingest; the log stays the durability guarantee, only the merge waits longer.
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         con.execute(f"SET threads = {THREADS}")
         return con
