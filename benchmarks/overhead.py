@@ -9,11 +9,17 @@ measured is the instrumentation, not a backend.
     python benchmarks/overhead.py --no-metrics --no-logs    # spans only
     python benchmarks/overhead.py --floor                   # plus the SDK's floor (empty spans)
     python benchmarks/overhead.py --quick                   # a smoke run
+    python benchmarks/overhead.py --processes               # each way's agents in a process of their own
 
 Prints requests/s, p50 and p99 latency per way, for SendMessage and for a 50-event stream,
 and the ratios to bare. ``--floor`` adds a way that makes the same spans empty (no
 attributes, no events): the cost of the spans themselves, which no instrumentation that
 makes them can go below.
+
+By default client and agents share one process and one event loop, so every span, metric and
+export of both sides is paid on the path of the call. ``--processes`` runs each way's agents in
+a process of their own, as deployed agents are: the client stays here, switched between the
+ways as before, and calls the agents of the way being measured.
 """
 
 from __future__ import annotations
@@ -21,11 +27,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
+import json
 import logging
 import os
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 
-from measure import Discard, measure, report
+from measure import Discard, Samples, measure, report
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.trace import TracerProvider
@@ -198,6 +208,70 @@ def logging_echo() -> object:
     return LoggingEcho()
 
 
+def serve_way(way: str, no_logs: bool) -> None:
+    """The agents of one way, in this process, until standard input closes (``--processes``)."""
+    from a2a_observe.demo.agents import EchoAgent, StreamingWriter
+    from a2a_observe.demo.serving import serve_agent
+
+    switch = Modes()
+    {
+        "bare": switch.bare,
+        "sdk-telemetry": switch.sdk,
+        "a2a-observe": switch.observe,
+        "empty-spans": switch.floor,
+    }[way]()
+    with (
+        serve_agent(EchoAgent() if no_logs else logging_echo(), "echo", grpc=False) as echo,
+        serve_agent(StreamingWriter(chunks=48), "writer", grpc=False) as writer,
+    ):
+        print(json.dumps({"echo": echo.base_url, "writer": writer.base_url}), flush=True)
+        sys.stdin.read()
+
+
+def agents_in_processes(ways: list[str], argv: list[str]) -> tuple[dict[str, tuple[object, object]], list]:
+    """Start one process per way; returns each way's (echo card, writer card) and the processes."""
+    from urllib.parse import urlsplit
+
+    from a2a_observe.demo.serving import build_card
+
+    cards: dict[str, tuple[object, object]] = {}
+    processes = []
+    for way in ways:
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", way, *argv],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        urls = json.loads(process.stdout.readline())
+        cards[way] = (
+            build_card("echo", urlsplit(urls["echo"]).port or 0, None, "1.0.0"),
+            build_card("writer", urlsplit(urls["writer"]).port or 0, None, "1.0.0"),
+        )
+        processes.append(process)
+    return cards, processes
+
+
+def run_ways(
+    modes: dict[str, Callable[[], None]],
+    echo: Callable[[], object],
+    writer: Callable[[], object],
+    loop: asyncio.AbstractEventLoop,
+    args: argparse.Namespace,
+) -> tuple[dict[str, Samples], dict[str, Samples]]:
+    # warm-up: connections, imports, JIT-free but cache-warm
+    for switch_to in modes.values():
+        switch_to()
+        loop.run_until_complete(unary_round(echo(), 20))
+        loop.run_until_complete(stream_round(writer(), 2))
+    unary = measure(modes, lambda n: loop.run_until_complete(unary_round(echo(), n)), args.rounds, args.unary)
+    streams = measure(
+        modes, lambda n: loop.run_until_complete(stream_round(writer(), n)), args.rounds, args.streams
+    )
+    return unary, streams
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -211,6 +285,8 @@ def main() -> None:
     parser.add_argument(
         "--floor", action="store_true", help="also a2a-observe with empty spans: the SDK's own floor"
     )
+    parser.add_argument("--processes", action="store_true", help="each way's agents in their own process")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.unary, args.streams = 2, 20, 3
@@ -227,6 +303,9 @@ def main() -> None:
 
     if not args.no_logs:
         enable_logs()
+    if args.serve:
+        serve_way(args.serve, args.no_logs)
+        return
     from a2a_observe.demo.agents import EchoAgent, StreamingWriter
     from a2a_observe.demo.serving import serve_agent
 
@@ -235,25 +314,41 @@ def main() -> None:
     if args.floor:
         modes["empty-spans"] = switch.floor
     loop = asyncio.new_event_loop()
-    with (
-        serve_agent(EchoAgent() if args.no_logs else logging_echo(), "echo", grpc=False) as echo,
-        serve_agent(StreamingWriter(chunks=48), "writer", grpc=False) as writer,
-    ):
-        # warm-up: connections, imports, JIT-free but cache-warm
-        for switch_to in modes.values():
-            switch_to()
-            loop.run_until_complete(unary_round(echo.card, 20))
-            loop.run_until_complete(stream_round(writer.card, 2))
-        unary = measure(
-            modes, lambda n: loop.run_until_complete(unary_round(echo.card, n)), args.rounds, args.unary
-        )
-        streams = measure(
-            modes, lambda n: loop.run_until_complete(stream_round(writer.card, n)), args.rounds, args.streams
-        )
+    if args.processes:
+        argv = [flag for flag in ("--no-metrics", "--no-logs") if getattr(args, flag[2:].replace("-", "_"))]
+        cards, processes = agents_in_processes(list(modes), argv)
+        target: dict[str, tuple[object, object]] = {}
+
+        def calling(way: str, switch_to: Callable[[], None]) -> Callable[[], None]:
+            def go() -> None:
+                switch_to()
+                target["cards"] = cards[way]
+
+            return go
+
+        try:
+            unary, streams = run_ways(
+                {way: calling(way, switch_to) for way, switch_to in modes.items()},
+                lambda: target["cards"][0],
+                lambda: target["cards"][1],
+                loop,
+                args,
+            )
+        finally:
+            for process in processes:
+                process.communicate("")
+    else:
+        with (
+            serve_agent(EchoAgent() if args.no_logs else logging_echo(), "echo", grpc=False) as echo,
+            serve_agent(StreamingWriter(chunks=48), "writer", grpc=False) as writer,
+        ):
+            unary, streams = run_ways(modes, lambda: echo.card, lambda: writer.card, loop, args)
     loop.close()
     provider.shutdown()
     print(
-        f"{args.rounds} interleaved rounds; {exporter.count} spans exported in all; "
+        f"{args.rounds} interleaved rounds; "
+        f"agents {'in a process per way' if args.processes else 'in this process'}; "
+        f"{exporter.count} spans exported here; "
         f"metrics {'off' if args.no_metrics else 'on'}; logs {'off' if args.no_logs else 'on'}"
     )
     report(f"SendMessage over JSON-RPC on loopback ({args.rounds * args.unary} calls per way)", unary)
