@@ -119,13 +119,10 @@ def run_ceiling(total: int, db: Path) -> dict:
     inserts = ArrowInserts(con)
     start = time.perf_counter()
     tables = []
-    for table, columns in TABLE_COLUMNS.items():
-        if any(batch.columns.get(table) for batch in batches):
-            values = {c: [v for batch in batches for v in batch.columns[table][c]] for c in columns}
-            tables.append((table, inserts.from_columns(table, columns, values)))
-        elif any(batch.rows(table) for batch in batches):
-            rows = [row for batch in batches for row in batch.rows(table)]
-            tables.append((table, inserts.table(table, columns, rows)))
+    for table in TABLE_COLUMNS:
+        parts = [arrow for batch in batches if (arrow := inserts.for_batch(batch, table)).num_rows]
+        if parts:
+            tables.append((table, inserts.concat(parts)))
     con.execute("BEGIN TRANSACTION")
     for table, arrow in tables:
         inserts.insert(con, table, arrow)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from a2a_observe.store.errors import StoreError
+from a2a_observe.store.rows import TABLE_COLUMNS, Batch
 
 if TYPE_CHECKING:
     import duckdb
@@ -79,6 +80,14 @@ class ArrowInserts:
             [self._pa.array(values[field.name], type=field.type) for field in struct],
             schema=self._pa.schema(list(struct)),
         )
+
+    def for_batch(self, batch: Batch, name: str) -> pyarrow.Table:
+        """One table of a batch, from its columns when it came as columns only, else its rows."""
+        columns = TABLE_COLUMNS[name]
+        given = batch.columns.get(name)
+        if given and batch.count(name) == len(given[columns[0]]):
+            return self.from_columns(name, columns, given)
+        return self.table(name, columns, batch.rows(name))
 
     def concat(self, tables: Sequence[pyarrow.Table]) -> pyarrow.Table:
         return tables[0] if len(tables) == 1 else self._pa.concat_tables(tables)

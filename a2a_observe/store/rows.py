@@ -11,7 +11,7 @@ import base64
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,13 +265,13 @@ EVENT_PROMOTED = (
 LOG_PROMOTED = (semconv.GEN_AI_CONVERSATION_ID, semconv.A2A_TASK_ID)
 
 
+def promoted_values(values: Iterable[Any]) -> list[str | None]:
+    """:func:`promoted_text` of each value, with strings and ``None`` (nearly all) taken as they are."""
+    return [value if value is None or type(value) is str else promoted_text(value) for value in values]
+
+
 def _promoted(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> Row:
-    return tuple(
-        [
-            value if value is None or type(value) is str else promoted_text(value)
-            for value in map(attributes.get, keys)
-        ]
-    )
+    return tuple(promoted_values(map(attributes.get, keys)))
 
 
 def trace_id_hex(value: int) -> str | None:

@@ -21,7 +21,7 @@ from a2a_observe.store.rows import (
     link_row,
     log_row,
     plain_attributes,
-    promoted_text,
+    promoted_values,
     resource_row,
     span_id_hex,
     span_row,
@@ -112,6 +112,21 @@ def spans_batch(spans: Sequence[ReadableSpan]) -> Batch:
     return span_rows_batch(spans)
 
 
+_SDK_SPAN_FIELDS = (
+    "_context",
+    "_parent",
+    "_name",
+    "_kind",
+    "_start_time",
+    "_end_time",
+    "_status",
+    "_resource",
+    "_instrumentation_scope",
+    "_attributes",
+    "_events",
+    "_links",
+)
+"""Every private field :func:`_sdk_spans_batch` reads."""
 _SDK_SPAN_TYPES: set[type] = set()
 """Classes whose instances carry the SDK's containers (found once per class, see below)."""
 
@@ -121,20 +136,10 @@ def _is_sdk_span(span: object) -> bool:
     kind = type(span)
     if kind in _SDK_SPAN_TYPES:
         return True
-    if isinstance(span, ReadableSpan) and all(
-        hasattr(span, name)
-        for name in ("_context", "_parent", "_attributes", "_events", "_links", "_start_time", "_end_time")
-    ):
+    if isinstance(span, ReadableSpan) and all(hasattr(span, name) for name in _SDK_SPAN_FIELDS):
         _SDK_SPAN_TYPES.add(kind)
         return True
     return False
-
-
-def _promoted_column(attributes: list[dict[str, Any]], key: str) -> list[Any]:
-    return [
-        value if value is None or type(value) is str else promoted_text(value)
-        for value in (a.get(key) for a in attributes)
-    ]
 
 
 def _sdk_spans_batch(spans: Sequence[ReadableSpan]) -> Batch:
@@ -182,7 +187,7 @@ def _sdk_spans_batch(spans: Sequence[ReadableSpan]) -> Batch:
         "dropped_links_count": [_dropped(s._links) for s in kept],
     }
     for column, key in zip(SPAN_COLUMNS[len(columns) :], SPAN_PROMOTED, strict=True):
-        columns[column] = _promoted_column(attributes, key)
+        columns[column] = promoted_values(a.get(key) for a in attributes)
     batch.columns["spans"] = columns
 
     events = [
@@ -202,7 +207,7 @@ def _sdk_spans_batch(spans: Sequence[ReadableSpan]) -> Batch:
             "dropped_attributes_count": [_dropped(_event_attributes(e)) for _, _, _, e in events],
         }
         for column, key in zip(EVENT_COLUMNS[len(event_columns) :], EVENT_PROMOTED, strict=True):
-            event_columns[column] = _promoted_column(event_attributes, key)
+            event_columns[column] = promoted_values(a.get(key) for a in event_attributes)
         batch.columns["span_events"] = event_columns
 
     for span, trace_id, span_id in zip(kept, trace_ids, span_ids, strict=True):

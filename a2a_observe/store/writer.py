@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,22 +231,12 @@ class StoreWriter:
             item.future.set_exception(exc)
             return _Converted(item, None, None)
         try:
-            tables = {table: self._arrow(batch, table, columns) for table, columns in TABLE_COLUMNS.items()}
+            tables = {table: self._inserts.for_batch(batch, table) for table in TABLE_COLUMNS}
             tables = {table: arrow for table, arrow in tables.items() if arrow.num_rows}
         except Exception as exc:  # noqa: BLE001 - the appender takes this batch instead
             _log.debug("a2a-observe: no Arrow tables for a batch of %s (%s)", self.path, exc)
             return _Converted(item, batch, None)
         return _Converted(item, batch, tables)
-
-    def _arrow(self, batch: Batch, table: str, columns: Sequence[str]) -> pyarrow.Table:
-        given = batch.columns.get(table)
-        if not given:
-            return self._inserts.table(table, columns, batch.rows(table))
-        arrow = self._inserts.from_columns(table, columns, given)
-        if batch.count(table) > arrow.num_rows:  # rows as well as columns
-            rows = batch.rows(table)[: batch.count(table) - arrow.num_rows]
-            arrow = self._inserts.concat([self._inserts.table(table, columns, rows), arrow])
-        return arrow
 
     # -- the committing thread ------------------------------------------------------------------
     def _commit_loop(self) -> None:
