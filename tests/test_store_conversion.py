@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from pathlib import Path
 
 from opentelemetry.sdk.resources import Resource
@@ -18,7 +19,8 @@ from a2a_observe import semconv
 from a2a_observe.store import open_snapshot
 from a2a_observe.store.rows import TABLE_COLUMNS, json_text
 from a2a_observe.store.sdk_rows import span_rows_batch, spans_batch
-from a2a_observe.store.writer import StoreWriter
+from a2a_observe.store.errors import StoreError
+from a2a_observe.store.writer import QueueFull, StoreWriter
 
 
 def _spans() -> list[ReadableSpan]:
@@ -130,8 +132,63 @@ def test_a_batch_that_fails_to_convert_fails_alone(tmp_path: Path) -> None:
     try:
         good = writer.submit(lambda: spans_batch(spans), len(spans), "test")
         bad = writer.submit(broken, 1, "test")  # type: ignore[arg-type]
-        assert good.result(30).span_count == len(spans)
+        assert good.result(30) is None
         assert isinstance(bad.exception(30), ValueError)
+        assert writer.pending == 0
+        stored = writer.call(lambda con: con.execute("SELECT count(*) FROM spans").fetchone())
+        assert stored.result(30) == (len(spans),)
+    finally:
+        writer.close(30)
+
+
+def test_a_batch_that_fails_to_insert_is_reported_and_the_rest_are_stored(tmp_path: Path) -> None:
+    """Batches committed together share a transaction, so a statement that fails takes the other
+    batches of its group with it: each of them is reported, every other batch is stored, and the
+    writer goes on."""
+    writer = StoreWriter(tmp_path / "insert.duckdb")
+    spans = _spans()
+    bad_batch = spans_batch(spans)
+    bad_batch.columns["spans"]["name"][0] = None  # type: ignore[index]  # NOT NULL in the store
+    try:
+        futures = [writer.submit(lambda: spans_batch(spans), len(spans), "test") for _ in range(30)]
+        bad = writer.submit(lambda: bad_batch, len(spans), "test")
+        futures += [writer.submit(lambda: spans_batch(spans), len(spans), "test") for _ in range(30)]
+        assert "NOT NULL" in str(bad.exception(30))
+        stored_batches = sum(1 for future in futures if future.exception(30) is None)
+        assert all(isinstance(f.exception(), StoreError) for f in futures if f.exception() is not None)
+        after = writer.submit(lambda: spans_batch(spans), len(spans), "test")
+        assert after.result(30) is None
+        count = writer.call(lambda con: con.execute("SELECT count(*) FROM spans").fetchone())
+        assert count.result(30) == ((stored_batches + 1) * len(spans),)
         assert writer.pending == 0
     finally:
         writer.close(30)
+
+
+def test_flush_commits_at_once_while_other_batches_keep_coming(tmp_path: Path) -> None:
+    writer = StoreWriter(tmp_path / "flush.duckdb", max_pending=400)
+    spans = _spans()
+    stop = threading.Event()
+
+    def produce() -> None:
+        while not stop.is_set():
+            try:
+                writer.submit(lambda: spans_batch(spans), len(spans), "load")
+            except QueueFull:
+                stop.wait(0.001)
+
+    try:
+        for _ in range(50):
+            writer.submit(lambda: spans_batch(spans), len(spans), "test")
+        producer = threading.Thread(target=produce)
+        producer.start()
+        try:
+            assert writer.flush(30)
+            assert writer.written_spans >= 50 * len(spans)
+        finally:
+            stop.set()
+            producer.join()
+    finally:
+        writer.close(30)
+    con = open_snapshot(tmp_path / "flush.duckdb")
+    assert con.execute("SELECT count(*) FROM spans").fetchone() == (writer.written_spans,)

@@ -238,6 +238,31 @@ def test_auto_with_a_store_setting_writes_there_and_without_it_never_imports_duc
     assert names == [("app work",)]
 
 
+def test_every_span_an_app_leaves_behind_at_exit_is_stored(tmp_path: Path) -> None:
+    """An app that never shuts its providers down: the SDK exports the rest at exit, after
+    DuckDB has stopped scanning Python objects, and every span still lands in the store."""
+    db = tmp_path / "exit.duckdb"
+    code = (
+        "import a2a_observe.auto\n"
+        "from opentelemetry import trace\n"
+        "tracer = trace.get_tracer('app')\n"
+        "for index in range(5000):\n"
+        "    tracer.start_span(f'work {index}').end()\n"
+    )
+    env = {
+        "PATH": "",
+        "OTEL_TRACES_EXPORTER": "none",
+        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_LOGS_EXPORTER": "none",
+        "OTEL_BSP_SCHEDULE_DELAY": "60000",
+        semconv.ENV_STORE: str(db),
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "not stored" not in done.stderr
+    row = open_snapshot(db).execute("SELECT count(*), count(DISTINCT name) FROM spans").fetchone()
+    assert row == (5000, 5000)
+
+
 def test_a_bad_store_path_is_a_warning_not_a_crash(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     from a2a_observe.safety import reset_reports
     from a2a_observe.store.setup import add_store_exporters

@@ -93,7 +93,7 @@ class _Sink:
 
     def __init__(self, writer: StoreWriter) -> None:
         self.writer = writer
-        self.futures: list[Future[Batch]] = []
+        self.futures: list[Future[None]] = []
 
     def put(self, batch: Batch, source: str) -> None:
         while True:

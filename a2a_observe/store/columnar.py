@@ -9,6 +9,7 @@ pyarrow is imported on first use, as duckdb is, so importing the store stays lig
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -97,5 +98,10 @@ class ArrowInserts:
         con.register(_VIEW, table)
         try:
             con.execute(f"INSERT INTO {name} ({', '.join(table.column_names)}) SELECT * FROM {_VIEW}")
-        finally:
-            con.unregister(_VIEW)
+        except BaseException:
+            # A failed statement aborts the transaction, and then unregistering fails too: the
+            # first error is the one that says what went wrong.
+            with contextlib.suppress(Exception):
+                con.unregister(_VIEW)
+            raise
+        con.unregister(_VIEW)

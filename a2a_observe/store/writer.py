@@ -13,6 +13,7 @@ when the queue is full, ``submit`` says so at once and the producer decides (the
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -43,8 +44,14 @@ CHECKPOINT_THRESHOLD = "64MB"
 inserts it merges are worth; 64, 256 and 1024 MB measured the same within noise in
 ``benchmarks/ingest.py`` (timed to the final checkpoint), and the smallest keeps the log short."""
 MAX_RECORDS_PER_COMMIT = 100_000
-GROUP_COMMIT_RECORDS = 10_000
-"""While more is being converted, the committing thread waits until this many records are ready."""
+GROUP_COMMIT_RECORDS = 16_000
+"""While more is being converted, the committing thread waits until this many records are ready
+and commits them in one transaction, one statement per table. DuckDB's Python binding takes the
+interpreter lock back many times during every statement, each time waiting (up to the
+interpreter's switch interval) for the converting thread to let go of it, so under load the
+number of statements, more than their size, sets the cost. 16,000 measured faster than 10,000
+in ``benchmarks/ingest.py``; 24,000 and transactions of a whole row group (122,880 records, which
+DuckDB writes without copying them through its log) were no faster and took more memory."""
 MEMORY_LIMIT = "32MB"
 """DuckDB's cache for the writer. A writer only appends, so a small cache costs it little, and
 without a limit DuckDB keeps the whole growing file in memory (up to 80% of the machine)."""
@@ -60,23 +67,59 @@ class _Write:
     make: Callable[[], Batch]
     records: int
     source: str
-    future: Future[Batch]
+    future: Future[None]
 
 
 @dataclass
 class _Converted:
-    """A write after conversion: its rows, and the same rows as Arrow tables when those could
-    be built (``None`` sends the commit that holds it through DuckDB's appender instead)."""
+    """A write after conversion, ready to insert.
+
+    Once its Arrow tables are built, the Python rows or columns they came from are let go (they
+    take about three times the memory); only what the ledger and resources need is kept. A batch
+    whose Arrow tables could not be built keeps its rows for DuckDB's appender."""
 
     write: _Write
-    batch: Batch | None
+    spans: int
+    logs: int
+    rejected: int
+    resources: dict[str, Row]
     tables: dict[str, pyarrow.Table] | None
+    batch: Batch | None
+
+    def rows(self, table: str) -> list[Row]:
+        if self.tables is None:
+            assert self.batch is not None
+            return self.batch.rows(table)
+        arrow = self.tables.get(table)
+        if arrow is None:
+            return []
+        return list(zip(*(column.to_pylist() for column in arrow.columns), strict=True))
 
 
 @dataclass
 class _Call:
-    fn: Callable[[duckdb.DuckDBPyConnection], Any]
+    """A function to run on the writer's connection in submission order; ``None`` only marks a
+    point that :meth:`StoreWriter.flush` waits for."""
+
+    fn: Callable[[duckdb.DuckDBPyConnection], Any] | None
     future: Future[Any]
+
+
+_PYTHON_SCANS = threading.Lock()
+"""Held while a writer inserts Arrow tables, which DuckDB scans through Python objects."""
+_EXITING = threading.Event()
+"""Set at interpreter exit, before DuckDB's own exit handler stops scanning Python objects."""
+
+
+def _stop_python_scans() -> None:
+    """Switch every writer to DuckDB's appender for the spans an app flushes while it exits.
+
+    DuckDB refuses queries that scan Python objects once its exit handler has run, and a refused
+    statement would abort the open transaction with everything in it. This handler is registered
+    after ``duckdb`` is imported, so it runs before DuckDB's, and it waits for an insert under
+    way to finish."""
+    with _PYTHON_SCANS:
+        _EXITING.set()
 
 
 _OPEN_LOCK = threading.Lock()
@@ -144,6 +187,8 @@ class StoreWriter:
 
     def _open(self) -> duckdb.DuckDBPyConnection:
         con = open_store(self.path)
+        atexit.unregister(_stop_python_scans)
+        atexit.register(_stop_python_scans)  # after duckdb's own, so it runs before it
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         con.execute(f"SET threads = {THREADS}")
@@ -154,9 +199,9 @@ class StoreWriter:
     def pending(self) -> int:
         return self._pending
 
-    def submit(self, make: Callable[[], Batch], records: int, source: str) -> Future[Batch]:
+    def submit(self, make: Callable[[], Batch], records: int, source: str) -> Future[None]:
         """Queue a batch; the future resolves once it is committed. Raises :class:`QueueFull`."""
-        future: Future[Batch] = Future()
+        future: Future[None] = Future()
         with self._cond:
             if self._closing:
                 raise StoreError(f"{self.path} is closing; no more batches are accepted")
@@ -179,16 +224,20 @@ class StoreWriter:
         return future
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything queued so far is committed."""
-        deadline = None if timeout is None else time.monotonic() + timeout
+        """Wait until everything queued before this call is committed; batches that keep coming
+        meanwhile neither delay it nor are waited for."""
+        marker: Future[Any] = Future()
         with self._cond:
-            while self._queue or self._converted or self._converting or self._committing:
-                if self._closed:
-                    break
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
+            if self._closed or not (self._queue or self._converted or self._converting or self._committing):
+                return True
+            self._queue.append(_Call(None, marker))
+            self._cond.notify_all()
+        try:
+            marker.result(timeout)
+        except TimeoutError:
+            return False
+        except StoreError:
+            return self._closed
         return True
 
     def close(self, timeout: float | None = None) -> None:
@@ -214,7 +263,10 @@ class StoreWriter:
                     self._converting = True
                 converted = item if isinstance(item, _Call) else self._convert(item)
                 with self._cond:
-                    self._converted.append(converted)
+                    if converted is not None:
+                        self._converted.append(converted)
+                    elif isinstance(item, _Write):
+                        self._pending -= item.records
                     self._converting = False
                     self._cond.notify_all()
         finally:
@@ -223,20 +275,30 @@ class StoreWriter:
                 self._converting = False
                 self._cond.notify_all()
 
-    def _convert(self, item: _Write) -> _Converted:
+    def _convert(self, item: _Write) -> _Converted | None:
+        """``None`` when the batch could not be converted (its future already says why)."""
         try:
             batch = item.make()
         except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the others
             _log.warning("a2a-observe: a batch for %s could not be converted: %s", self.path, exc)
             item.future.set_exception(exc)
-            return _Converted(item, None, None)
+            return None
+        tables: dict[str, pyarrow.Table] | None
         try:
             tables = {table: self._inserts.for_batch(batch, table) for table in TABLE_COLUMNS}
             tables = {table: arrow for table, arrow in tables.items() if arrow.num_rows}
         except Exception as exc:  # noqa: BLE001 - the appender takes this batch instead
             _log.debug("a2a-observe: no Arrow tables for a batch of %s (%s)", self.path, exc)
-            return _Converted(item, batch, None)
-        return _Converted(item, batch, tables)
+            tables = None
+        return _Converted(
+            item,
+            spans=batch.span_count,
+            logs=batch.log_count,
+            rejected=batch.rejected_spans + batch.rejected_logs,
+            resources=batch.resources,
+            tables=tables,
+            batch=batch if tables is None else None,
+        )
 
     # -- the committing thread ------------------------------------------------------------------
     def _commit_loop(self) -> None:
@@ -280,12 +342,12 @@ class StoreWriter:
                 idle = self.release_when_idle if self._con is not None else None
                 if not self._cond.wait(idle) and not self._converted and self._con is not None:
                     self._release()
-            # Under load, wait for the converter to hand over more: a commit costs a log sync
-            # whatever its size, so one per converted batch would halve the throughput.
+            # Under load, wait for the converter to hand over more (see GROUP_COMMIT_RECORDS).
             while (
                 (self._queue or self._converting)
                 and isinstance(self._converted[-1], _Converted)
                 and self._converted_records() < GROUP_COMMIT_RECORDS
+                and not any(isinstance(item, _Call) for item in self._queue)
             ):
                 self._cond.wait()
             first = self._converted[0]
@@ -331,63 +393,60 @@ class StoreWriter:
 
     def _run_call(self, call: _Call) -> None:
         try:
-            call.future.set_result(call.fn(self._connection()))
+            call.future.set_result(None if call.fn is None else call.fn(self._connection()))
         except Exception as exc:  # noqa: BLE001 - handed to whoever asked
             call.future.set_exception(exc)
 
     def _write(self, group: list[_Converted]) -> None:
-        converted = [item for item in group if item.batch is not None]
+        """Commit a group in one transaction, then resolve its futures."""
         try:
-            if converted:
-                self._commit(converted)
+            self._commit(group)
         except Exception as exc:  # noqa: BLE001 - reported through every future
-            _log.warning("a2a-observe: writing %d batches to %s failed: %s", len(converted), self.path, exc)
-            for item in converted:
+            _log.warning("a2a-observe: writing %d batches to %s failed: %s", len(group), self.path, exc)
+            for item in group:
                 item.write.future.set_exception(StoreError(f"writing to {self.path} failed: {exc}"))
         else:
-            for item in converted:
-                assert item.batch is not None
-                item.write.future.set_result(item.batch)
+            for item in group:
+                item.write.future.set_result(None)
         finally:
             with self._cond:
                 self._pending -= sum(item.write.records for item in group)
 
     def _commit(self, group: list[_Converted]) -> None:
         con = self._connection()
-        batches = [item.batch for item in group if item.batch is not None]
         now = time.time_ns()
         ledger: list[Row] = [
-            (
-                self._next_batch_id + index,
-                now,
-                item.write.source,
-                batch.span_count,
-                batch.log_count,
-                batch.rejected_spans + batch.rejected_logs,
-            )
-            for index, (item, batch) in enumerate(zip(group, batches, strict=True))
+            (self._next_batch_id + index, now, item.write.source, item.spans, item.logs, item.rejected)
+            for index, item in enumerate(group)
         ]
         resources: dict[str, Row] = {}
-        for batch in batches:
-            resources.update(batch.resources)
+        for item in group:
+            resources.update(item.resources)
         new_resources = [row for rid, row in resources.items() if rid not in self._known_resources]
+        con.execute("BEGIN TRANSACTION")
         try:
-            self._transaction(con, new_resources, lambda: self._insert_arrow(con, group, ledger))
-        except Exception as exc:  # noqa: BLE001 - retried below, raised if that fails too
-            # DuckDB refuses to scan Python objects once the interpreter is exiting, which is
-            # when an app's last spans are flushed; the appender needs no Python scan.
-            _log.debug("a2a-observe: Arrow insert into %s failed (%s); using the appender", self.path, exc)
-            self._transaction(con, new_resources, lambda: self._append(con, batches, ledger))
+            if new_resources:
+                con.executemany(_INSERT_RESOURCE, new_resources)
+            with _PYTHON_SCANS:
+                arrow = not _EXITING.is_set() and all(item.tables is not None for item in group)
+                if arrow:
+                    self._insert_arrow(con, group, ledger)
+            if not arrow:
+                # Batches without Arrow tables, and what an app flushes at exit (see
+                # ``_stop_python_scans``), go through the appender, which scans no Python object.
+                self._append(con, group, ledger)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
         self._next_batch_id += len(ledger)
         self._known_resources.update(row[0] for row in new_resources)
-        self.written_spans += sum(batch.span_count for batch in batches)
-        self.written_logs += sum(batch.log_count for batch in batches)
+        self.written_spans += sum(item.spans for item in group)
+        self.written_logs += sum(item.logs for item in group)
 
     def _insert_arrow(
         self, con: duckdb.DuckDBPyConnection, group: list[_Converted], ledger: list[Row]
     ) -> None:
-        if any(item.tables is None for item in group):
-            raise StoreError("a batch in this commit has no Arrow tables")
         for table in TABLE_COLUMNS:
             parts = [item.tables[table] for item in group if item.tables is not None and table in item.tables]
             if parts:
@@ -395,9 +454,9 @@ class StoreWriter:
         self._inserts.insert(con, "batches", self._inserts.table("batches", BATCH_COLUMNS, ledger))
 
     @staticmethod
-    def _append(con: duckdb.DuckDBPyConnection, batches: list[Batch], ledger: list[Row]) -> None:
+    def _append(con: duckdb.DuckDBPyConnection, group: list[_Converted], ledger: list[Row]) -> None:
         sets = [
-            (table, columns, [row for batch in batches for row in batch.rows(table)])
+            (table, columns, [row for item in group for row in item.rows(table)])
             for table, columns in TABLE_COLUMNS.items()
         ]
         for table, columns, rows in [*sets, ("batches", BATCH_COLUMNS, ledger)]:
@@ -405,17 +464,3 @@ class StoreWriter:
                 appender = con.appender(table, columns=list(columns))
                 appender.append_rows(rows)
                 appender.flush()
-
-    @staticmethod
-    def _transaction(
-        con: duckdb.DuckDBPyConnection, new_resources: list[Row], insert: Callable[[], None]
-    ) -> None:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            if new_resources:
-                con.executemany(_INSERT_RESOURCE, new_resources)
-            insert()
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
