@@ -17,9 +17,9 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 
 from a2a_observe import semconv
 from a2a_observe.store import open_snapshot
+from a2a_observe.store.errors import StoreError
 from a2a_observe.store.rows import TABLE_COLUMNS, json_text
 from a2a_observe.store.sdk_rows import span_rows_batch, spans_batch
-from a2a_observe.store.errors import StoreError
 from a2a_observe.store.writer import QueueFull, StoreWriter
 
 
