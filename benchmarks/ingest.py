@@ -190,6 +190,9 @@ MODES = {"exporter": run_exporter, "receiver": run_receiver, "ceiling": run_ceil
 
 
 def measure(mode: str, total: int) -> dict:
+    # Each way writes hundreds of megabytes; without a sync the next way's log syncs wait behind
+    # the kernel writing back the previous way's file, and whichever runs second looks slower.
+    os.sync()
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
             [

@@ -399,8 +399,19 @@ class StoreWriter:
 
     def _write(self, group: list[_Converted]) -> None:
         """Commit a group in one transaction, then resolve its futures."""
+        released = [False]
+
+        def release() -> None:
+            """The group's records stop counting against ``max_pending`` once DuckDB holds them,
+            before the commit's log sync, so producers refill the queue meanwhile."""
+            if not released[0]:
+                released[0] = True
+                with self._cond:
+                    self._pending -= sum(item.write.records for item in group)
+                    self._cond.notify_all()
+
         try:
-            self._commit(group)
+            self._commit(group, release)
         except Exception as exc:  # noqa: BLE001 - reported through every future
             _log.warning("a2a-observe: writing %d batches to %s failed: %s", len(group), self.path, exc)
             for item in group:
@@ -409,10 +420,9 @@ class StoreWriter:
             for item in group:
                 item.write.future.set_result(None)
         finally:
-            with self._cond:
-                self._pending -= sum(item.write.records for item in group)
+            release()
 
-    def _commit(self, group: list[_Converted]) -> None:
+    def _commit(self, group: list[_Converted], inserted: Callable[[], None]) -> None:
         con = self._connection()
         now = time.time_ns()
         ledger: list[Row] = [
@@ -435,6 +445,7 @@ class StoreWriter:
                 # Batches without Arrow tables, and what an app flushes at exit (see
                 # ``_stop_python_scans``), go through the appender, which scans no Python object.
                 self._append(con, group, ledger)
+            inserted()
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
