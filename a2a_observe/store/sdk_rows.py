@@ -187,27 +187,26 @@ def _sdk_spans_batch(spans: Sequence[ReadableSpan]) -> Batch:
         "dropped_links_count": [_dropped(s._links) for s in kept],
     }
     for column, key in zip(SPAN_COLUMNS[len(columns) :], SPAN_PROMOTED, strict=True):
-        columns[column] = promoted_values(a.get(key) for a in attributes)
+        columns[column] = promoted_values([a.get(key) for a in attributes])
     batch.columns["spans"] = columns
 
-    events = [
-        (trace_id, span_id, seq, event)
-        for span, trace_id, span_id in zip(kept, trace_ids, span_ids, strict=True)
-        for seq, event in enumerate(_items(span._events))
-    ]
+    per_span = [_items(span._events) for span in kept]
+    events = [event for span_events in per_span for event in span_events]
     if events:
-        event_attributes = [_attribute_dict(_event_attributes(e)) for _, _, _, e in events]
+        counts = [len(span_events) for span_events in per_span]
+        raw_attributes = [_event_attributes(event) for event in events]
+        event_attributes = [_attribute_dict(a) for a in raw_attributes]
         event_columns: Columns = {
-            "trace_id": [e[0] for e in events],
-            "span_id": [e[1] for e in events],
-            "seq": [e[2] for e in events],
-            "time_ns": [e[3].timestamp for e in events],
-            "name": [e[3].name for e in events],
+            "trace_id": [t for t, n in zip(trace_ids, counts, strict=True) for _ in range(n)],
+            "span_id": [s for s, n in zip(span_ids, counts, strict=True) for _ in range(n)],
+            "seq": [seq for n in counts for seq in range(n)],
+            "time_ns": [event.timestamp for event in events],
+            "name": [event.name for event in events],
             "attributes": [json_text(a) for a in event_attributes],
-            "dropped_attributes_count": [_dropped(_event_attributes(e)) for _, _, _, e in events],
+            "dropped_attributes_count": [_dropped(a) for a in raw_attributes],
         }
         for column, key in zip(EVENT_COLUMNS[len(event_columns) :], EVENT_PROMOTED, strict=True):
-            event_columns[column] = promoted_values(a.get(key) for a in event_attributes)
+            event_columns[column] = promoted_values([a.get(key) for a in event_attributes])
         batch.columns["span_events"] = event_columns
 
     for span, trace_id, span_id in zip(kept, trace_ids, span_ids, strict=True):
