@@ -27,6 +27,15 @@ from a2a_observe.store.queries import conversation, list_conversations, task_his
 from tests.store_support import SCENARIO_SPANS, Agents, Scenario, run_scenario, start_agents, tap
 
 
+_APP_ENV = {
+    "PATH": "",
+    "OTEL_TRACES_EXPORTER": "none",
+    "OTEL_METRICS_EXPORTER": "none",
+    "OTEL_LOGS_EXPORTER": "none",
+}
+"""A subprocess app with a2a-observe's auto setup and no exporter but the store."""
+
+
 def _wait(predicate, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate() and time.monotonic() < deadline:
@@ -221,12 +230,7 @@ def test_auto_with_a_store_setting_writes_there_and_without_it_never_imports_duc
         "print('duckdb' in sys.modules)\n"
         "trace.get_tracer('app').start_span('app work').end()\n"
     )
-    env = {
-        "PATH": "",
-        "OTEL_TRACES_EXPORTER": "none",
-        "OTEL_METRICS_EXPORTER": "none",
-        "OTEL_LOGS_EXPORTER": "none",
-    }
+    env = _APP_ENV
     without = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
@@ -250,10 +254,7 @@ def test_every_span_an_app_leaves_behind_at_exit_is_stored(tmp_path: Path) -> No
         "    tracer.start_span(f'work {index}').end()\n"
     )
     env = {
-        "PATH": "",
-        "OTEL_TRACES_EXPORTER": "none",
-        "OTEL_METRICS_EXPORTER": "none",
-        "OTEL_LOGS_EXPORTER": "none",
+        **_APP_ENV,
         "OTEL_BSP_SCHEDULE_DELAY": "60000",
         semconv.ENV_STORE: str(db),
     }

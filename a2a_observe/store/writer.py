@@ -115,7 +115,7 @@ def _stop_python_scans() -> None:
     """Switch every writer to DuckDB's appender for the spans an app flushes while it exits.
 
     DuckDB refuses queries that scan Python objects once its exit handler has run, and a refused
-    statement would abort the open transaction with everything in it. This handler is registered
+    statement would abort its group's transaction with every batch in it. This handler is registered
     after ``duckdb`` is imported, so it runs before DuckDB's, and it waits for an insert under
     way to finish."""
     with _PYTHON_SCANS:
