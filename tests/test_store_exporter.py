@@ -26,7 +26,6 @@ from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter, open_snapsh
 from a2a_observe.store.queries import conversation, list_conversations, task_history
 from tests.store_support import SCENARIO_SPANS, Agents, Scenario, run_scenario, start_agents, tap
 
-
 _APP_ENV = {
     "PATH": "",
     "OTEL_TRACES_EXPORTER": "none",
