@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: setup demo test lint typecheck unit bench prometheus
+.PHONY: setup demo test lint typecheck unit bench prometheus test-frameworks
 setup: $(STAMP)
 
 # The dashboards' tests run a real Prometheus and promtool (Debian's prometheus package).
@@ -34,7 +34,29 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-test: prometheus lint typecheck unit
+# Agent frameworks pin their own a2a-sdk line and OpenTelemetry ranges, which conflict with each
+# other and with .venv: each gets a virtual environment of its own, built with the pip Python ships
+# (as users install) from tests/frameworks/envs/NAME.txt, and runs tests/frameworks/test_NAME.py.
+FRAMEWORKS := google-adk
+FRAMEWORK_VENVS := .venv-frameworks
+FRAMEWORK_TEST_FLAGS := -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning
+
+$(FRAMEWORK_VENVS)/%/.installed: pyproject.toml tests/frameworks/envs/%.txt tests/frameworks/envs/common.txt
+	rm -rf $(FRAMEWORK_VENVS)/$*
+	python3 -m venv $(FRAMEWORK_VENVS)/$*
+	$(FRAMEWORK_VENVS)/$*/bin/python -m pip install --quiet --disable-pip-version-check \
+		-e . -r tests/frameworks/envs/common.txt -r tests/frameworks/envs/$*.txt
+	touch $@
+
+.PRECIOUS: $(FRAMEWORK_VENVS)/%/.installed
+
+test-framework-%: $(FRAMEWORK_VENVS)/%/.installed
+	A2A_OBSERVE_FRAMEWORK_TESTS=1 $(FRAMEWORK_VENVS)/$*/bin/python -m pytest \
+		tests/frameworks/test_$(subst -,_,$*).py $(FRAMEWORK_TEST_FLAGS)
+
+test-frameworks: $(addprefix test-framework-,$(FRAMEWORKS))
+
+test: prometheus lint typecheck unit test-frameworks
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py

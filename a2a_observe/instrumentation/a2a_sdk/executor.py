@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from opentelemetry import context as otel_context
+from opentelemetry import trace
 
 from a2a_observe import semconv
 from a2a_observe.facts import AgentFacts
@@ -26,6 +27,31 @@ from a2a_observe.safety import call_guarded
 _run: contextvars.ContextVar[tuple[object, AgentRun] | None] = contextvars.ContextVar(
     "a2a_observe_agent_run", default=None
 )
+
+
+FRAMEWORKS_WITH_AGENT_SPANS: tuple[str, ...] = ("google.adk.", "strands.")
+"""Packages whose ``AgentExecutor`` runs an agent that reports its own ``invoke_agent`` span
+(google-adk's ``A2aAgentExecutor``, strands-agents' ``StrandsA2AExecutor``): the span opens
+inside ``execute``, after our wrapper has run, so only the executor's package can tell."""
+
+
+def agent_reported_elsewhere(executor: object) -> bool:
+    """Whether someone else reports the agent operation this executor performs, so that ours
+    would be a duplicate: the conventions want one agent span per operation, and the one who
+    runs the agent knows it best (its model, its tools, its own name for the agent).
+
+    True when ``executor`` belongs to a framework that reports its own agent span, or when an
+    agent span is already current (an agent that calls an executor in-process, as a tool).
+    """
+    module = type(executor).__module__ + "."
+    if module.startswith(FRAMEWORKS_WITH_AGENT_SPANS):
+        return True
+    current = trace.get_current_span()
+    attributes = getattr(current, "attributes", None) or {}
+    return bool(
+        current.is_recording()
+        and attributes.get(semconv.GEN_AI_OPERATION_NAME) == semconv.OPERATION_INVOKE_AGENT
+    )
 
 
 class ExecutorHooks:
@@ -69,6 +95,8 @@ class ExecutorHooks:
             and operation == semconv.OPERATION_INVOKE_AGENT
         ):
             return None  # an override calling super().execute(): already observed
+        if agent_reported_elsewhere(instance):
+            return None
         request_context = args[0] if args else kwargs.get("context")
         agent = current_agent() or AgentFacts(name=type(instance).__name__)
         task_id = getattr(request_context, "task_id", None)
