@@ -46,6 +46,23 @@ GRPC_STATUS: dict[str, str] = {
 }
 """The gRPC status the 0.3 gRPC handler aborts with for each A2A error (others: UNKNOWN)."""
 
+ERROR_NAMES: dict[int, str] = {
+    -32700: "JSONParseError",
+    -32600: "InvalidRequestError",
+    -32601: "MethodNotFoundError",
+    -32602: "InvalidParamsError",
+    -32603: "InternalError",
+    -32001: "TaskNotFoundError",
+    -32002: "TaskNotCancelableError",
+    -32003: "PushNotificationNotSupportedError",
+    -32004: "UnsupportedOperationError",
+    -32005: "ContentTypeNotSupportedError",
+    -32006: "InvalidAgentResponseError",
+    -32007: "AuthenticatedExtendedCardNotConfiguredError",
+}
+"""The protocol's error for each JSON-RPC code: a 0.3 client parses every error response as a
+plain ``JSONRPCError``, so the code is what names it."""
+
 
 def _enum_value(value: Any) -> str | None:
     if value is None:
@@ -235,6 +252,8 @@ def error_facts(exc: BaseException, binding: str | None, *, server: bool = False
     message = str(exc)
     if error is not None:
         error_type = type(error).__name__
+        if error_type == "JSONRPCError":
+            error_type = ERROR_NAMES.get(error.code, error_type)
         message = str(getattr(error, "message", None) or message)
         if binding == semconv.BINDING_JSONRPC:
             rpc_code = str(error.code)
