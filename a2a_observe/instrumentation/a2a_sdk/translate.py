@@ -47,25 +47,36 @@ def _enum_name(msg: Any, field: str, value: int) -> str | None:
     return names.get(value)
 
 
-def state_name(status_holder: Any) -> str | None:
-    """``TASK_STATE_INPUT_REQUIRED`` -> ``input-required`` (the spec's spelling)."""
-    try:
-        value = status_holder.state
-    except AttributeError:
-        return None
-    name = _enum_name(status_holder, "state", value)
+def state_from_enum(name: str | None) -> str | None:
+    """The recorded task state for the protocol's ``TaskState`` enum name.
+
+    Every SDK line hands over the v1.0 enum name (``TASK_STATE_INPUT_REQUIRED``), so how a
+    state is spelled on spans is decided here once: ``input-required``, the spec's spelling.
+    """
     if name is None:
         return semconv.TASK_STATE_UNKNOWN
     name = name.removeprefix("TASK_STATE_").lower().replace("_", "-")
     return None if name == "unspecified" else name
 
 
-def role_name(message: Any) -> str | None:
-    name = _enum_name(message, "role", getattr(message, "role", 0))
+def role_from_enum(name: str | None) -> str | None:
+    """The recorded role for the protocol's ``Role`` enum name (``ROLE_USER`` -> ``user``)."""
     if name is None:
         return None
     name = name.removeprefix("ROLE_").lower()
     return None if name == "unspecified" else name
+
+
+def state_name(status_holder: Any) -> str | None:
+    try:
+        value = status_holder.state
+    except AttributeError:
+        return None
+    return state_from_enum(_enum_name(status_holder, "state", value))
+
+
+def role_name(message: Any) -> str | None:
+    return role_from_enum(_enum_name(message, "role", getattr(message, "role", 0)))
 
 
 def part_facts(part: Any, capture: bool) -> PartFacts:
@@ -225,7 +236,7 @@ def error_facts(exc: BaseException, binding: str | None, *, server: bool = False
         elif binding == semconv.BINDING_HTTP_JSON and mapping is not None:
             http_code = mapping.http_code
     if rpc_code is None and http_code is None:
-        rpc_code, http_code = _codes_from_causes(exc)
+        rpc_code, http_code = codes_from_causes(exc)
     if server and rpc_code is None and http_code is None:
         rpc_code, http_code = _SERVER_DEFAULT_CODES.get(binding, (None, None))
     return ErrorFacts(
@@ -236,7 +247,7 @@ def error_facts(exc: BaseException, binding: str | None, *, server: bool = False
     )
 
 
-def _codes_from_causes(exc: BaseException) -> tuple[str | None, int | None]:
+def codes_from_causes(exc: BaseException) -> tuple[str | None, int | None]:
     """Status codes from the transport error a client error wraps (httpx, grpc)."""
     seen: BaseException | None = exc
     for _ in range(5):

@@ -1,0 +1,92 @@
+"""SERVER spans for a2a-sdk 0.3 agents: the shared handler hooks with the 0.3 method names.
+
+As on 1.x, every binding (``A2AStarletteApplication``, ``A2AFastAPIApplication``, the REST
+app, ``GrpcHandler``) ends in the ``RequestHandler`` methods with a ``ServerCallContext``
+that carries the request's headers or gRPC context. A 0.3 ``DefaultRequestHandler`` does not
+know its agent's card, though: the per-binding handlers that wrap it do. So we note, as each
+of those is built, which card it serves for which request handler.
+"""
+
+from __future__ import annotations
+
+import weakref
+from types import ModuleType
+from typing import Any
+
+from a2a_observe import semconv
+from a2a_observe.instrumentation.a2a_sdk.line import ServerLine
+from a2a_observe.instrumentation.a2a_sdk.server import ServerHooks
+from a2a_observe.instrumentation.a2a_sdk.v03 import translate
+from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.observation import Observer
+from a2a_observe.safety import call_guarded
+
+HANDLER_METHODS: dict[str, str] = {
+    "on_message_send": semconv.SEND_MESSAGE,
+    "on_message_send_stream": semconv.SEND_STREAMING_MESSAGE,
+    "on_get_task": semconv.GET_TASK,
+    "on_cancel_task": semconv.CANCEL_TASK,
+    "on_resubscribe_to_task": semconv.SUBSCRIBE_TO_TASK,
+    "on_set_task_push_notification_config": semconv.CREATE_TASK_PUSH_NOTIFICATION_CONFIG,
+    "on_get_task_push_notification_config": semconv.GET_TASK_PUSH_NOTIFICATION_CONFIG,
+    "on_list_task_push_notification_config": semconv.LIST_TASK_PUSH_NOTIFICATION_CONFIGS,
+    "on_delete_task_push_notification_config": semconv.DELETE_TASK_PUSH_NOTIFICATION_CONFIG,
+}
+
+BINDING_HANDLERS = (
+    ("a2a.server.request_handlers.jsonrpc_handler", "JSONRPCHandler"),
+    ("a2a.server.request_handlers.rest_handler", "RESTHandler"),
+    ("a2a.server.request_handlers.grpc_handler", "GrpcHandler"),
+)
+"""The per-binding handlers, built with the card and the request handler they serve."""
+
+_cards: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+"""request handler -> the card of the agent it serves, as its binding handlers said."""
+
+
+def _agent_card(handler: Any) -> Any:
+    card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
+    if card is not None:
+        return card
+    try:
+        return _cards.get(handler)
+    except TypeError:  # a handler that cannot be weakly referenced
+        return None
+
+
+SDK03_SERVER = ServerLine(
+    translator=translate,
+    handler_methods=HANDLER_METHODS,
+    agent_card=_agent_card,
+    protocol_version="0.3",
+)
+
+
+def _remember_card(instance: Any) -> None:
+    handler = getattr(instance, "request_handler", None)
+    card = getattr(instance, "agent_card", None)
+    if handler is not None and card is not None:
+        _cards[handler] = card
+
+
+def _init_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    result = wrapped(*args, **kwargs)
+    call_guarded("noting the agent card", _remember_card, instance)
+    return result
+
+
+class ServerHooks03(ServerHooks):
+    def __init__(self, observer: Observer) -> None:
+        super().__init__(observer, SDK03_SERVER)
+
+    def install(self, patches: Patches) -> None:
+        super().install(patches)
+        for module_name, cls in BINDING_HANDLERS:
+            patches.when_imported(
+                module_name,
+                lambda module, cls=cls: self._patch_binding_handler(patches, module, cls),  # type: ignore[misc]
+            )
+
+    @staticmethod
+    def _patch_binding_handler(patches: Patches, module: ModuleType, cls: str) -> None:
+        patches.wrap(getattr(module, cls), "__init__", _init_wrapper)
