@@ -1,8 +1,10 @@
 """Activation: one instrumentor that patches every supported A2A library.
 
-``A2AInstrumentor`` is an OpenTelemetry ``BaseInstrumentor``, registered under the
-``opentelemetry_instrumentor`` entry point, so ``opentelemetry-instrument`` finds it; the
-package-level ``instrument()`` / ``uninstrument()`` use the same object.
+``A2AInstrumentor`` is an OpenTelemetry ``BaseInstrumentor`` (or, where
+opentelemetry-instrumentation is not installed, a stand-in with the same contract, see
+``base.py``), registered under the ``opentelemetry_instrumentor`` entry point, so
+``opentelemetry-instrument`` finds it; the package-level ``instrument()`` / ``uninstrument()``
+use the same object.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from collections.abc import Collection
 from typing import Any
 
 from opentelemetry import metrics, trace
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from a2a_observe import semconv
 from a2a_observe.config import Settings, is_disabled
+from a2a_observe.instrumentation.base import InstrumentorBase
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.metrics import A2AMetrics
 from a2a_observe.observation import Observer
@@ -24,7 +26,7 @@ from a2a_observe.version import __version__
 _log = logging.getLogger("a2a_observe")
 
 
-class A2AInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
     """Instruments a2a-sdk (and every other supported A2A library that is installed)."""
 
     _patches: Patches | None = None
