@@ -37,7 +37,7 @@ unit: $(STAMP)
 # Agent frameworks pin their own a2a-sdk line and OpenTelemetry ranges, which conflict with each
 # other and with .venv: each gets a virtual environment of its own, built with the pip Python ships
 # (as users install) from tests/frameworks/envs/NAME.txt, and runs tests/frameworks/test_NAME.py.
-FRAMEWORKS := google-adk
+FRAMEWORKS := google-adk strands
 FRAMEWORK_VENVS := .venv-frameworks
 FRAMEWORK_TEST_FLAGS := -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning
 
