@@ -37,7 +37,9 @@ unit: $(STAMP)
 # Agent frameworks pin their own a2a-sdk line and OpenTelemetry ranges, which conflict with each
 # other and with .venv: each gets a virtual environment of its own, built with the pip Python ships
 # (as users install) from tests/frameworks/envs/NAME.txt, and runs tests/frameworks/test_NAME.py.
-FRAMEWORKS := google-adk strands
+FRAMEWORKS := google-adk google-adk-sdk03 strands
+# An environment named otherwise than its test module says which one it runs.
+FRAMEWORK_TESTS_google-adk-sdk03 := tests/frameworks/test_google_adk.py
 FRAMEWORK_VENVS := .venv-frameworks
 FRAMEWORK_TEST_FLAGS := -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning
 
@@ -52,7 +54,7 @@ $(FRAMEWORK_VENVS)/%/.installed: pyproject.toml tests/frameworks/envs/%.txt test
 
 test-framework-%: $(FRAMEWORK_VENVS)/%/.installed
 	A2A_OBSERVE_FRAMEWORK_TESTS=1 $(FRAMEWORK_VENVS)/$*/bin/python -m pytest \
-		tests/frameworks/test_$(subst -,_,$*).py $(FRAMEWORK_TEST_FLAGS)
+		$(or $(FRAMEWORK_TESTS_$*),tests/frameworks/test_$(subst -,_,$*).py) $(FRAMEWORK_TEST_FLAGS)
 
 test-frameworks: $(addprefix test-framework-,$(FRAMEWORKS))
 
