@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: setup demo test lint typecheck unit bench prometheus test-frameworks
+.PHONY: setup demo test lint typecheck unit bench prometheus test-frameworks frameworks-setup
 setup: $(STAMP)
 
 # The dashboards' tests run a real Prometheus and promtool (Debian's prometheus package).
@@ -34,12 +34,14 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-# Agent frameworks pin their own a2a-sdk line and OpenTelemetry ranges, which conflict with each
-# other and with .venv: each gets a virtual environment of its own, built with the pip Python ships
-# (as users install) from tests/frameworks/envs/NAME.txt, and runs tests/frameworks/test_NAME.py.
-FRAMEWORKS := google-adk google-adk-sdk03 strands
-# An environment named otherwise than its test module says which one it runs.
-FRAMEWORK_TESTS_google-adk-sdk03 := tests/frameworks/test_google_adk.py
+# Agent frameworks pin their own a2a-sdk line and OpenTelemetry ranges, which conflict with the
+# main environment: the frameworks on each a2a-sdk line share a virtual environment of their own,
+# built with the pip Python ships (as users install) from tests/frameworks/envs/ENV.txt, and
+# run the test modules listed for it. Both environments are built at once (pip mostly waits on
+# downloads); a rebuilt one starts from scratch, so nothing stale survives a change of its list.
+FRAMEWORK_ENVS := a2a-sdk-1 a2a-sdk-0.3
+FRAMEWORK_TESTS_a2a-sdk-1 := tests/frameworks/test_google_adk.py
+FRAMEWORK_TESTS_a2a-sdk-0.3 := tests/frameworks/test_google_adk.py tests/frameworks/test_strands.py
 FRAMEWORK_VENVS := .venv-frameworks
 FRAMEWORK_TEST_FLAGS := -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning
 
@@ -52,11 +54,14 @@ $(FRAMEWORK_VENVS)/%/.installed: pyproject.toml tests/frameworks/envs/%.txt test
 
 .PRECIOUS: $(FRAMEWORK_VENVS)/%/.installed
 
-test-framework-%: $(FRAMEWORK_VENVS)/%/.installed
-	A2A_OBSERVE_FRAMEWORK_TESTS=1 $(FRAMEWORK_VENVS)/$*/bin/python -m pytest \
-		$(or $(FRAMEWORK_TESTS_$*),tests/frameworks/test_$(subst -,_,$*).py) $(FRAMEWORK_TEST_FLAGS)
+frameworks-setup:
+	$(MAKE) -j2 $(foreach env,$(FRAMEWORK_ENVS),$(FRAMEWORK_VENVS)/$(env)/.installed)
 
-test-frameworks: $(addprefix test-framework-,$(FRAMEWORKS))
+test-framework-%: frameworks-setup
+	A2A_OBSERVE_FRAMEWORK_TESTS=1 $(FRAMEWORK_VENVS)/$*/bin/python -m pytest \
+		$(FRAMEWORK_TESTS_$*) $(FRAMEWORK_TEST_FLAGS)
+
+test-frameworks: $(addprefix test-framework-,$(FRAMEWORK_ENVS))
 
 test: prometheus lint typecheck unit test-frameworks
 
