@@ -33,6 +33,9 @@ def test_a_plain_executor_gets_our_agent_span(tracer_provider):
 def test_framework_executors_report_their_own_agent_span():
     assert agent_reported_elsewhere(executor_from("google.adk.a2a.executor.a2a_agent_executor"))
     assert agent_reported_elsewhere(executor_from("strands.multiagent.a2a.executor"))
+    # an app's own subclass of a framework's executor still runs the framework's agent
+    app_subclass = type("AppExecutor", (type(executor_from("strands.multiagent.a2a.executor")),), {})
+    assert agent_reported_elsewhere(app_subclass())
     # a package whose name only starts like a framework's is not that framework
     assert not agent_reported_elsewhere(executor_from("strandsfoo.executor"))
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from opentelemetry.sdk.trace import ReadableSpan
 
 from a2a_observe import semconv
+from tests.metric_helpers import total
 
 MESSAGE_METHODS = (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE)
 
@@ -43,3 +44,9 @@ def observe_agent_spans(spans: Iterable[ReadableSpan]) -> list[ReadableSpan]:
 def framework_agent_spans(spans: Iterable[ReadableSpan]) -> list[ReadableSpan]:
     """``invoke_agent`` spans made by anyone else: the framework's own."""
     return [s for s in spans if _is_agent_span(s) and not _ours(s)]
+
+
+def task_transitions(agent: str) -> float:
+    """How many task state changes the agent's tasks have gone through, by the metrics: what
+    the agent did is recorded whoever reports its agent span."""
+    return total(semconv.METRIC_TASK_TRANSITIONS, **{semconv.GEN_AI_AGENT_NAME: agent})

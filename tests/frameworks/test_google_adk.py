@@ -29,6 +29,7 @@ from tests.frameworks.checks import (
     framework_agent_spans,
     message_spans,
     observe_agent_spans,
+    task_transitions,
 )
 from tests.frameworks.serving import served
 from tests.helpers import parent_of
@@ -86,6 +87,7 @@ async def call_through_adk(writer_url: str, text: str) -> list[str]:
 
 @pytest.mark.parametrize("agent_spans", ["default", "opted-in"], indirect=True)
 async def test_remote_agent_to_served_agent_is_one_trace(writer_url, spans, agent_spans):
+    transitions_before = task_transitions("writer")
     replies = await call_through_adk(writer_url, "hello there")
     assert any("WRITTEN: HELLO THERE" in reply for reply in replies), replies
 
@@ -115,3 +117,4 @@ async def test_remote_agent_to_served_agent_is_one_trace(writer_url, spans, agen
     # Every agent span is ADK's: a2a-observe reports none beside it in either mode.
     assert observe_agent_spans(done) == []
     assert len(framework_agent_spans(done)) == 2
+    assert task_transitions("writer") > transitions_before

@@ -27,6 +27,7 @@ from tests.frameworks.checks import (
     framework_agent_spans,
     message_spans,
     observe_agent_spans,
+    task_transitions,
 )
 from tests.frameworks.serving import served
 from tests.helpers import parent_of
@@ -113,6 +114,7 @@ def descends_from(span: Any, ancestor: Any, spans: list[Any]) -> bool:
 
 @pytest.mark.parametrize("agent_spans", ["default", "opted-in"], indirect=True)
 async def test_coordinator_to_served_agent_is_one_trace(writer_url, spans, agent_spans):
+    transitions_before = task_transitions("writer")
     result = await coordinator(writer_url).invoke_async("hello there")
     assert "WRITTEN: HELLO THERE" in str(result)
 
@@ -143,3 +145,4 @@ async def test_coordinator_to_served_agent_is_one_trace(writer_url, spans, agent
     # The only agent spans are strands' own, one per agent.
     assert observe_agent_spans(done) == []
     assert len(framework_agent_spans(done)) == 2
+    assert task_transitions("writer") > transitions_before

@@ -41,11 +41,11 @@ def agent_reported_elsewhere(executor: object) -> bool:
     would be a duplicate: the conventions want one agent span per operation, and the one who
     runs the agent knows it best (its model, its tools, its own name for the agent).
 
-    True when ``executor`` belongs to a framework that reports its own agent span, or when an
-    agent span is already current (an agent that calls an executor in-process, as a tool).
+    True when ``executor`` is (or subclasses) a framework's executor and the framework reports
+    its own agent span, or when an agent span is already current (an agent that calls an
+    executor in-process, as a tool).
     """
-    module = type(executor).__module__ + "."
-    if module.startswith(FRAMEWORKS_WITH_AGENT_SPANS):
+    if any((cls.__module__ + ".").startswith(FRAMEWORKS_WITH_AGENT_SPANS) for cls in type(executor).__mro__):
         return True
     current = trace.get_current_span()
     attributes = getattr(current, "attributes", None) or {}
@@ -101,13 +101,13 @@ class ExecutorHooks:
             and operation == semconv.OPERATION_INVOKE_AGENT
         ):
             return None  # an override calling super().execute(): already observed
-        if agent_reported_elsewhere(instance):
-            return None
         request_context = args[0] if args else kwargs.get("context")
         agent = current_agent() or AgentFacts(name=type(instance).__name__)
         task_id = getattr(request_context, "task_id", None)
         context_id = getattr(request_context, "context_id", None)
-        return self.observer.start_agent_run(operation, agent, task_id, context_id)
+        return self.observer.start_agent_run(
+            operation, agent, task_id, context_id, agent_span=not agent_reported_elsewhere(instance)
+        )
 
     async def _run(
         self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], operation: str
