@@ -4,14 +4,18 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
+# The pip that Python ships, not the newest: the development environment resolves as users' do.
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: setup demo test lint typecheck unit bench prometheus
+.PHONY: setup demo test lint typecheck unit bench prometheus install-check
 setup: $(STAMP)
+
+# Plain pip installs of the package and each extra, in fresh virtual environments (.ci/install_check.py).
+install-check:
+	python3 .ci/install_check.py
 
 # The dashboards' tests run a real Prometheus and promtool (Debian's prometheus package).
 prometheus:
@@ -25,8 +29,8 @@ demo: $(STAMP)
 	$(VENV)/bin/a2a-observe demo
 
 lint: $(STAMP)
-	$(PY) -m ruff check a2a_observe tests benchmarks
-	$(PY) -m ruff format --check a2a_observe tests benchmarks
+	$(PY) -m ruff check a2a_observe tests benchmarks .ci
+	$(PY) -m ruff format --check a2a_observe tests benchmarks .ci
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
@@ -34,7 +38,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-test: prometheus lint typecheck unit
+test: prometheus lint typecheck install-check unit
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py

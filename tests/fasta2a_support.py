@@ -14,7 +14,7 @@ import asyncio
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -96,21 +96,11 @@ class RunningFastA2A:
 
 
 @contextmanager
-def serve_fasta2a() -> Iterator[RunningFastA2A]:
-    storage = UtcStorage()
-    broker = InMemoryBroker()
+def serve_app(make_app: Callable[[str], Any]) -> Iterator[RunningFastA2A]:
+    """Serve the app ``make_app(url)`` builds on a free port until the block ends."""
     port = free_port()
     url = f"http://{LOOPBACK}:{port}"
-
-    @asynccontextmanager
-    async def lifespan(app: FastA2A) -> AsyncIterator[None]:
-        async with app.task_manager, EchoWorker(broker=broker, storage=storage).run():
-            yield
-
-    app = FastA2A(
-        storage=storage, broker=broker, name=AGENT_NAME, version=AGENT_VERSION, url=url, lifespan=lifespan
-    )
-    server = uvicorn.Server(uvicorn.Config(app, host=LOOPBACK, port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(make_app(url), host=LOOPBACK, port=port, log_level="warning"))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), name="fasta2a", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -122,6 +112,20 @@ def serve_fasta2a() -> Iterator[RunningFastA2A]:
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def echo_app(url: str) -> FastA2A:
+    storage = UtcStorage()
+    broker = InMemoryBroker()
+
+    @asynccontextmanager
+    async def lifespan(app: FastA2A) -> AsyncIterator[None]:
+        async with app.task_manager, EchoWorker(broker=broker, storage=storage).run():
+            yield
+
+    return FastA2A(
+        storage=storage, broker=broker, name=AGENT_NAME, version=AGENT_VERSION, url=url, lifespan=lifespan
+    )
 
 
 def user_message(text: str, context_id: str | None = None) -> Any:

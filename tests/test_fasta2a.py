@@ -21,12 +21,12 @@ from a2a_observe.demo.serving import LOOPBACK, RunningAgent, free_port, serve_ag
 from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.sdk_client import final_text, send_text
 from tests.conftest import Spans
-from tests.fasta2a_support import AGENT_NAME, AGENT_VERSION, RunningFastA2A, serve_fasta2a, user_message
+from tests.fasta2a_support import AGENT_NAME, AGENT_VERSION, RunningFastA2A, echo_app, serve_app, user_message
 
 
 @pytest.fixture(scope="module")
 def agent() -> Iterator[RunningFastA2A]:
-    with serve_fasta2a() as running:
+    with serve_app(echo_app) as running:
         yield running
 
 
