@@ -5,7 +5,11 @@ a2a-sdk agent that the fasta2a agent calls in turn."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +26,7 @@ from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.sdk_client import final_text, send_text
 from tests.conftest import Spans
 from tests.fasta2a_support import AGENT_NAME, AGENT_VERSION, RunningFastA2A, echo_app, serve_app, user_message
+from tests.helpers import json_documents
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +207,27 @@ async def test_errors_in_our_translation_never_reach_the_app(
     assert events[-1]["result"]["status_update"]["status"]["state"] == "completed"
     done = spans.wait(lambda s: len(ours(s, semconv.SEND_STREAMING_MESSAGE, SpanKind.CLIENT)) == 1)
     assert ours(done, semconv.SEND_MESSAGE, SpanKind.SERVER) == [], "no server span without its facts"
+
+
+@pytest.mark.parametrize("order", ["first", "last"])
+def test_import_a2a_observe_auto_before_or_after_fasta2a(order: str) -> None:
+    app = Path(__file__).parent / "apps" / "fasta2a_app.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "A2A_OBSERVE_"))}
+    env.update(OTEL_TRACES_EXPORTER="console", OTEL_METRICS_EXPORTER="none", OTEL_LOGS_EXPORTER="none")
+    result = subprocess.run(
+        [sys.executable, str(app), "--auto", order],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "RESULT submitted" in result.stderr
+    calls = [
+        (s["name"], s["kind"]) for s in json_documents(result.stdout) if s.get("name") == semconv.SEND_MESSAGE
+    ]
+    assert sorted(calls) == [
+        (semconv.SEND_MESSAGE, "SpanKind.CLIENT"),
+        (semconv.SEND_MESSAGE, "SpanKind.SERVER"),
+    ]
