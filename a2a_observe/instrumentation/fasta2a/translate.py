@@ -30,6 +30,8 @@ _STATES = {
     "rejected": semconv.TASK_STATE_REJECTED,
 }
 V1_METHODS = frozenset(semconv.A2A_METHODS)
+OTHER_ERROR = "_OTHER"
+"""The OpenTelemetry conventions' ``error.type`` when nothing names the error (no code)."""
 PROTOCOL_V1 = "1.0"
 PROTOCOL_V03 = "0.3"
 
@@ -186,7 +188,7 @@ def rpc_error(body: Any) -> ErrorFacts | None:
         return None
     code = _text(error.get("code"))
     return ErrorFacts(
-        error_type=code or "_OTHER",
+        error_type=code or OTHER_ERROR,
         message=str(error.get("message") or ""),
         rpc_status_code=code,
     )
