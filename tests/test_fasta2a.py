@@ -15,6 +15,8 @@ from typing import Any
 import httpx
 import pytest
 from a2a.client import A2ACardResolver
+from a2a.types import GetTaskRequest
+from a2a.utils.errors import TaskNotFoundError
 from fasta2a.client import A2AClient
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
@@ -23,7 +25,7 @@ from a2a_observe import semconv
 from a2a_observe.demo.agents import EchoAgent
 from a2a_observe.demo.serving import LOOPBACK, RunningAgent, free_port, serve_agent
 from a2a_observe.instrumentation.fasta2a import translate
-from a2a_observe.sdk_client import final_text, send_text
+from a2a_observe.sdk_client import final_text, make_client, send_text
 from tests.conftest import Spans
 from tests.fasta2a_support import AGENT_NAME, AGENT_VERSION, RunningFastA2A, echo_app, serve_app, user_message
 from tests.helpers import json_documents
@@ -175,6 +177,25 @@ async def test_an_a2a_sdk_client_and_the_fasta2a_server_share_the_trace(
     if streaming:
         assert final_text(events)[1] == "echo: from the sdk"
         assert attrs(server)[semconv.A2A_TASK_STATE] == semconv.TASK_STATE_COMPLETED
+
+
+async def test_an_a2a_sdk_client_asking_for_a_missing_task_gets_the_error_on_both_sides(
+    agent: RunningFastA2A, spans: Spans
+) -> None:
+    async with httpx.AsyncClient() as http:
+        card = await A2ACardResolver(http, agent.url).get_agent_card()
+    client_api = make_client(card, streaming=False)
+    try:
+        with pytest.raises(TaskNotFoundError):
+            await client_api.get_task(GetTaskRequest(id="no-such-task"))
+    finally:
+        await client_api.close()
+    client, server = pair(spans, semconv.GET_TASK)
+    assert_linked(client, server)
+    assert attrs(server)[semconv.A2A_PROTOCOL_VERSION] == "1.0"
+    for span in (client, server):
+        assert span.status.status_code == StatusCode.ERROR
+        assert attrs(span)[semconv.RPC_RESPONSE_STATUS_CODE] == "-32001"
 
 
 async def test_a_fasta2a_agent_calling_an_a2a_sdk_agent_continues_the_trace(
