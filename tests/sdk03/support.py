@@ -270,6 +270,10 @@ def user_message(text: str, context_id: str | None = None, task_id: str | None =
 def make_client(agent: RunningAgent, binding: str, streaming: bool = True, polling: bool = False) -> Any:
     """A ``ClientFactory`` client that speaks only ``binding`` to ``agent``; ``polling`` sends
     non-blocking requests (the task comes back at once, the agent works on)."""
+    return client_for_card(agent.card_for(binding), binding, streaming, polling)
+
+
+def client_for_card(card: AgentCard, binding: str, streaming: bool = True, polling: bool = False) -> Any:
     config = ClientConfig(
         streaming=streaming,
         polling=polling,
@@ -277,4 +281,4 @@ def make_client(agent: RunningAgent, binding: str, streaming: bool = True, polli
         grpc_channel_factory=grpc.aio.insecure_channel,
         httpx_client=httpx.AsyncClient(timeout=30),
     )
-    return ClientFactory(config).create(agent.card_for(binding))
+    return ClientFactory(config).create(card)
