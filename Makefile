@@ -22,7 +22,7 @@ $(SDK03_STAMP): $(STAMP) pyproject.toml Makefile
 	python3 -m venv $(SDK03_VENV)
 	$(PY) -m pip freeze --exclude-editable | grep -vi '^a2a-sdk[=@ ]' > $(SDK03_VENV)/constraints.txt
 	$(SDK03_PY) -m pip install --quiet -c $(SDK03_VENV)/constraints.txt -e . \
-		'a2a-sdk[http-server,grpc]>=0.3.4,<0.4' pytest pytest-asyncio pytest-timeout uvicorn
+		'a2a-sdk[http-server,grpc]>=0.3.4,<0.4' pytest pytest-asyncio pytest-timeout uvicorn opentelemetry-distro
 	touch $@
 
 .PHONY: setup setup-sdk03 demo test lint typecheck unit unit-sdk03 bench prometheus
