@@ -49,7 +49,13 @@ def test_an_unsupported_sdk_gets_one_warning_and_no_traceback(tmp_path: Path, ve
         OTEL_METRICS_EXPORTER="none",
         OTEL_LOGS_EXPORTER="none",
     )
-    code = "import a2a_observe.auto, a2a_observe, a2a.client; a2a_observe.uninstrument(); a2a_observe.instrument()"
+    code = "; ".join(
+        [
+            "import a2a_observe.auto, a2a_observe, a2a.client",
+            "a2a_observe.uninstrument()",
+            "a2a_observe.instrument()",
+        ]
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60, check=False
     )
