@@ -174,6 +174,7 @@ def build_card(name: str, base_url: str, grpc_target: str, version: str) -> Agen
             AgentInterface(url=grpc_target, transport="GRPC"),
         ],
         capabilities=AgentCapabilities(streaming=True, push_notifications=True),
+        supports_authenticated_extended_card=True,
         default_input_modes=["text/plain"],
         default_output_modes=["text/plain"],
         skills=[AgentSkill(id=name, name=name, description=name, tags=["test"])],

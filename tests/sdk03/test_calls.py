@@ -197,6 +197,28 @@ async def test_every_operation_gives_linked_spans(spans, slow, binding) -> None:
         await client.close()
 
 
+@pytest.mark.parametrize("binding", BINDINGS)
+async def test_extended_agent_card(spans, echo, binding) -> None:
+    client = make_client(echo, binding, streaming=False)
+    card = await client.get_card()
+    again = await client.get_card()  # answered from the card the client now holds: no call
+    await client.close()
+    assert card.name == again.name == "echo"
+    got = await spans.until(lambda s: sum(1 for x in s if x.name == semconv.GET_EXTENDED_AGENT_CARD) >= 2)
+    client_span, server_span = pair(got, semconv.GET_EXTENDED_AGENT_CARD)
+    assert_linked(client_span, server_span)
+    for span in (client_span, server_span):
+        attrs = span.attributes or {}
+        assert attrs[semconv.A2A_PROTOCOL_BINDING] == binding
+        assert attrs[semconv.GEN_AI_AGENT_NAME] == "echo"
+        assert semconv.A2A_TASK_ID not in attrs
+        assert span.status.status_code == StatusCode.UNSET
+    if binding == "JSONRPC":
+        original = "agent/getAuthenticatedExtendedCard"
+        assert (server_span.attributes or {})[semconv.RPC_METHOD_ORIGINAL] == original
+        assert (client_span.attributes or {})[semconv.RPC_METHOD_ORIGINAL] == original
+
+
 async def test_legacy_a2a_client(spans, echo) -> None:
     """The deprecated ``A2AClient`` goes through the same JSON-RPC transport."""
     async with httpx.AsyncClient(timeout=30) as http:

@@ -10,7 +10,7 @@ of those is built, which card it serves for which request handler.
 from __future__ import annotations
 
 import weakref
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 from a2a_observe import semconv
@@ -75,6 +75,14 @@ def _init_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: di
     return result
 
 
+EXTENDED_CARD_HANDLERS = (
+    ("a2a.server.request_handlers.jsonrpc_handler", "JSONRPCHandler", "get_authenticated_extended_card"),
+    ("a2a.server.apps.rest.rest_adapter", "RESTAdapter", "handle_authenticated_agent_card"),
+)
+"""Where a 0.3 app serves ``GetExtendedAgentCard``: beside the request handler, not in it.
+Both take ``(request, ServerCallContext)``, as the request handler's methods do."""
+
+
 class ServerHooks03(ServerHooks):
     def __init__(self, observer: Observer) -> None:
         super().__init__(observer, SDK03_SERVER)
@@ -86,7 +94,39 @@ class ServerHooks03(ServerHooks):
                 module_name,
                 lambda module, cls=cls: self._patch_binding_handler(patches, module, cls),  # type: ignore[misc]
             )
+        card_wrapper = self._unary_wrapper(semconv.GET_EXTENDED_AGENT_CARD)
+        for module_name, cls, method in EXTENDED_CARD_HANDLERS:
+            patches.when_imported(
+                module_name,
+                lambda module, cls=cls, method=method: patches.wrap(  # type: ignore[misc]
+                    getattr(module, cls), method, card_wrapper
+                ),
+            )
+        patches.when_imported(
+            "a2a.server.request_handlers.grpc_handler",
+            lambda module: patches.wrap(module.GrpcHandler, "GetAgentCard", self._grpc_card_wrapper),
+        )
 
     @staticmethod
     def _patch_binding_handler(patches: Patches, module: ModuleType, cls: str) -> None:
         patches.wrap(getattr(module, cls), "__init__", _init_wrapper)
+
+    def _grpc_card_wrapper(
+        self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """gRPC's ``GetAgentCard`` gets the servicer context itself; we read it as the other
+        handlers' ``ServerCallContext`` would carry it."""
+        request = args[0] if args else kwargs.get("request")
+        servicer_context = args[1] if len(args) > 1 else kwargs.get("context")
+        call_context = SimpleNamespace(state={"grpc_context": servicer_context})
+        call = call_guarded(
+            "server span start",
+            self._start,
+            semconv.GET_EXTENDED_AGENT_CARD,
+            instance,
+            (request, call_context),
+            {},
+        )
+        if call is None:
+            return wrapped(*args, **kwargs)
+        return self.outcomes.run(call, lambda: wrapped(*args, **kwargs))

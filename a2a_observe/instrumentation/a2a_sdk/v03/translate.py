@@ -211,8 +211,8 @@ def request_ids(request: Any) -> tuple[str | None, str | None, MessageFacts | No
     methods name the task as ``id`` (``TaskPushNotificationConfig`` as ``task_id``). v0.3
     has no tenants.
     """
-    if request is None or hasattr(request, "message"):
-        return None, None, None, None
+    if request is None or hasattr(request, "message") or hasattr(request, "jsonrpc"):
+        return None, None, None, None  # a JSON-RPC envelope's id names the request, not a task
     task_id = getattr(request, "task_id", None) or getattr(request, "id", None) or None
     return (str(task_id) if task_id else None), None, None, None
 
