@@ -21,10 +21,10 @@ from a2a.types import (
     TaskPushNotificationConfig,
     TaskQueryParams,
 )
-from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from a2a_observe import semconv
+from tests.helpers import assert_linked, pair
 from tests.sdk03.support import (
     BINDINGS,
     EchoAgent,
@@ -53,21 +53,6 @@ def echo() -> Iterator[RunningAgent]:
 def slow() -> Iterator[RunningAgent]:
     with serve_agent(SlowAgent(30), "slow") as agent:
         yield agent
-
-
-def pair(spans: list[ReadableSpan], name: str) -> tuple[ReadableSpan, ReadableSpan]:
-    clients = [s for s in spans if s.name == name and s.kind == SpanKind.CLIENT]
-    servers = [s for s in spans if s.name == name and s.kind == SpanKind.SERVER]
-    assert len(clients) == 1, [(s.name, s.kind) for s in spans]
-    assert len(servers) == 1, [(s.name, s.kind) for s in spans]
-    return clients[0], servers[0]
-
-
-def assert_linked(client: ReadableSpan, server: ReadableSpan) -> None:
-    assert server.context.trace_id == client.context.trace_id
-    assert server.parent is not None
-    assert server.parent.span_id == client.context.span_id
-    assert server.parent.is_remote
 
 
 def last_task(events: list[Any]) -> Any:

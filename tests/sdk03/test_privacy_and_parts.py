@@ -6,16 +6,15 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from a2a.client.middleware import ClientCallContext
 from a2a.types import DataPart, FilePart, FileWithBytes, FileWithUri, Message, Part, Role
-from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.config import Settings
+from tests.helpers import everything_recorded
 from tests.sdk03.support import (
     BINDINGS,
     EchoAgent,
@@ -34,15 +33,6 @@ TOKEN = "Bearer sk-very-secret-token"
 def echo() -> Iterator[RunningAgent]:
     with serve_agent(EchoAgent(), "echo") as agent:
         yield agent
-
-
-def everything_recorded(spans: list[ReadableSpan]) -> str:
-    values: list[Any] = []
-    for span in spans:
-        values.extend((span.attributes or {}).values())
-        for event in span.events:
-            values.extend((event.attributes or {}).values())
-    return json.dumps(values, default=str)
 
 
 async def send(agent: RunningAgent, message: Message, binding: str = "JSONRPC") -> None:
