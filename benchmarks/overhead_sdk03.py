@@ -7,14 +7,17 @@ Run it with the 0.3 environment's Python (``make setup-sdk03``):
 
 One 0.3 echo agent and one streaming writer (20 events) on 127.0.0.1 over JSON-RPC, in this
 process; the two ways interleaved round by round so that machine noise hits them alike,
-spans exported through a BatchSpanProcessor into an exporter that drops them. Prints
-requests/s, p50 and p99 latency per way, and the ratios to bare.
+spans exported through a BatchSpanProcessor into an exporter that drops them. "bare" is the
+SDK with its own telemetry off (``OTEL_INSTRUMENTATION_A2A_SDK_ENABLED=false``, read when it
+is imported), so the ratios are what a2a-observe adds. Prints requests/s, p50 and p99
+latency per way, and the ratios to bare.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,6 +32,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 import a2a_observe
 
+os.environ.setdefault("OTEL_INSTRUMENTATION_A2A_SDK_ENABLED", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.sdk03.support import EchoAgent, StreamingWriter, make_client, serve_agent, user_message
 

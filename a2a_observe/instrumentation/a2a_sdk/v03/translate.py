@@ -157,15 +157,17 @@ def _status_message(status: Any, capture: bool) -> MessageFacts | None:
 def event_facts(obj: Any, capture: bool) -> EventFacts | None:
     """A Task, Message, status or artifact update; a JSON-RPC response or a client event
     tuple ``(task, update)`` is read for what it carries."""
-    if isinstance(obj, tuple):  # ClientFactory clients yield (task, update-or-None)
-        for item in reversed(obj):
-            if item is not None:
-                return event_facts(item, capture)
+    kind = getattr(obj, "kind", None)  # first: a missing attribute is slow on pydantic models
+    if kind is None:
+        if isinstance(obj, tuple):  # ClientFactory clients yield (task, update-or-None)
+            for item in reversed(obj):
+                if item is not None:
+                    return event_facts(item, capture)
+            return None
+        root = getattr(obj, "root", None)
+        if root is not None and hasattr(root, "jsonrpc"):  # a JSON-RPC response envelope
+            return event_facts(getattr(root, "result", None), capture)
         return None
-    root = getattr(obj, "root", None)
-    if root is not None and hasattr(root, "jsonrpc"):  # a JSON-RPC response envelope
-        return event_facts(getattr(root, "result", None), capture)
-    kind = getattr(obj, "kind", None)
     if kind == "task":
         return EventFacts(
             size=_json_size(obj),
