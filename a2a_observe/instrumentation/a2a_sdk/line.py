@@ -37,7 +37,12 @@ class ServerLine:
     handler_methods: Mapping[str, str]
     """Handler method name -> the v1.0 A2A method it serves."""
     agent_card: Callable[[Any], Any]
-    """The card of the agent a request handler serves, or None."""
+    """The card of the agent a request handler serves when the handler holds none itself."""
     protocol_version: str | None = None
     """The version every request speaks, for a line that serves only one; None: read the
     request's ``A2A-Version`` header."""
+
+
+def no_card(handler: Any) -> None:
+    """A 1.x request handler holds its card itself; there is nowhere else to look."""
+    return None

@@ -45,9 +45,6 @@ _cards: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _agent_card(handler: Any) -> Any:
-    card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
-    if card is not None:
-        return card
     try:
         return _cards.get(handler)
     except TypeError:  # a handler that cannot be weakly referenced
