@@ -20,13 +20,13 @@ from a2a.types import (
     SubscribeToTaskRequest,
     TaskPushNotificationConfig,
 )
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from a2a_observe import semconv
 from a2a_observe.demo.agents import EchoAgent, SlowAgent
 from a2a_observe.demo.serving import RunningAgent, serve_agent
 from a2a_observe.sdk_client import make_client, user_message
-from tests.helpers import assert_linked, pair
 
 BINDINGS = [semconv.BINDING_JSONRPC, semconv.BINDING_HTTP_JSON, semconv.BINDING_GRPC]
 VERSIONS = ["1.0", "0.3"]
@@ -46,6 +46,21 @@ def slow() -> Iterator[RunningAgent]:
 
 def card_for(agent: RunningAgent, version: str) -> Any:
     return agent.card if version == "1.0" else agent.v03_card
+
+
+def pair(spans: list[ReadableSpan], name: str) -> tuple[ReadableSpan, ReadableSpan]:
+    clients = [s for s in spans if s.name == name and s.kind == SpanKind.CLIENT]
+    servers = [s for s in spans if s.name == name and s.kind == SpanKind.SERVER]
+    assert len(clients) == 1, [s.name for s in spans]
+    assert len(servers) == 1, [s.name for s in spans]
+    return clients[0], servers[0]
+
+
+def assert_linked(client: ReadableSpan, server: ReadableSpan) -> None:
+    assert server.context.trace_id == client.context.trace_id
+    assert server.parent is not None
+    assert server.parent.span_id == client.context.span_id
+    assert server.parent.is_remote
 
 
 @pytest.mark.parametrize("version", VERSIONS)
