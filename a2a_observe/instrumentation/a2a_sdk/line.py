@@ -41,6 +41,9 @@ class ServerLine:
     protocol_version: str | None = None
     """The version every request speaks, for a line that serves only one; None: read the
     request's ``A2A-Version`` header."""
+    jsonrpc_method: Callable[[Any], str | None] = lambda call_context: None
+    """The JSON-RPC method being served with this ``ServerCallContext``, for SDK releases
+    whose context does not say (``state["method"]``); None if it is no JSON-RPC request."""
 
 
 def no_card(handler: Any) -> None:

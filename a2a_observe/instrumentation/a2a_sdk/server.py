@@ -70,6 +70,9 @@ def _server_facts(
     binding, carrier = _request_side(call_context)
     state = getattr(call_context, "state", None) or {}
     wire_method = state.get("method")
+    if wire_method is None and binding == semconv.BINDING_HTTP_JSON:
+        wire_method = line.jsonrpc_method(call_context)
+        binding = semconv.BINDING_JSONRPC if wire_method else binding
     original = wire_method if isinstance(wire_method, str) and wire_method != method else None
     translator = line.translator
     task_id, context_id, _, tenant = translator.request_ids(request)

@@ -9,6 +9,7 @@ of those is built, which card it serves for which request handler.
 
 from __future__ import annotations
 
+import contextvars
 import weakref
 from types import ModuleType, SimpleNamespace
 from typing import Any
@@ -51,11 +52,39 @@ def _agent_card(handler: Any) -> Any:
         return None
 
 
+_jsonrpc: contextvars.ContextVar[tuple[Any, str] | None] = contextvars.ContextVar(
+    "a2a_observe_v03_jsonrpc", default=None
+)
+"""(ServerCallContext, method) of the JSON-RPC request this task serves. Releases before
+0.3.2x do not put the method in the context's state, and their JSON-RPC and REST contexts
+look alike otherwise. Kept with its context, so a value seen elsewhere names nothing."""
+
+
+def _jsonrpc_method(call_context: Any) -> str | None:
+    noted = _jsonrpc.get()
+    return noted[1] if noted is not None and noted[0] is call_context else None
+
+
+async def _process_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Note which JSON-RPC method the app dispatches, for the handler hooks to read."""
+
+    def note() -> None:
+        request = args[1] if len(args) > 1 else kwargs.get("a2a_request")
+        context = args[2] if len(args) > 2 else kwargs.get("context")
+        method = getattr(getattr(request, "root", request), "method", None)
+        if context is not None and isinstance(method, str):
+            _jsonrpc.set((context, method))
+
+    call_guarded("noting the JSON-RPC method", note)
+    return await wrapped(*args, **kwargs)
+
+
 SDK03_SERVER = ServerLine(
     translator=translate,
     handler_methods=HANDLER_METHODS,
     agent_card=_agent_card,
     protocol_version="0.3",
+    jsonrpc_method=_jsonrpc_method,
 )
 
 
@@ -103,6 +132,14 @@ class ServerHooks03(ServerHooks):
             "a2a.server.request_handlers.grpc_handler",
             lambda module: patches.wrap(module.GrpcHandler, "GetAgentCard", self._grpc_card_wrapper),
         )
+        patches.when_imported(
+            "a2a.server.apps.jsonrpc.jsonrpc_app", lambda module: self._patch_app(patches, module)
+        )
+
+    @staticmethod
+    def _patch_app(patches: Patches, module: ModuleType) -> None:
+        for name in ("_process_non_streaming_request", "_process_streaming_request"):
+            patches.wrap(module.JSONRPCApplication, name, _process_wrapper)
 
     @staticmethod
     def _patch_binding_handler(patches: Patches, module: ModuleType, cls: str) -> None:
