@@ -13,7 +13,9 @@ $(STAMP): pyproject.toml
 # The instrumentation tests also run against the a2a-sdk 0.3 line, in a second environment:
 # the package with the newest a2a-sdk 0.3.x, every other version pinned to what .venv has
 # (so it resolves at once). tests/conftest.py collects tests/sdk03 there and nothing else.
+# Another 0.3 release: make unit-sdk03 SDK03_VENV=.venv-sdk034 SDK03_SDK='a2a-sdk[http-server,grpc]==0.3.4'
 SDK03_VENV ?= .venv-sdk03
+SDK03_SDK ?= a2a-sdk[http-server,grpc]>=0.3.4,<0.4
 SDK03_PY := $(SDK03_VENV)/bin/python
 SDK03_STAMP := $(SDK03_VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
 
@@ -22,7 +24,7 @@ $(SDK03_STAMP): $(STAMP) pyproject.toml Makefile
 	python3 -m venv $(SDK03_VENV)
 	$(PY) -m pip freeze --exclude-editable | grep -vi '^a2a-sdk[=@ ]' > $(SDK03_VENV)/constraints.txt
 	$(SDK03_PY) -m pip install --quiet -c $(SDK03_VENV)/constraints.txt -e . \
-		'a2a-sdk[http-server,grpc]>=0.3.4,<0.4' pytest pytest-asyncio pytest-timeout uvicorn opentelemetry-distro
+		'$(SDK03_SDK)' pytest pytest-asyncio pytest-timeout uvicorn opentelemetry-distro
 	touch $@
 
 .PHONY: setup setup-sdk03 demo test lint typecheck unit unit-sdk03 bench prometheus

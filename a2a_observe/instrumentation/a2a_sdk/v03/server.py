@@ -55,9 +55,9 @@ def _agent_card(handler: Any) -> Any:
 _jsonrpc: contextvars.ContextVar[tuple[Any, str] | None] = contextvars.ContextVar(
     "a2a_observe_v03_jsonrpc", default=None
 )
-"""(ServerCallContext, method) of the JSON-RPC request this task serves. Releases before
-0.3.2x do not put the method in the context's state, and their JSON-RPC and REST contexts
-look alike otherwise. Kept with its context, so a value seen elsewhere names nothing."""
+"""(ServerCallContext, method) of the JSON-RPC request this task serves. Early 0.3 releases
+(0.3.4, for one) do not put the method in the context's state, and their JSON-RPC and REST
+contexts look alike otherwise. Kept with its context, so a value seen elsewhere names nothing."""
 
 
 def _jsonrpc_method(call_context: Any) -> str | None:
