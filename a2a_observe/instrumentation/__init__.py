@@ -55,10 +55,11 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
         observer = Observer(tracer, settings, A2AMetrics(meter))
         patches = Patches()
         patches.active = True
-        from a2a_observe.instrumentation import a2a_sdk, python_a2a  # noqa: PLC0415
+        from a2a_observe.instrumentation import a2a_sdk, fasta2a, python_a2a  # noqa: PLC0415
 
         a2a_sdk.install(observer, patches)
         python_a2a.install(observer, patches)
+        fasta2a.install(observer, patches)
         from a2a_observe.logs.threads import propagate_context_to_threads  # noqa: PLC0415
 
         propagate_context_to_threads()  # logs in threads the agent starts name its task

@@ -9,8 +9,6 @@ on 127.0.0.1 free ports, in a thread with its own event loop as another process 
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +17,6 @@ from typing import Any
 
 import grpc
 import httpx
-import uvicorn
 from a2a.client import ClientConfig, ClientFactory
 from a2a.grpc import a2a_pb2_grpc
 from a2a.server.agent_execution import AgentExecutor, RequestContext
@@ -41,14 +38,9 @@ from a2a.types import (
 from a2a.utils import new_agent_text_message, new_task
 from starlette.routing import Mount
 
-LOOPBACK = "127.0.0.1"
+from a2a_observe.demo.serving import LOOPBACK, free_port, serve_in_thread
+
 BINDINGS = ["JSONRPC", "HTTP+JSON", "GRPC"]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
 
 
 # -- agents ------------------------------------------------------------------------------------
@@ -174,6 +166,7 @@ def build_card(name: str, base_url: str, grpc_target: str, version: str) -> Agen
             AgentInterface(url=grpc_target, transport="GRPC"),
         ],
         capabilities=AgentCapabilities(streaming=True, push_notifications=True),
+        supports_authenticated_extended_card=True,
         default_input_modes=["text/plain"],
         default_output_modes=["text/plain"],
         skills=[AgentSkill(id=name, name=name, description=name, tags=["test"])],
@@ -206,53 +199,19 @@ def serve_agent(
     )
     if mount is not None:
         mount(app)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host=LOOPBACK, port=http_port, log_level="warning", lifespan="off")
-    )
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    failure: list[BaseException] = []
-    stop = asyncio.Event()
 
-    async def main() -> None:
+    async def start_grpc() -> Any:
         grpc_server = grpc.aio.server()
         a2a_pb2_grpc.add_A2AServiceServicer_to_server(GrpcHandler(card, handler), grpc_server)
         grpc_server.add_insecure_port(grpc_target)
         await grpc_server.start()
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.01)
-        started.set()
-        await stop.wait()
-        server.should_exit = True
-        await grpc_server.stop(grace=None)
-        await serving
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
+        return grpc_server
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(main())
-        except BaseException as exc:  # reported to the starting thread
-            failure.append(exc)
-            started.set()
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=run, name=f"agent-{name}", daemon=True)
-    thread.start()
-    started.wait(timeout=30)
-    if failure:
-        raise failure[0]
+    thread, request_stop = serve_in_thread(name, app, http_port, start_grpc=start_grpc)
     try:
         yield RunningAgent(name=name, base_url=base, grpc_target=grpc_target, card=card, handler=handler)
     finally:
-        loop.call_soon_threadsafe(stop.set)
+        request_stop()
         thread.join(timeout=15)
 
 
@@ -270,6 +229,10 @@ def user_message(text: str, context_id: str | None = None, task_id: str | None =
 def make_client(agent: RunningAgent, binding: str, streaming: bool = True, polling: bool = False) -> Any:
     """A ``ClientFactory`` client that speaks only ``binding`` to ``agent``; ``polling`` sends
     non-blocking requests (the task comes back at once, the agent works on)."""
+    return client_for_card(agent.card_for(binding), binding, streaming, polling)
+
+
+def client_for_card(card: AgentCard, binding: str, streaming: bool = True, polling: bool = False) -> Any:
     config = ClientConfig(
         streaming=streaming,
         polling=polling,
@@ -277,4 +240,4 @@ def make_client(agent: RunningAgent, binding: str, streaming: bool = True, polli
         grpc_channel_factory=grpc.aio.insecure_channel,
         httpx_client=httpx.AsyncClient(timeout=30),
     )
-    return ClientFactory(config).create(agent.card_for(binding))
+    return ClientFactory(config).create(card)

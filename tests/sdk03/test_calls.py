@@ -21,10 +21,10 @@ from a2a.types import (
     TaskPushNotificationConfig,
     TaskQueryParams,
 )
-from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from a2a_observe import semconv
+from tests.helpers import assert_linked, pair
 from tests.sdk03.support import (
     BINDINGS,
     EchoAgent,
@@ -53,21 +53,6 @@ def echo() -> Iterator[RunningAgent]:
 def slow() -> Iterator[RunningAgent]:
     with serve_agent(SlowAgent(30), "slow") as agent:
         yield agent
-
-
-def pair(spans: list[ReadableSpan], name: str) -> tuple[ReadableSpan, ReadableSpan]:
-    clients = [s for s in spans if s.name == name and s.kind == SpanKind.CLIENT]
-    servers = [s for s in spans if s.name == name and s.kind == SpanKind.SERVER]
-    assert len(clients) == 1, [(s.name, s.kind) for s in spans]
-    assert len(servers) == 1, [(s.name, s.kind) for s in spans]
-    return clients[0], servers[0]
-
-
-def assert_linked(client: ReadableSpan, server: ReadableSpan) -> None:
-    assert server.context.trace_id == client.context.trace_id
-    assert server.parent is not None
-    assert server.parent.span_id == client.context.span_id
-    assert server.parent.is_remote
 
 
 def last_task(events: list[Any]) -> Any:
@@ -195,6 +180,28 @@ async def test_every_operation_gives_linked_spans(spans, slow, binding) -> None:
                 assert (server_span.attributes or {})[semconv.A2A_TASK_STATE] == semconv.TASK_STATE_CANCELED
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize("binding", BINDINGS)
+async def test_extended_agent_card(spans, echo, binding) -> None:
+    client = make_client(echo, binding, streaming=False)
+    card = await client.get_card()
+    again = await client.get_card()  # answered from the card the client now holds: no call
+    await client.close()
+    assert card.name == again.name == "echo"
+    got = await spans.until(lambda s: sum(1 for x in s if x.name == semconv.GET_EXTENDED_AGENT_CARD) >= 2)
+    client_span, server_span = pair(got, semconv.GET_EXTENDED_AGENT_CARD)
+    assert_linked(client_span, server_span)
+    for span in (client_span, server_span):
+        attrs = span.attributes or {}
+        assert attrs[semconv.A2A_PROTOCOL_BINDING] == binding
+        assert attrs[semconv.GEN_AI_AGENT_NAME] == "echo"
+        assert semconv.A2A_TASK_ID not in attrs
+        assert span.status.status_code == StatusCode.UNSET
+    if binding == "JSONRPC":
+        original = "agent/getAuthenticatedExtendedCard"
+        assert (server_span.attributes or {})[semconv.RPC_METHOD_ORIGINAL] == original
+        assert (client_span.attributes or {})[semconv.RPC_METHOD_ORIGINAL] == original
 
 
 async def test_legacy_a2a_client(spans, echo) -> None:

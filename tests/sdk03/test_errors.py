@@ -9,9 +9,10 @@ import grpc
 import pytest
 from a2a.client.errors import A2AClientError, A2AClientHTTPError, A2AClientJSONRPCError
 from a2a.types import TaskIdParams, TaskQueryParams
-from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace import StatusCode
 
 from a2a_observe import semconv
+from tests.helpers import pair
 from tests.sdk03.support import (
     BINDINGS,
     EchoAgent,
@@ -43,12 +44,6 @@ def flaky() -> Iterator[RunningAgent]:
         yield agent
 
 
-def client_and_server(spans: list, name: str) -> tuple:
-    client = next(s for s in spans if s.name == name and s.kind == SpanKind.CLIENT)
-    server = next(s for s in spans if s.name == name and s.kind == SpanKind.SERVER)
-    return client, server
-
-
 @pytest.mark.parametrize("binding", BINDINGS)
 async def test_unknown_task(spans, echo, binding) -> None:
     client = make_client(echo, binding, streaming=False)
@@ -57,7 +52,7 @@ async def test_unknown_task(spans, echo, binding) -> None:
     await client.close()
     got = await spans.until(lambda s: sum(1 for x in s if x.name == semconv.GET_TASK) >= 2)
     attribute, expected, _ = WIRE_CODE[binding]
-    client_span, server_span = client_and_server(got, semconv.GET_TASK)
+    client_span, server_span = pair(got, semconv.GET_TASK)
     for span in (client_span, server_span):
         attrs = span.attributes or {}
         assert span.status.status_code == StatusCode.ERROR
@@ -80,7 +75,7 @@ async def test_cancel_of_a_finished_task(spans, echo, binding) -> None:
     await client.close()
     got = await spans.until(lambda s: sum(1 for x in s if x.name == semconv.CANCEL_TASK) >= 2)
     attribute, _, expected = WIRE_CODE[binding]
-    client_span, server_span = client_and_server(got, semconv.CANCEL_TASK)
+    client_span, server_span = pair(got, semconv.CANCEL_TASK)
     for span in (client_span, server_span):
         attrs = span.attributes or {}
         assert span.status.status_code == StatusCode.ERROR
@@ -112,7 +107,7 @@ async def test_agent_raising(spans, flaky, binding, streaming) -> None:
     assert (agent_span.attributes or {})[semconv.ERROR_TYPE] == "RuntimeError"
     exception = next(e for e in agent_span.events if e.name == "exception")
     assert "translator cannot handle" in str((exception.attributes or {})["exception.message"])
-    client_span, server_span = client_and_server(got, method)
+    client_span, server_span = pair(got, method)
     assert agent_span.parent is not None and agent_span.parent.span_id == server_span.context.span_id
     assert client_span.context.trace_id == server_span.context.trace_id
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -41,14 +42,17 @@ def kind_of(event: Any) -> str:
 
 
 @pytest.fixture
-def unraisable() -> Iterator[list[Any]]:
-    """Errors Python could only print (a generator closed while running, say): none allowed."""
+def unraisable(caplog: pytest.LogCaptureFixture) -> Iterator[list[Any]]:
+    """Errors Python could only print or log (a generator closed while running, an asyncio
+    task's exception never retrieved): none allowed."""
     seen: list[Any] = []
     previous = sys.unraisablehook
     sys.unraisablehook = seen.append
+    caplog.set_level(logging.ERROR, logger="asyncio")
     yield seen
     gc.collect()
     sys.unraisablehook = previous
+    assert [r.getMessage() for r in caplog.records if r.name == "asyncio"] == []
 
 
 @pytest.mark.parametrize("binding", BINDINGS)

@@ -9,13 +9,16 @@ translation into neutral facts and its method names.
 
 from __future__ import annotations
 
-from a2a_observe.instrumentation.a2a_sdk import sdk_spans, v03
+from a2a_observe.instrumentation.a2a_sdk import sdk_spans, translate, v03
 from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks
 from a2a_observe.instrumentation.a2a_sdk.executor import ExecutorHooks
-from a2a_observe.instrumentation.a2a_sdk.server import ServerHooks
+from a2a_observe.instrumentation.a2a_sdk.line import ServerLine, no_card
+from a2a_observe.instrumentation.a2a_sdk.server import HANDLER_METHODS, ServerHooks
 from a2a_observe.instrumentation.a2a_sdk.versions import installed_line
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import Observer
+
+SDK1_SERVER = ServerLine(translator=translate, handler_methods=HANDLER_METHODS, agent_card=no_card)
 
 
 def install(observer: Observer, patches: Patches) -> None:
@@ -28,5 +31,5 @@ def install(observer: Observer, patches: Patches) -> None:
         v03.install(observer, patches)
         return
     ClientHooks(observer).install(patches)
-    ServerHooks(observer).install(patches)
+    ServerHooks(observer, SDK1_SERVER).install(patches)
     ExecutorHooks(observer).install(patches)

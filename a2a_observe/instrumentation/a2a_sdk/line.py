@@ -37,7 +37,15 @@ class ServerLine:
     handler_methods: Mapping[str, str]
     """Handler method name -> the v1.0 A2A method it serves."""
     agent_card: Callable[[Any], Any]
-    """The card of the agent a request handler serves, or None."""
+    """The card of the agent a request handler serves when the handler holds none itself."""
     protocol_version: str | None = None
     """The version every request speaks, for a line that serves only one; None: read the
     request's ``A2A-Version`` header."""
+    jsonrpc_method: Callable[[Any], str | None] = lambda call_context: None
+    """The JSON-RPC method being served with this ``ServerCallContext``, for SDK releases
+    whose context does not say (``state["method"]``); None if it is no JSON-RPC request."""
+
+
+def no_card(handler: Any) -> None:
+    """A 1.x request handler holds its card itself; there is nowhere else to look."""
+    return None

@@ -12,17 +12,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
-from a2a_observe.instrumentation.a2a_sdk import translate
-from a2a_observe.instrumentation.a2a_sdk.line import ServerLine
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import CallObservation, Observer, active_call
 from a2a_observe.safety import call_guarded
+
+if TYPE_CHECKING:
+    from a2a_observe.instrumentation.a2a_sdk.line import ServerLine
 
 HANDLER_METHODS: dict[str, str] = {
     "on_message_send": semconv.SEND_MESSAGE,
@@ -63,19 +64,15 @@ def _request_side(call_context: Any) -> tuple[str | None, dict[str, str]]:
     return None, carrier
 
 
-def _handler_card(handler: Any) -> Any:
-    return getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
-
-
-SDK1_SERVER = ServerLine(translator=translate, handler_methods=HANDLER_METHODS, agent_card=_handler_card)
-
-
 def _server_facts(
     line: ServerLine, method: str, handler: Any, request: Any, call_context: Any, capture: bool
 ) -> tuple[CallFacts, dict[str, str]]:
     binding, carrier = _request_side(call_context)
     state = getattr(call_context, "state", None) or {}
     wire_method = state.get("method")
+    if wire_method is None and binding == semconv.BINDING_HTTP_JSON:
+        wire_method = line.jsonrpc_method(call_context)
+        binding = semconv.BINDING_JSONRPC if wire_method else binding
     original = wire_method if isinstance(wire_method, str) and wire_method != method else None
     translator = line.translator
     task_id, context_id, _, tenant = translator.request_ids(request)
@@ -83,13 +80,15 @@ def _server_facts(
     if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
         message = translator.message_facts(request.message, capture)
         task_id, context_id = message.task_id, message.context_id
-    version = line.protocol_version or carrier.get(_VERSION_HEADER, _DEFAULT_VERSION)
+    card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
     facts = CallFacts(
         method=method,
         binding=binding,
-        protocol_version=version if binding else None,
+        protocol_version=(line.protocol_version or carrier.get(_VERSION_HEADER, _DEFAULT_VERSION))
+        if binding
+        else None,
         original_method=original,
-        agent=translator.agent_facts(line.agent_card(handler)),
+        agent=translator.agent_facts(card if card is not None else line.agent_card(handler)),
         tenant=tenant or getattr(call_context, "tenant", None) or None,
         task_id=task_id,
         context_id=context_id,
@@ -105,7 +104,7 @@ def _args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
 
 
 class ServerHooks:
-    def __init__(self, observer: Observer, line: ServerLine = SDK1_SERVER) -> None:
+    def __init__(self, observer: Observer, line: ServerLine) -> None:
         self.observer = observer
         self.line = line
         self.outcomes = Outcomes(observer.settings.capture_content, line.translator)

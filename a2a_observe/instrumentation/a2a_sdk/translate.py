@@ -47,36 +47,25 @@ def _enum_name(msg: Any, field: str, value: int) -> str | None:
     return names.get(value)
 
 
-def state_from_enum(name: str | None) -> str | None:
-    """The recorded task state for the protocol's ``TaskState`` enum name.
-
-    Every SDK line hands over the v1.0 enum name (``TASK_STATE_INPUT_REQUIRED``), so how a
-    state is spelled on spans is decided here once: ``input-required``, the spec's spelling.
-    """
+def state_name(status_holder: Any) -> str | None:
+    """``TASK_STATE_INPUT_REQUIRED`` -> ``input-required`` (the spec's spelling)."""
+    try:
+        value = status_holder.state
+    except AttributeError:
+        return None
+    name = _enum_name(status_holder, "state", value)
     if name is None:
         return semconv.TASK_STATE_UNKNOWN
     name = name.removeprefix("TASK_STATE_").lower().replace("_", "-")
     return None if name == "unspecified" else name
 
 
-def role_from_enum(name: str | None) -> str | None:
-    """The recorded role for the protocol's ``Role`` enum name (``ROLE_USER`` -> ``user``)."""
+def role_name(message: Any) -> str | None:
+    name = _enum_name(message, "role", getattr(message, "role", 0))
     if name is None:
         return None
     name = name.removeprefix("ROLE_").lower()
     return None if name == "unspecified" else name
-
-
-def state_name(status_holder: Any) -> str | None:
-    try:
-        value = status_holder.state
-    except AttributeError:
-        return None
-    return state_from_enum(_enum_name(status_holder, "state", value))
-
-
-def role_name(message: Any) -> str | None:
-    return role_from_enum(_enum_name(message, "role", getattr(message, "role", 0)))
 
 
 def part_facts(part: Any, capture: bool) -> PartFacts:

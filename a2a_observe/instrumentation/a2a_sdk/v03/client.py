@@ -4,8 +4,8 @@ Every 0.3 client, the ``ClientFactory`` clients and the legacy ``A2AClient`` and
 ``A2AGrpcClient`` alike, ends in these transports, so the shared client hooks wrap them with
 the 0.3 method names. Trace context reaches the wire as 0.3 carries per-call headers: HTTP
 transports read ``context.state["http_kwargs"]`` (we hand them a copy of the caller's
-context with our headers added); the gRPC transport builds its metadata in
-``_get_grpc_metadata``, which we extend while one of our calls on that transport is current.
+context with our headers added); gRPC calls get it as metadata from the stub's methods,
+while one of our gRPC client calls is current.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ import copy
 from types import ModuleType
 from typing import Any
 
+import wrapt
+from opentelemetry.trace import SpanKind
+
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks, TransportSpec, _address
@@ -21,6 +24,7 @@ from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.a2a_sdk.v03 import translate
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import active_call
+from a2a_observe.safety import call_guarded
 
 PROTOCOL_VERSION = "0.3"
 
@@ -67,6 +71,38 @@ def _card_url(card: Any, binding: str) -> str | None:
     return getattr(card, "url", None) or None
 
 
+class _TracedRpc(wrapt.ObjectProxy):  # type: ignore[type-arg]
+    """One of the gRPC stub's methods, sending our trace context while one of our gRPC client
+    calls is current. Early 0.3 transports pass no per-call metadata the caller could set, so
+    the stub is the one place every 0.3 release sends through."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        traced = call_guarded("gRPC trace context", _with_trace_metadata, kwargs)
+        return self.__wrapped__(*args, **(traced if traced is not None else kwargs))
+
+
+def _with_trace_metadata(kwargs: dict[str, Any]) -> dict[str, Any]:
+    call = active_call()
+    if call is None or call.kind != SpanKind.CLIENT or call.facts.binding != semconv.BINDING_GRPC:
+        return kwargs
+    metadata = list(kwargs.get("metadata") or ())
+    present = {str(key).lower() for key, _ in metadata}
+    metadata.extend((k, v) for k, v in call.carrier().items() if k not in present)
+    return {**kwargs, "metadata": metadata}
+
+
+def _stub_init_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    result = wrapped(*args, **kwargs)
+
+    def trace_methods() -> None:
+        for name, value in list(vars(instance).items()):
+            if name[:1].isupper() and callable(value):
+                setattr(instance, name, _TracedRpc(value))
+
+    call_guarded("gRPC stub", trace_methods)
+    return result
+
+
 class ClientHooks03(ClientHooks):
     transports = TRANSPORTS
     methods = TRANSPORT_METHODS
@@ -74,22 +110,11 @@ class ClientHooks03(ClientHooks):
 
     def install(self, patches: Patches) -> None:
         super().install(patches)
-        patches.when_imported("a2a.client.transports.grpc", lambda module: self._patch_grpc(patches, module))
-
-    def _patch_grpc(self, patches: Patches, module: ModuleType) -> None:
-        patches.wrap(module.GrpcTransport, "_get_grpc_metadata", self._grpc_metadata_wrapper)
+        patches.when_imported("a2a.grpc.a2a_pb2_grpc", lambda module: self._patch_stub(patches, module))
 
     @staticmethod
-    def _grpc_metadata_wrapper(
-        wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        metadata = wrapped(*args, **kwargs)
-        call = active_call()
-        if call is None or call.key is not instance:
-            return metadata
-        carrier = call.carrier()
-        existing = {str(key) for key, _ in metadata or ()}
-        return [*(metadata or ()), *((k, v) for k, v in carrier.items() if k not in existing)]
+    def _patch_stub(patches: Patches, module: ModuleType) -> None:
+        patches.wrap(module.A2AServiceStub, "__init__", _stub_init_wrapper)
 
     def observes(self, method: str, transport: Any) -> bool:
         if method == semconv.GET_EXTENDED_AGENT_CARD:  # otherwise answered from the card it holds

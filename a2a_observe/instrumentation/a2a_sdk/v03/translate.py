@@ -1,11 +1,11 @@
 """a2a-sdk 0.3 objects (pydantic, protocol v0.3) translated into the same neutral facts as
 the 1.x line's.
 
-The 0.3 line names states and roles by their v0.3 values (``input-required``, ``user``) and
-file parts by their content (bytes or a URI); here they become the v1.0 names
-(``TASK_STATE_INPUT_REQUIRED``, ``ROLE_USER``, ``raw``, ``url``) and the spelling on spans is
-left to the shared functions, so both lines are recorded alike. Duck-typed like the 1.x
-module: nothing here imports ``a2a``.
+States and roles are handed over as protocol v0.3 names them (``input-required``, ``user``):
+how they are spelled on spans is the observation's business, for every line alike. File
+parts become the v1.0 part kinds by their content (bytes: ``raw``, a URI: ``url``). Sizes are
+the JSON bytes the 0.3 HTTP bindings send. Duck-typed like the 1.x module: nothing here
+imports ``a2a``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from a2a_observe.facts import (
     MessageFacts,
     PartFacts,
 )
-from a2a_observe.instrumentation.a2a_sdk.translate import codes_from_causes, role_from_enum, state_from_enum
+from a2a_observe.instrumentation.a2a_sdk.translate import codes_from_causes
 
 _SERVER_DEFAULT_CODES: dict[str | None, tuple[str | None, int | None]] = {
     semconv.BINDING_JSONRPC: ("-32603", None),
@@ -67,30 +67,18 @@ plain ``JSONRPCError``, so the code is what names it."""
 def _enum_value(value: Any) -> str | None:
     if value is None:
         return None
-    return str(getattr(value, "value", value))
-
-
-def state_enum_name(state: Any) -> str | None:
-    """``input-required`` -> ``TASK_STATE_INPUT_REQUIRED``; v0.3's ``unknown`` is v1.0's
-    unspecified state, as the SDK's own compat layer converts it."""
-    value = _enum_value(state)
-    if value is None:
-        return None
-    if value == "unknown":
-        return "TASK_STATE_UNSPECIFIED"
-    return "TASK_STATE_" + value.upper().replace("-", "_")
+    return str(getattr(value, "value", value)) or None
 
 
 def state_name(status: Any) -> str | None:
-    state = getattr(status, "state", None)
-    if state is None:
-        return None
-    return state_from_enum(state_enum_name(state))
+    """The task state as protocol v0.3 names it (``input-required``); the observation records
+    every line's states the same way, whatever the spelling."""
+    return _enum_value(getattr(status, "state", None))
 
 
 def role_name(message: Any) -> str | None:
-    value = _enum_value(getattr(message, "role", None))
-    return role_from_enum(f"ROLE_{value.upper()}" if value else None)
+    """The role as protocol v0.3 names it: ``user`` or ``agent``."""
+    return _enum_value(getattr(message, "role", None))
 
 
 def _json_size(obj: Any) -> int | None:
@@ -157,15 +145,17 @@ def _status_message(status: Any, capture: bool) -> MessageFacts | None:
 def event_facts(obj: Any, capture: bool) -> EventFacts | None:
     """A Task, Message, status or artifact update; a JSON-RPC response or a client event
     tuple ``(task, update)`` is read for what it carries."""
-    if isinstance(obj, tuple):  # ClientFactory clients yield (task, update-or-None)
-        for item in reversed(obj):
-            if item is not None:
-                return event_facts(item, capture)
+    kind = getattr(obj, "kind", None)  # first: a missing attribute is slow on pydantic models
+    if kind is None:
+        if isinstance(obj, tuple):  # ClientFactory clients yield (task, update-or-None)
+            for item in reversed(obj):
+                if item is not None:
+                    return event_facts(item, capture)
+            return None
+        root = getattr(obj, "root", None)
+        if root is not None and hasattr(root, "jsonrpc"):  # a JSON-RPC response envelope
+            return event_facts(getattr(root, "result", None), capture)
         return None
-    root = getattr(obj, "root", None)
-    if root is not None and hasattr(root, "jsonrpc"):  # a JSON-RPC response envelope
-        return event_facts(getattr(root, "result", None), capture)
-    kind = getattr(obj, "kind", None)
     if kind == "task":
         return EventFacts(
             size=_json_size(obj),
@@ -211,8 +201,8 @@ def request_ids(request: Any) -> tuple[str | None, str | None, MessageFacts | No
     methods name the task as ``id`` (``TaskPushNotificationConfig`` as ``task_id``). v0.3
     has no tenants.
     """
-    if request is None or hasattr(request, "message"):
-        return None, None, None, None
+    if request is None or hasattr(request, "message") or hasattr(request, "jsonrpc"):
+        return None, None, None, None  # a JSON-RPC envelope's id names the request, not a task
     task_id = getattr(request, "task_id", None) or getattr(request, "id", None) or None
     return (str(task_id) if task_id else None), None, None, None
 
