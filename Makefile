@@ -4,9 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
+# The pip that Python ships, not the newest: the development environment resolves as users' do.
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -27,9 +27,13 @@ $(SDK03_STAMP): $(STAMP) pyproject.toml Makefile
 		'$(SDK03_SDK)' pytest pytest-asyncio pytest-timeout uvicorn opentelemetry-distro
 	touch $@
 
-.PHONY: setup setup-sdk03 demo test lint typecheck unit unit-sdk03 bench prometheus
+.PHONY: setup setup-sdk03 demo test lint typecheck unit unit-sdk03 bench prometheus install-check
 setup: $(STAMP)
 setup-sdk03: $(SDK03_STAMP)
+
+# Plain pip installs of the package and each extra, in fresh virtual environments (.ci/install_check.py).
+install-check:
+	python3 .ci/install_check.py
 
 # The dashboards' tests run a real Prometheus and promtool (Debian's prometheus package).
 prometheus:
@@ -43,8 +47,8 @@ demo: $(STAMP)
 	$(VENV)/bin/a2a-observe demo
 
 lint: $(STAMP)
-	$(PY) -m ruff check a2a_observe tests benchmarks
-	$(PY) -m ruff format --check a2a_observe tests benchmarks
+	$(PY) -m ruff check a2a_observe tests benchmarks .ci
+	$(PY) -m ruff format --check a2a_observe tests benchmarks .ci
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
@@ -56,7 +60,7 @@ unit: $(STAMP)
 unit-sdk03: $(SDK03_STAMP)
 	A2A_OBSERVE_SDK1_PYTHON=$(abspath $(PY)) $(SDK03_PY) -m pytest -q -p no:cacheprovider
 
-test: prometheus lint typecheck unit unit-sdk03
+test: prometheus lint typecheck install-check unit unit-sdk03
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
