@@ -90,11 +90,11 @@ test-frameworks: $(addprefix test-framework-,$(FRAMEWORK_ENVS))
 unit-sdk03: $(SDK03_STAMP)
 	A2A_OBSERVE_SDK1_PYTHON=$(abspath $(PY)) $(SDK03_PY) -m pytest -q -p no:cacheprovider
 
-# The install check and the other environments' installs mostly wait on downloads: they run
-# while the unit tests do, which keeps CI's wall-clock time within its budget.
+# The install check and the other environments' installs mostly wait on downloads, so they run
+# side by side; the unit tests run alone afterwards (their load tests need the machine to themselves).
 test: prometheus lint typecheck
-	$(MAKE) -j4 unit install-check setup-sdk03 frameworks-setup
-	$(MAKE) unit-sdk03 test-frameworks
+	$(MAKE) -j3 install-check setup-sdk03 frameworks-setup
+	$(MAKE) unit unit-sdk03 test-frameworks
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
