@@ -261,6 +261,11 @@ EVENT_TASK_STATUS: Final = "a2a.task.status"
 """The agent moved its task to a state (on the SERVER span; on the agent span when opted in)."""
 EVENT_ARTIFACT: Final = "a2a.artifact"
 """The agent produced an artifact or an artifact chunk."""
+EVENT_EXCEPTION: Final = "exception"
+"""The OpenTelemetry SDK's ``record_exception`` event (with ``exception.type`` and
+``exception.message``); without an agent span, what the agent raised is one on the SERVER span."""
+EXCEPTION_TYPE: Final = "exception.type"
+EXCEPTION_MESSAGE: Final = "exception.message"
 EVENT_MESSAGE: Final = "a2a.message"
 """A message sent or received; carries content only when capture is on."""
 

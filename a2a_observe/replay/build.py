@@ -327,6 +327,9 @@ class _Builder:
         ]
 
     def error(self, draft: _Draft) -> CallError | None:
+        agent_error = self._agent_exception(draft)
+        if agent_error is not None:
+            return agent_error
         for side, spans in (("agent", draft.runs), ("server", [draft.server]), ("client", [draft.client])):
             for span in spans:
                 if span is not None and span.status_code == "ERROR":
@@ -338,6 +341,26 @@ class _Builder:
                         span_id=span.span_id,
                     )
         return None
+
+    def _agent_exception(self, draft: _Draft) -> CallError | None:
+        """Without an agent span, what the agent raised is an ``exception`` event of the SERVER
+        span that carries its work: the agent's error, as its own span would have said."""
+        server = draft.server
+        if draft.runs or server is None:
+            return None
+        events = self.events.get(server.span_id, ())
+        if not any(e.name in _AGENT_EVENTS for e in events):
+            return None
+        raised = next((e for e in events if e.name == semconv.EVENT_EXCEPTION), None)
+        if raised is None:
+            return None
+        return CallError(
+            error_type=_str(raised.attributes.get(semconv.EXCEPTION_TYPE)) or server.error_type,
+            message=_str(raised.attributes.get(semconv.EXCEPTION_MESSAGE)) or server.status_message,
+            side="agent",
+            trace_id=server.trace_id,
+            span_id=server.span_id,
+        )
 
     def stream(self, draft: _Draft, method: str) -> Stream | None:
         if method not in semconv.STREAMING_METHODS:
