@@ -17,6 +17,7 @@ from typing import Any
 
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts, ErrorFacts
+from a2a_observe.instrumentation.addresses import host_and_port
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import Observer
 from a2a_observe.safety import call_guarded
@@ -54,31 +55,6 @@ def _note(http_request: Any) -> Request:
     )
     _request.set(noted)
     return noted
-
-
-def host_and_port(authority: str | None) -> tuple[str | None, int | None]:
-    """``server.address`` and ``server.port`` of a ``Host`` header or ``:authority``."""
-    if not authority:
-        return None, None
-    if authority.startswith("["):  # [::1]:8080
-        host, _, rest = authority[1:].partition("]")
-        port = rest.removeprefix(":")
-    elif authority.count(":") == 1:
-        host, _, port = authority.partition(":")
-    else:
-        host, port = authority, ""
-    return host or None, int(port) if port.isdigit() else None
-
-
-def grpc_peer(peer: str | None) -> tuple[str | None, int | None]:
-    """``client.address`` and ``client.port`` of a gRPC peer (``ipv4:127.0.0.1:5000``)."""
-    if not peer:
-        return None, None
-    kind, _, rest = peer.partition(":")
-    if kind not in ("ipv4", "ipv6"):
-        return None, None
-    host, _, port = rest.rpartition(":")
-    return host.strip("[]") or None, int(port) if port.isdigit() else None
 
 
 _V1_METHODS = frozenset(semconv.A2A_METHODS)

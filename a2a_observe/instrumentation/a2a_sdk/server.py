@@ -18,6 +18,7 @@ from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk import peers, translate
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
+from a2a_observe.instrumentation.addresses import grpc_peer, host_and_port
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import CallObservation, Observer, active_call
@@ -75,10 +76,10 @@ def _server_facts(
         message = translate.message_facts(request.message, capture)
         task_id, context_id = message.task_id, message.context_id
     card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
-    server_address, server_port = peers.host_and_port(carrier.get("host") or carrier.get(":authority"))
+    server_address, server_port = host_and_port(carrier.get("host") or carrier.get(":authority"))
     grpc_context = state.get("grpc_context")
     if grpc_context is not None:
-        client_address, client_port = peers.grpc_peer(grpc_context.peer())
+        client_address, client_port = grpc_peer(grpc_context.peer())
     else:
         noted = peers.current()
         client_address = noted.client_address if noted else None
