@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from a2a_observe import semconv
 from a2a_observe.store.legacy import state_case, upgrade_values
 
 if TYPE_CHECKING:
@@ -262,7 +263,7 @@ def list_conversations(
         where.append("errors > 0")
     if state is not None:
         where.append(f"{state_case('last_task_state')} = ?")
-        params.append(state)
+        params.append(semconv.task_state(state))
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     sql = f"SELECT * FROM conversations {clause} ORDER BY start_ns DESC, conversation_id LIMIT ? OFFSET ?"
     return _records(con.execute(sql, [*params, limit, offset]), ConversationSummary)
