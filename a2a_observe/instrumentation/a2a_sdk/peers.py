@@ -2,15 +2,19 @@
 
 The SDK's ``ServerCallContext`` keeps the request's headers (or gRPC context) but not the
 socket's peer, so the HTTP bindings' context builders are wrapped to note the peer in the
-request's own task, where the SERVER span reads it. The JSON-RPC dispatcher answers some
-requests before any request handler runs (invalid JSON-RPC, unknown method, unparsable
-params, unsupported version): those get a SERVER span of their own, with the wire code.
+request's own task, where the SERVER span reads it. The JSON-RPC dispatcher and the HTTP+JSON
+error handler answer some requests before any request handler runs (invalid JSON-RPC, unknown
+method, unparsable params, unsupported version): those get a SERVER span of their own, with
+the wire code. These functions are looked up when a request comes, so apps built before
+``instrument()`` are covered too (the peer of a JSON-RPC request refused before its context
+is built needs ``handle_requests``, which such apps captured unpatched).
 """
 
 from __future__ import annotations
 
 import contextvars
 import json
+import re
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -71,6 +75,10 @@ class RejectionHooks:
         patches.when_imported(
             "a2a.server.routes.jsonrpc_dispatcher", lambda module: self._patch_dispatcher(patches, module)
         )
+        patches.when_imported(
+            "a2a.utils.error_handlers",
+            lambda module: patches.wrap(module, "_create_error_response", self._rest_error_wrapper),
+        )
 
     def _patch_builders(self, patches: Patches, module: ModuleType) -> None:
         builder = getattr(module, "ServerCallContextBuilder", None)
@@ -122,7 +130,7 @@ class RejectionHooks:
         self._rejected(json.loads(bytes(getattr(response, "body", b"") or b"{}")))
 
     def _rejected(self, body: Any) -> None:
-        """A SERVER span for an error answer no request handler produced."""
+        """A SERVER span for a JSON-RPC error answer no request handler produced."""
         noted = _request.get()
         if noted is not None and noted.served:
             return  # the request handler's SERVER span has this error already
@@ -132,14 +140,46 @@ class RejectionHooks:
         code = error.get("code")
         wire = _wire_method(noted)
         method = semconv.V03_METHOD_NAMES.get(wire or "", wire)
+        failure = ErrorFacts(
+            error_type=str(code),
+            message=str(error.get("message") or ""),
+            rpc_status_code=None if code is None else str(code),
+        )
+        self._record(noted, semconv.BINDING_JSONRPC, method, wire, failure)
+
+    def _rest_error_wrapper(
+        self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        response = wrapped(*args, **kwargs)
+        call_guarded("rejected request span", self._rejected_rest, response)
+        return response
+
+    def _rejected_rest(self, response: Any) -> None:
+        """A SERVER span for an HTTP+JSON error answer no request handler produced (an
+        unsupported ``A2A-Version``, a body that does not parse)."""
+        noted = _request.get()
+        if noted is not None and noted.served:
+            return
+        status = int(getattr(response, "status_code", 500))
+        http_request = noted.http_request if noted is not None else None
+        method = rest_method(
+            str(getattr(getattr(http_request, "url", None), "path", "")),
+            str(getattr(http_request, "method", "")),
+        )
+        failure = ErrorFacts(error_type=str(status), message=f"HTTP {status}", http_status_code=status)
+        self._record(noted, semconv.BINDING_HTTP_JSON, method, None, failure)
+
+    def _record(
+        self, noted: Request | None, binding: str, method: str | None, wire: str | None, failure: ErrorFacts
+    ) -> None:
         if method not in _V1_METHODS:
             method = semconv.METHOD_OTHER
         headers = noted.headers if noted is not None else {}
         host, port = host_and_port(headers.get("host"))
         facts = CallFacts(
             method=method,
-            binding=semconv.BINDING_JSONRPC,
-            protocol_version=headers.get("a2a-version"),
+            binding=binding,
+            protocol_version=headers.get(_VERSION_HEADER, _DEFAULT_VERSION),
             original_method=wire if wire and wire != method else None,
             server_address=host,
             server_port=port,
@@ -147,14 +187,38 @@ class RejectionHooks:
             client_port=noted.client_port if noted else None,
         )
         call = self.observer.start_server_call(facts, headers)
-        call.error(
-            ErrorFacts(
-                error_type=str(code),
-                message=str(error.get("message") or ""),
-                rpc_status_code=None if code is None else str(code),
-            )
-        )
+        call.error(failure)
         call.end()
+
+
+_CONFIGS = r"/tasks/[^/]+/pushNotificationConfigs"
+_REST_ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("POST", re.compile(r"/message:send$"), semconv.SEND_MESSAGE),
+    ("POST", re.compile(r"/message:stream$"), semconv.SEND_STREAMING_MESSAGE),
+    ("POST", re.compile(r"/tasks/[^/]+:cancel$"), semconv.CANCEL_TASK),
+    ("*", re.compile(r"/tasks/[^/]+:subscribe$"), semconv.SUBSCRIBE_TO_TASK),
+    ("GET", re.compile(r"/tasks/[^/:]+$"), semconv.GET_TASK),
+    ("GET", re.compile(r"/tasks$"), semconv.LIST_TASKS),
+    ("GET", re.compile(_CONFIGS + r"/[^/]+$"), semconv.GET_TASK_PUSH_NOTIFICATION_CONFIG),
+    ("DELETE", re.compile(_CONFIGS + r"/[^/]+$"), semconv.DELETE_TASK_PUSH_NOTIFICATION_CONFIG),
+    ("GET", re.compile(_CONFIGS + "$"), semconv.LIST_TASK_PUSH_NOTIFICATION_CONFIGS),
+    ("POST", re.compile(_CONFIGS + "$"), semconv.CREATE_TASK_PUSH_NOTIFICATION_CONFIG),
+    ("GET", re.compile(r"/extendedAgentCard$"), semconv.GET_EXTENDED_AGENT_CARD),
+)
+"""The HTTP+JSON binding's routes (the A2A specification's method mapping)."""
+
+
+def rest_method(path: str, http_method: str) -> str | None:
+    """The A2A method an HTTP+JSON request's route stands for, if any."""
+    for verb, pattern, method in _REST_ROUTES:
+        if verb in ("*", http_method.upper()) and pattern.search(path):
+            return method
+    return None
+
+
+_VERSION_HEADER = "a2a-version"
+_DEFAULT_VERSION = "0.3"
+"""The SDK treats a request without ``A2A-Version`` as protocol v0.3."""
 
 
 def _wire_method(noted: Request | None) -> str | None:
