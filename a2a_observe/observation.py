@@ -482,8 +482,11 @@ class AgentRun:
 
     @property
     def context(self) -> otel_context.Context:
-        """The current context with this run's span and ids in it."""
+        """The current context with this run's span and ids in it (a run with no span of its
+        own and no SERVER span keeps whatever span is current)."""
         ctx = otel_context.set_value(_IDS_KEY, self.ids)
+        if self.span is INVALID_SPAN:
+            return ctx
         return trace.set_span_in_context(self.span, ctx)
 
     def emitted(self, source: object, event: EventFacts) -> None:
