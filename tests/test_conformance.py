@@ -436,3 +436,18 @@ def test_instrumentation_dependencies_are_the_real_requirements() -> None:
     requirements = list(A2AInstrumentor().instrumentation_dependencies())
     assert requirements == ["a2a-sdk >= 1.3, < 2", "python-a2a >= 0.5, < 0.6"]
     assert get_dependency_conflicts(requirements) is None, "both are installed here, at supported versions"
+
+
+def test_uninstrument_gives_back_the_sdk_functions_it_wrapped(reinstrument) -> None:
+    from a2a.utils import error_handlers
+
+    before = error_handlers._create_error_response
+    reinstrument(settings=Settings())
+    import a2a_observe
+
+    a2a_observe.uninstrument()
+    try:
+        restored = error_handlers._create_error_response
+        assert restored is getattr(before, "__wrapped__", before), "the SDK's own function, not a hole"
+    finally:
+        a2a_observe.instrument()
