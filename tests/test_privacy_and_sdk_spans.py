@@ -45,6 +45,12 @@ def data_part(payload: dict[str, Any]) -> Part:
     return Part(data=Value(struct_value=struct))
 
 
+def answers(server: ReadableSpan, spans: list[ReadableSpan]) -> bool:
+    """The SERVER span answers a CLIENT span of this test (not one an earlier test left)."""
+    clients = {s.context.span_id for s in spans if s.kind == SpanKind.CLIENT}
+    return server.parent is not None and server.parent.span_id in clients
+
+
 async def send(card: Any, message: Message, binding: str = "JSONRPC") -> None:
     client = make_client(card, binding, streaming=False)
     context = ClientCallContext(service_parameters={"Authorization": TOKEN, "X-API-Key": TOKEN})
@@ -76,7 +82,7 @@ async def test_content_capture_records_parts_redacts_secrets_and_truncates(spans
         ],
     )
     await send(echo.card, message)
-    got = await spans.until(lambda s: len(s) >= 2)
+    got = await spans.until(lambda s: any(x.kind == SpanKind.SERVER and answers(x, s) for x in s))
     client_span = next(s for s in got if s.kind == SpanKind.CLIENT)
     event = next(e for e in client_span.events if e.name == semconv.EVENT_MESSAGE)
     content = json.loads(str((event.attributes or {})[semconv.A2A_CONTENT]))
@@ -89,7 +95,7 @@ async def test_content_capture_records_parts_redacts_secrets_and_truncates(spans
     recorded = everything_recorded(got)
     assert "abc123" not in recorded
     assert "sk-very-secret" not in recorded
-    server_span = next(s for s in got if s.kind == SpanKind.SERVER)
+    server_span = next(s for s in got if s.kind == SpanKind.SERVER and answers(s, got))
     artifact = next(e for e in server_span.events if e.name == semconv.EVENT_ARTIFACT)
     assert "echo: hello capture" in str((artifact.attributes or {})[semconv.A2A_CONTENT])
 
