@@ -453,9 +453,9 @@ class CallObservation:
             attrs[semconv.A2A_STREAM_EVENTS_COUNT] = self._events
         if attrs:
             self.span.set_attributes(self.observer.clean(attrs))
-        self.span.end()
-        if self._metrics is not None:
+        if self._metrics is not None:  # first, so whoever sees the span ended sees its metrics
             self._end_metrics(self._metrics)
+        self.span.end()
 
 
 class AgentRun:
