@@ -28,6 +28,10 @@ from tests.sdk03.support import (
 SECRET_TEXT = "the launch code is 0000"
 TOKEN = "Bearer sk-very-secret-token"
 
+# The agent's own span is opted in here (A2A_OBSERVE_AGENT_SPANS), so it is checked on this
+# line too; the default (what the agent did as events of the SERVER span) is the same code.
+pytestmark = pytest.mark.usefixtures("agent_spans_on")
+
 
 @pytest.fixture(scope="module")
 def echo() -> Iterator[RunningAgent]:
