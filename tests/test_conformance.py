@@ -434,8 +434,8 @@ def test_the_semconv_opt_in_is_read_as_opentelemetry_contrib_reads_it() -> None:
 
 def test_instrumentation_dependencies_are_the_real_requirements() -> None:
     requirements = list(A2AInstrumentor().instrumentation_dependencies())
-    assert requirements == ["a2a-sdk >= 1.3, < 2", "python-a2a >= 0.5, < 0.6"]
-    assert get_dependency_conflicts(requirements) is None, "both are installed here, at supported versions"
+    assert requirements == ["a2a-sdk >= 0.3.4, != 2.*", "python-a2a >= 0.5, < 0.6", "fasta2a >= 2.1, < 3"]
+    assert get_dependency_conflicts(requirements) is None, "all are installed here, at supported versions"
 
 
 def test_uninstrument_gives_back_the_sdk_functions_it_wrapped(reinstrument) -> None:

@@ -27,8 +27,9 @@ from a2a_observe.version import __version__
 _log = logging.getLogger("a2a_observe")
 
 LIBRARIES: dict[str, str] = {
-    "a2a-sdk": "a2a-sdk >= 1.3, < 2",
+    "a2a-sdk": "a2a-sdk >= 0.3.4, != 2.*",
     "python-a2a": "python-a2a >= 0.5, < 0.6",
+    "fasta2a": "fasta2a >= 2.1, < 3",
 }
 """Each library a2a-observe instruments, by distribution name, and the versions it supports
 (the same ranges as the extras in ``pyproject.toml``)."""
