@@ -53,9 +53,11 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
         """The requirements of the instrumented libraries that are installed.
 
         Any one of them is enough (each is patched only when the app imports it), so a library
-        that is absent is not required; one installed at an unsupported version is a conflict,
-        and ``instrument()`` then says so instead of patching what it does not know. With none
-        installed, all are listed: there is nothing to instrument."""
+        that is absent is not required; one installed at an unsupported version is a conflict
+        for tools that check (and for ``A2AInstrumentor().instrument()``, which then patches
+        nothing). ``a2a_observe.instrument()`` and ``opentelemetry-instrument`` skip that check:
+        each adapter checks its own library, warns once and leaves the others instrumented.
+        With none installed, all are listed: there is nothing to instrument."""
         present = [requirement for name, requirement in LIBRARIES.items() if _installed(name)]
         return present or list(LIBRARIES.values())
 
