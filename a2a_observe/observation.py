@@ -22,7 +22,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode, Tracer
 
 from a2a_observe import semconv
@@ -72,6 +72,18 @@ def _ids(task_id: Any, context_id: Any, agent_name: Any) -> dict[str, str]:
         semconv.GEN_AI_AGENT_NAME: agent_name,
     }
     return {k: str(v) for k, v in ids.items() if v}
+
+
+_SUPPRESS_PLAIN = "suppress_instrumentation"
+"""The plain-string key older instrumentations set, which contrib still honours."""
+
+
+def is_instrumentation_enabled() -> bool:
+    """False inside ``suppress_instrumentation()``: the OpenTelemetry API's context key that
+    every contrib instrumentation honours (read here without depending on contrib)."""
+    return not (
+        otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY) or otel_context.get_value(_SUPPRESS_PLAIN)
+    )
 
 
 def current_agent(ctx: otel_context.Context | None = None) -> AgentFacts | None:
