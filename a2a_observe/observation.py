@@ -240,15 +240,23 @@ class Observer:
         return self.start_call(SpanKind.SERVER, facts, parent)
 
     def start_agent_run(
-        self, operation: str, agent: AgentFacts, task_id: str | None, context_id: str | None
+        self,
+        operation: str,
+        agent: AgentFacts,
+        task_id: str | None,
+        context_id: str | None,
+        *,
+        agent_span: bool = True,
     ) -> AgentRun:
         """The agent's work on a request: an ``invoke_agent`` span when opted in, else a run
         whose events go to the SERVER span serving the request (or, without one, nowhere but
-        the metrics)."""
+        the metrics). ``agent_span=False``: someone else reports the agent operation (see
+        ``agent_reported_elsewhere``), so no span is opened even when opted in."""
         ids = _ids(task_id, context_id, agent.name)
         settings = self.settings
         if (
             settings.agent_spans
+            and agent_span
             and operation == semconv.OPERATION_INVOKE_AGENT
             and is_instrumentation_enabled()
         ):
