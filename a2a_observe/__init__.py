@@ -17,6 +17,10 @@ def instrument(**kwargs: Any) -> None:
     """Instrument A2A clients and servers; ``tracer_provider=`` and ``settings=`` optional."""
     from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415
 
+    # Each adapter checks its own library's version (one warning, the others still patched),
+    # as opentelemetry-instrument does after its distribution check; instrumentation_dependencies()
+    # would refuse every library for one that is out of range.
+    kwargs.setdefault("skip_dep_check", True)
     A2AInstrumentor().instrument(**kwargs)
 
 

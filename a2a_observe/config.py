@@ -57,13 +57,18 @@ class Settings:
     max_content_length: int = 4096
     max_attribute_length: int = 1024
     suppress_sdk_spans: bool = True
+    agent_spans: bool = False
+    """``invoke_agent`` spans around plain agents; off: A2A requests only, as the A2A conventions say."""
+    agent_provider: str = semconv.PROVIDER_DEFAULT
+    gen_ai_latest_experimental: bool = False
+    """``OTEL_SEMCONV_STABILITY_OPT_IN`` names ``gen_ai_latest_experimental``: the conventions'
+    next changes are adopted here first, while the default keeps what dashboards know."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        latest = gen_ai_latest_experimental(env)
         env = os.environ if env is None else env
-        capture = _flag(env, semconv.ENV_CAPTURE_CONTENT, False) or _flag(
-            env, semconv.ENV_GENAI_CAPTURE_CONTENT, False
-        )
+        capture = _flag(env, semconv.ENV_CAPTURE_CONTENT, False) or _genai_capture(env, latest)
         sdk_spans = env.get(semconv.ENV_SDK_SPANS, SDK_SPANS_SUPPRESS).strip().lower()
         if sdk_spans not in (SDK_SPANS_SUPPRESS, SDK_SPANS_KEEP):
             _log.warning(
@@ -80,7 +85,49 @@ class Settings:
             max_content_length=_positive_int(env, semconv.ENV_MAX_CONTENT_LENGTH, 4096),
             max_attribute_length=_positive_int(env, semconv.ENV_MAX_ATTRIBUTE_LENGTH, 1024),
             suppress_sdk_spans=sdk_spans == SDK_SPANS_SUPPRESS,
+            agent_spans=_flag(env, semconv.ENV_AGENT_SPANS, False),
+            agent_provider=env.get(semconv.ENV_AGENT_PROVIDER, "").strip() or semconv.PROVIDER_DEFAULT,
+            gen_ai_latest_experimental=latest,
         )
+
+
+_SPAN_CONTENT_MODES = frozenset({"SPAN_ONLY", "SPAN_AND_EVENT"})
+"""Values of ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` under the latest GenAI
+conventions that put content on spans, where ours lives."""
+
+
+def _genai_capture(env: Mapping[str, str], latest: bool) -> bool:
+    """The GenAI content switch, read as OpenTelemetry's GenAI instrumentations read it: a
+    boolean by default, a capturing mode (``SPAN_ONLY``...) under the latest conventions."""
+    if not latest:
+        return _flag(env, semconv.ENV_GENAI_CAPTURE_CONTENT, False)
+    raw = env.get(semconv.ENV_GENAI_CAPTURE_CONTENT, "").strip().upper()
+    return raw in _SPAN_CONTENT_MODES
+
+
+def gen_ai_latest_experimental(env: Mapping[str, str] | None = None) -> bool:
+    """``OTEL_SEMCONV_STABILITY_OPT_IN`` opts the GenAI conventions into their latest version.
+
+    For the process environment the answer is opentelemetry-instrumentation's own, so every
+    GenAI instrumentation in the process agrees; a given mapping is read by the same rule (a
+    comma-separated list of modes)."""
+    if env is None:
+        try:
+            from opentelemetry.instrumentation._semconv import (  # noqa: PLC0415 - private, may move
+                _OpenTelemetrySemanticConventionStability,
+                _OpenTelemetryStabilitySignalType,
+                _StabilityMode,
+            )
+
+            _OpenTelemetrySemanticConventionStability._initialize()  # type: ignore[no-untyped-call]
+            mode = _OpenTelemetrySemanticConventionStability._get_opentelemetry_stability_opt_in_mode(
+                _OpenTelemetryStabilitySignalType.GEN_AI
+            )
+            return bool(mode == _StabilityMode.GEN_AI_LATEST_EXPERIMENTAL)
+        except (ImportError, AttributeError):  # a version without the GenAI signal: same rule
+            env = os.environ
+    modes = {value.strip() for value in env.get(semconv.ENV_SEMCONV_STABILITY_OPT_IN, "").split(",")}
+    return semconv.SEMCONV_GEN_AI_LATEST_EXPERIMENTAL in modes
 
 
 def is_disabled(env: Mapping[str, str] | None = None) -> bool:

@@ -79,12 +79,18 @@ class CallFacts:
     message: MessageFacts | None = None
     server_address: str | None = None
     server_port: int | None = None
+    client_address: str | None = None
+    """The peer of a SERVER span (``client.address``)."""
+    client_port: int | None = None
     url: str | None = None
 
 
 @dataclass(frozen=True)
 class ErrorFacts:
-    """An error as the protocol reports it: its type and the code on the wire."""
+    """An error as the protocol reports it: a name for it and the code on the wire.
+
+    The observation makes ``error.type`` of these: the wire code when there is one, else the
+    exception's canonical name, else ``error_type``."""
 
     error_type: str
     message: str = ""

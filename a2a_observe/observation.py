@@ -2,8 +2,13 @@
 
 Adapters open a :class:`CallObservation` (a CLIENT or SERVER call) or an :class:`AgentRun`
 (the agent's own work), feed it facts and end it. Only this module knows span names,
-attribute names and events, so every library is observed the same way. It never raises into
-the adapter's caller: the adapters run every method through :mod:`a2a_observe.safety`.
+attribute names, events and values (through :mod:`a2a_observe.semconv`), so every library is
+observed the same way, as the OpenTelemetry A2A conventions say. It never raises into the
+adapter's caller: the adapters run every method through :mod:`a2a_observe.safety`.
+
+An agent run has no span of its own unless ``A2A_OBSERVE_AGENT_SPANS`` opts in: A2A
+instrumentations report A2A requests only, so by default what the agent did (state changes,
+artifacts, messages) becomes events of the SERVER span that serves it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode, Tracer
 
 from a2a_observe import semconv
 from a2a_observe.capture import cap_attribute, parts_json
@@ -66,6 +72,18 @@ def _ids(task_id: Any, context_id: Any, agent_name: Any) -> dict[str, str]:
         semconv.GEN_AI_AGENT_NAME: agent_name,
     }
     return {k: str(v) for k, v in ids.items() if v}
+
+
+_SUPPRESS_PLAIN = "suppress_instrumentation"
+"""The plain-string key older instrumentations set, which contrib still honours."""
+
+
+def is_instrumentation_enabled() -> bool:
+    """False inside ``suppress_instrumentation()``: the OpenTelemetry API's context key that
+    every contrib instrumentation honours (read here without depending on contrib)."""
+    return not (
+        otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY) or otel_context.get_value(_SUPPRESS_PLAIN)
+    )
 
 
 def current_agent(ctx: otel_context.Context | None = None) -> AgentFacts | None:
@@ -151,22 +169,27 @@ class Observer:
 
     @staticmethod
     def agent_attributes(agent: AgentFacts) -> dict[str, Any]:
-        return {semconv.GEN_AI_AGENT_NAME: agent.name, semconv.GEN_AI_AGENT_VERSION: agent.version}
+        return {
+            semconv.GEN_AI_AGENT_NAME: agent.name,
+            semconv.GEN_AI_AGENT_VERSION: agent.version,
+            semconv.GEN_AI_AGENT_DESCRIPTION: agent.description,
+        }
 
     def set_agent(self, span: Span, agent: AgentFacts) -> None:
         span.set_attributes(self.clean(self.agent_attributes(agent)))
 
     def call_attributes(self, facts: CallFacts) -> dict[str, Any]:
+        card = facts.method == semconv.GET_AGENT_CARD
         attrs: dict[str, Any] = {
-            semconv.A2A_METHOD_NAME: facts.method,
-            semconv.RPC_METHOD: facts.method,
-            semconv.RPC_METHOD_ORIGINAL: facts.original_method,
+            semconv.A2A_METHOD_NAME: None if card else facts.method,
+            semconv.A2A_METHOD_ORIGINAL: facts.original_method,
             semconv.A2A_PROTOCOL_BINDING: facts.binding,
-            semconv.RPC_SYSTEM_NAME: semconv.BINDING_RPC_SYSTEM.get(facts.binding or ""),
             semconv.A2A_PROTOCOL_VERSION: facts.protocol_version,
             semconv.A2A_TENANT: facts.tenant,
             semconv.SERVER_ADDRESS: facts.server_address,
-            semconv.SERVER_PORT: facts.server_port,
+            semconv.SERVER_PORT: facts.server_port if facts.server_address else None,
+            semconv.CLIENT_ADDRESS: facts.client_address,
+            semconv.CLIENT_PORT: facts.client_port if facts.client_address else None,
             semconv.URL_FULL: facts.url,
             **self.agent_attributes(facts.agent),
         }
@@ -179,6 +202,17 @@ class Observer:
         return self.clean(attrs)
 
     # -- opening observations -----------------------------------------------------------------
+    @staticmethod
+    def metric_attributes(facts: CallFacts, span_attributes: dict[str, Any]) -> dict[str, Any]:
+        """The call's metric labels: the RPC metrics' own ``rpc.*`` beside the span's names."""
+        return call_attributes(
+            {
+                **span_attributes,
+                semconv.RPC_SYSTEM_NAME: semconv.BINDING_RPC_SYSTEM.get(facts.binding or ""),
+                semconv.RPC_METHOD: span_attributes.get(semconv.A2A_METHOD_NAME),
+            }
+        )
+
     def start_call(
         self,
         kind: SpanKind,
@@ -186,10 +220,15 @@ class Observer:
         parent: otel_context.Context | None = None,
     ) -> CallObservation:
         attributes = self.call_attributes(facts)
-        span = self.tracer.start_span(facts.method, context=parent, kind=kind, attributes=attributes)
+        card = facts.method == semconv.GET_AGENT_CARD
+        if not is_instrumentation_enabled():
+            span: Span = INVALID_SPAN  # the app suppressed instrumentation for this block
+        else:
+            name = semconv.AGENT_CARD_SPAN if card else facts.method
+            span = self.tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
         call = CallObservation(self, span, facts, parent, kind)
-        if self.metrics is not None:
-            call.start_metrics(self.metrics, attributes)
+        if self.metrics is not None and not card and span.is_recording():
+            call.start_metrics(self.metrics, self.metric_attributes(facts, attributes))
         if facts.message is not None and self.settings.capture_content:
             span.add_event(semconv.EVENT_MESSAGE, self.message_event_attributes(facts.message))
         return call
@@ -209,24 +248,35 @@ class Observer:
         *,
         agent_span: bool = True,
     ) -> AgentRun:
-        """``agent_span=False``: someone else reports the agent operation; the run still records
-        what the agent did (metrics, log ids) under the current span, but opens no span."""
+        """The agent's work on a request: an ``invoke_agent`` span when opted in, else a run
+        whose events go to the SERVER span serving the request (or, without one, nowhere but
+        the metrics). ``agent_span=False``: someone else reports the agent operation (see
+        ``agent_reported_elsewhere``), so no span is opened even when opted in."""
         ids = _ids(task_id, context_id, agent.name)
-        if not agent_span:
-            return AgentRun(self, trace.NonRecordingSpan(trace.get_current_span().get_span_context()), ids)
-        attrs = {
-            semconv.GEN_AI_OPERATION_NAME: operation,
-            **self.agent_attributes(agent),
-            semconv.GEN_AI_AGENT_DESCRIPTION: agent.description,
-            semconv.A2A_TASK_ID: task_id,
-            semconv.GEN_AI_CONVERSATION_ID: context_id,
-        }
-        span = self.tracer.start_span(
-            semconv.agent_span_name(operation, agent.name),
-            kind=SpanKind.INTERNAL,
-            attributes=self.clean(attrs),
-        )
-        return AgentRun(self, span, ids)
+        settings = self.settings
+        if (
+            settings.agent_spans
+            and agent_span
+            and operation == semconv.OPERATION_INVOKE_AGENT
+            and is_instrumentation_enabled()
+        ):
+            attrs = {
+                semconv.GEN_AI_OPERATION_NAME: operation,
+                semconv.GEN_AI_PROVIDER_NAME: settings.agent_provider,
+                **self.agent_attributes(agent),
+                semconv.A2A_TASK_ID: task_id,
+                semconv.GEN_AI_CONVERSATION_ID: context_id,
+            }
+            span = self.tracer.start_span(
+                semconv.agent_span_name(operation, agent.name),
+                kind=SpanKind.INTERNAL,
+                attributes=self.clean(attrs),
+            )
+            return AgentRun(self, span, ids, owned=True)
+        call = active_call()
+        if call is None or call.kind != SpanKind.SERVER:
+            return AgentRun(self, INVALID_SPAN, ids, owned=False)
+        return AgentRun(self, call.span, ids, owned=False, call=call)
 
 
 class CallObservation:
@@ -255,6 +305,8 @@ class CallObservation:
         self._metric_attrs: dict[str, Any] = {}
         self._side_attrs: dict[str, Any] = {}
         self._error: ErrorFacts | None = None
+        self._error_type: str | None = None
+        self._exceptions: list[BaseException] = []
         self._response_size = 0
         self.key: object | None = None
         """What the adapter identifies the call by (a server's request context)."""
@@ -312,12 +364,12 @@ class CallObservation:
         attrs = self._metric_attrs
         ctx = trace.set_span_in_context(self.span)
         outcome = dict(attrs)
-        if self._error is not None:
-            outcome[semconv.ERROR_TYPE] = self._error.error_type
+        if self._error_type is not None:
+            outcome[semconv.ERROR_TYPE] = self._error_type
         (metrics.server_duration if server else metrics.client_duration).record(duration, outcome, ctx)
         with_side = self._side_attrs
         if self._error is not None:
-            error_attrs = {**with_side, semconv.ERROR_TYPE: self._error.error_type}
+            error_attrs = {**with_side, semconv.ERROR_TYPE: self._error_type}
             if self._error.rpc_status_code is not None:
                 error_attrs[semconv.RPC_RESPONSE_STATUS_CODE] = self._error.rpc_status_code
             if self._error.http_status_code is not None:
@@ -345,7 +397,7 @@ class CallObservation:
                     semconv.A2A_RESPONSE_KIND: event.kind,
                     semconv.A2A_TASK_ID: event.task_id,
                     semconv.GEN_AI_CONVERSATION_ID: event.context_id,
-                    semconv.A2A_TASK_STATE: event.state,
+                    semconv.A2A_TASK_STATE: semconv.task_state(event.state),
                 }
             )
         )
@@ -371,9 +423,10 @@ class CallObservation:
         if event.size:
             self._response_size += event.size
         self._events += 1
-        if event.state:
-            attrs[semconv.A2A_TASK_STATE] = event.state
-            self._latest[semconv.A2A_TASK_STATE] = event.state
+        state = semconv.task_state(event.state)
+        if state:
+            attrs[semconv.A2A_TASK_STATE] = state
+            self._latest[semconv.A2A_TASK_STATE] = state
         if event.task_id and event.task_id != self._latest.get(semconv.A2A_TASK_ID):
             attrs[semconv.A2A_TASK_ID] = event.task_id  # only where it changes: the span has it
             self._latest[semconv.A2A_TASK_ID] = event.task_id
@@ -388,23 +441,27 @@ class CallObservation:
     def stream_ended(self, how: str) -> None:
         self._stream_end = how
 
-    def error(self, error: ErrorFacts) -> None:
+    def error(self, error: ErrorFacts, exception: BaseException | None = None) -> None:
+        """The call failed: ``error.type`` is the wire code when the protocol returned one,
+        else the exception's canonical name (or the adapter's name for the failure)."""
+        name = semconv.exception_name(exception) if exception is not None else error.error_type
+        error_type = semconv.error_type(error.rpc_status_code, error.http_status_code, name)
         self._error = error
+        self._error_type = error_type
         span = self.span
-        span.set_attributes(
-            self.observer.clean(
-                {
-                    semconv.ERROR_TYPE: error.error_type,
-                    semconv.RPC_RESPONSE_STATUS_CODE: error.rpc_status_code,
-                    semconv.HTTP_RESPONSE_STATUS_CODE: error.http_status_code,
-                }
-            )
-        )
-        span.set_status(Status(StatusCode.ERROR, error.message[:512] or error.error_type))
+        span.set_attributes(self.observer.clean({semconv.ERROR_TYPE: error_type}))
+        span.set_status(Status(StatusCode.ERROR, error.message[:512] or error_type))
+
+    def record_exception(self, exc: BaseException) -> None:
+        """An ``exception`` event, once per exception however many hooks saw it pass."""
+        if any(seen is exc for seen in self._exceptions):
+            return
+        self._exceptions.append(exc)
+        self.span.record_exception(exc)
 
     def exception(self, exc: BaseException, error: ErrorFacts) -> None:
-        self.span.record_exception(exc)
-        self.error(error)
+        self.record_exception(exc)
+        self.error(error, exc)
 
     def end(self) -> None:
         if self._ended:
@@ -416,17 +473,28 @@ class CallObservation:
             attrs[semconv.A2A_STREAM_EVENTS_COUNT] = self._events
         if attrs:
             self.span.set_attributes(self.observer.clean(attrs))
-        self.span.end()
-        if self._metrics is not None:
+        if self._metrics is not None:  # first, so whoever sees the span ended sees its metrics
             self._end_metrics(self._metrics)
+        self.span.end()
 
 
 class AgentRun:
-    """The agent's own work on a task: the ``invoke_agent`` span and what the agent emitted."""
+    """The agent's own work on a task and what it emitted: on its own ``invoke_agent`` span
+    (``owned``, when opted in) or as events of the SERVER span serving the request."""
 
-    def __init__(self, observer: Observer, span: Span, ids: dict[str, str]) -> None:
+    def __init__(
+        self,
+        observer: Observer,
+        span: Span,
+        ids: dict[str, str],
+        *,
+        owned: bool = True,
+        call: CallObservation | None = None,
+    ) -> None:
         self.observer = observer
         self.span = span
+        self.owned = owned
+        self.call = call
         self.ids = ids
         self._recent: deque[object] = deque(maxlen=64)
         self._latest: dict[str, Any] = {}
@@ -434,8 +502,11 @@ class AgentRun:
 
     @property
     def context(self) -> otel_context.Context:
-        """The current context with this run's span and ids in it."""
+        """The current context with this run's span and ids in it (a run with no span of its
+        own and no SERVER span keeps whatever span is current)."""
         ctx = otel_context.set_value(_IDS_KEY, self.ids)
+        if self.span is INVALID_SPAN:
+            return ctx
         return trace.set_span_in_context(self.span, ctx)
 
     def emitted(self, source: object, event: EventFacts) -> None:
@@ -452,29 +523,50 @@ class AgentRun:
             self._latest[semconv.A2A_TASK_ID] = event.task_id
         if event.context_id:
             self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id
-        if event.state:
-            self._latest[semconv.A2A_TASK_STATE] = event.state
+        # A SERVER span that already answered (a non-blocking send) takes no more events;
+        # the state still reaches the metrics.
+        recording = span.is_recording()
+        state = semconv.task_state(event.state)
+        if state:
+            self._latest[semconv.A2A_TASK_STATE] = state
             metrics = o.metrics
             if metrics is not None:
                 metrics.task_state(
                     event.task_id or self.ids.get(semconv.A2A_TASK_ID),
                     self.ids.get(semconv.GEN_AI_AGENT_NAME),
-                    event.state,
+                    state,
                     trace.set_span_in_context(span),
                 )
-            attrs: dict[str, Any] = {semconv.A2A_TASK_STATE: event.state}
-            if event.state in semconv.TERMINAL_TASK_STATES or event.state in semconv.INTERRUPTED_TASK_STATES:
+            attrs: dict[str, Any] = {semconv.A2A_TASK_STATE: state}
+            if event.task_id:
+                attrs[semconv.A2A_TASK_ID] = event.task_id
+            if state in semconv.TERMINAL_TASK_STATES or state in semconv.INTERRUPTED_TASK_STATES:
                 attrs[semconv.A2A_TASK_FINAL] = True
             if event.message is not None:
                 attrs.update(o.message_event_attributes(event.message))
-            span.add_event(semconv.EVENT_TASK_STATUS, attrs)
+            if recording:
+                span.add_event(semconv.EVENT_TASK_STATUS, attrs)
+        if not recording:
+            return
         if event.artifact is not None:
             span.add_event(semconv.EVENT_ARTIFACT, o.artifact_event_attributes(event.artifact))
         if event.kind == semconv.EVENT_KIND_MESSAGE and event.message is not None:
             span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
 
-    def exception(self, exc: BaseException, error_type: str) -> None:
-        self.span.record_exception(exc)
+    def exception(self, exc: BaseException, name: str | None = None) -> None:
+        """The agent raised (``name`` is ignored: the observation names errors).
+
+        Its own span fails; a SERVER span only records the exception, since the request's
+        outcome (an error answer or a failed task) is the server's to say."""
+        if not self.span.is_recording():
+            return
+        if self.call is not None:
+            self.call.record_exception(exc)
+        else:
+            self.span.record_exception(exc)
+        if not self.owned:
+            return
+        error_type = semconv.exception_name(exc)
         self.observer.set(self.span, semconv.ERROR_TYPE, error_type)
         self.span.set_status(Status(StatusCode.ERROR, str(exc)[:512] or error_type))
 
@@ -498,8 +590,9 @@ class AgentRun:
         self.emitted(object(), event)
 
     def end(self) -> None:
-        if not self._ended:
+        if not self._ended and self.owned:
             self._ended = True
             if self._latest:
                 self.span.set_attributes(self.observer.clean(self._latest))
             self.span.end()
+        self._ended = True

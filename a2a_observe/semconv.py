@@ -2,8 +2,10 @@
 
 Instrumentation, the store, replay and the dashboards import these names from here and never
 retype them, so renaming one is a one-line change and a typo cannot split a signal in two.
-Names follow the OpenTelemetry conventions where they exist (GenAI agent spans, RPC, HTTP,
-errors and the draft A2A span conventions); the rest are ours and live under ``a2a.``.
+Names and values follow the OpenTelemetry A2A semantic conventions (semantic-conventions-genai,
+``docs/gen-ai/a2a.md``), the GenAI agent conventions and ``error.type``; the rest are ours and
+live under ``a2a.``. The value rules (task states, ``error.type``) live here too, so every
+adapter hands over facts and every reader of old stores maps them the same way.
 ``docs/semconv.md`` documents every name; ``tests/test_semconv.py`` keeps the two in step.
 """
 
@@ -28,7 +30,10 @@ LIST_TASK_PUSH_NOTIFICATION_CONFIGS: Final = "ListTaskPushNotificationConfigs"
 DELETE_TASK_PUSH_NOTIFICATION_CONFIG: Final = "DeleteTaskPushNotificationConfig"
 GET_EXTENDED_AGENT_CARD: Final = "GetExtendedAgentCard"
 GET_AGENT_CARD: Final = "GetAgentCard"
-"""Fetching the public agent card (``/.well-known/agent-card.json``); not an RPC of the spec."""
+"""What adapters call fetching the public agent card. Not a protocol method: the span is named
+``AGENT_CARD_SPAN`` and carries no ``a2a.method.name``, and no method metric counts it."""
+AGENT_CARD_SPAN: Final = "a2a.agent_card.fetch"
+"""The span of a public agent card fetch (CLIENT) or of serving one (SERVER)."""
 
 A2A_METHODS: Final = (
     SEND_MESSAGE,
@@ -42,8 +47,11 @@ A2A_METHODS: Final = (
     LIST_TASK_PUSH_NOTIFICATION_CONFIGS,
     DELETE_TASK_PUSH_NOTIFICATION_CONFIG,
     GET_EXTENDED_AGENT_CARD,
-    GET_AGENT_CARD,
 )
+"""The protocol's methods: the well-known values of ``a2a.method.name``."""
+METHOD_OTHER: Final = "_OTHER"
+"""``a2a.method.name`` (and span name) of a request naming no protocol method, as the HTTP
+conventions spell an unknown method; the wire name goes to ``a2a.method.original``."""
 STREAMING_METHODS: Final = frozenset({SEND_STREAMING_MESSAGE, SUBSCRIBE_TO_TASK})
 
 V03_METHOD_NAMES: Final = {
@@ -68,7 +76,10 @@ V03_METHOD_NAMES: Final = {
 # --- Agent spans (GenAI agent conventions) ---------------------------------------------------
 OPERATION_INVOKE_AGENT: Final = "invoke_agent"
 OPERATION_CANCEL_AGENT: Final = "cancel_agent"
-"""Ours: the agent's cancel hook. GenAI defines no operation for it."""
+"""Written by earlier versions around the agent's cancel hook; still read from old stores."""
+PROVIDER_DEFAULT: Final = "a2a"
+"""``gen_ai.provider.name`` of an opted-in agent span when ``A2A_OBSERVE_AGENT_PROVIDER`` is unset:
+a plain ``AgentExecutor`` names no GenAI provider."""
 
 
 def agent_span_name(operation: str, agent_name: str | None) -> str:
@@ -76,7 +87,7 @@ def agent_span_name(operation: str, agent_name: str | None) -> str:
     return f"{operation} {agent_name}" if agent_name else operation
 
 
-# --- Attributes: draft A2A span conventions ---------------------------------------------------
+# --- Attributes: the A2A span conventions ---------------------------------------------------
 A2A_METHOD_NAME: Final = "a2a.method.name"
 A2A_TASK_ID: Final = "a2a.task.id"
 A2A_TASK_STATE: Final = "a2a.task.state"
@@ -85,7 +96,7 @@ A2A_PROTOCOL_VERSION: Final = "a2a.protocol.version"
 A2A_TENANT: Final = "a2a.tenant"
 A2A_MESSAGE_REFERENCE_TASK_IDS: Final = "a2a.message.reference_task_ids"
 
-# --- Attributes: ours, beyond the draft --------------------------------------------------------
+# --- Attributes: ours, beyond the conventions (extensions) -------------------------------------
 A2A_PROTOCOL_BINDING: Final = "a2a.protocol.binding"
 """The A2A transport: ``JSONRPC``, ``HTTP+JSON`` or ``GRPC`` (the agent card's spelling)."""
 A2A_MESSAGE_ROLE: Final = "a2a.message.role"
@@ -113,6 +124,8 @@ A2A_CONTENT_TRUNCATED: Final = "a2a.content.truncated"
 A2A_TASK_FINAL: Final = "a2a.task.final"
 """True on the state change that ends a task (terminal or interrupted)."""
 A2A_AGENT_URL: Final = "a2a.agent.url"
+A2A_METHOD_ORIGINAL: Final = "a2a.method.original"
+"""The method as sent on the wire when it differs from ``a2a.method.name`` (v0.3 names)."""
 
 # --- Attributes: GenAI -------------------------------------------------------------------------
 GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
@@ -126,13 +139,18 @@ GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
 # --- Attributes: RPC, HTTP, network, errors ---------------------------------------------------
 RPC_SYSTEM_NAME: Final = "rpc.system.name"
 RPC_METHOD: Final = "rpc.method"
+"""``rpc.system.name`` and ``rpc.method`` label the ``rpc.*.call.duration`` metrics only; A2A
+spans leave ``rpc.*`` to the transport's own spans."""
 RPC_METHOD_ORIGINAL: Final = "rpc.method_original"
-"""The method as sent on the wire when it differs from ``rpc.method`` (v0.3 names)."""
+"""Written on spans by earlier versions; read from old stores as ``a2a.method.original``."""
 RPC_RESPONSE_STATUS_CODE: Final = "rpc.response.status_code"
-"""JSON-RPC error code (``-32001``) or gRPC status name (``NOT_FOUND``), as a string."""
+"""JSON-RPC error code (``-32001``) or gRPC status name (``NOT_FOUND``), as a string: a label
+of ``a2a.errors`` beside ``error.type``."""
 HTTP_RESPONSE_STATUS_CODE: Final = "http.response.status_code"
 SERVER_ADDRESS: Final = "server.address"
 SERVER_PORT: Final = "server.port"
+CLIENT_ADDRESS: Final = "client.address"
+CLIENT_PORT: Final = "client.port"
 URL_FULL: Final = "url.full"
 ERROR_TYPE: Final = "error.type"
 
@@ -150,20 +168,80 @@ BINDING_RPC_SYSTEM: Final = {
     BINDING_GRPC: RPC_SYSTEM_GRPC,
 }
 
-# --- Task states (the spec's lower-case names, without the proto prefix) ---------------------
-TASK_STATE_SUBMITTED: Final = "submitted"
-TASK_STATE_WORKING: Final = "working"
-TASK_STATE_INPUT_REQUIRED: Final = "input-required"
-TASK_STATE_AUTH_REQUIRED: Final = "auth-required"
-TASK_STATE_COMPLETED: Final = "completed"
-TASK_STATE_CANCELED: Final = "canceled"
-TASK_STATE_FAILED: Final = "failed"
-TASK_STATE_REJECTED: Final = "rejected"
-TASK_STATE_UNKNOWN: Final = "unknown"
+# --- Task states (the convention's enum: the protocol's proto names) ------------------------
+TASK_STATE_SUBMITTED: Final = "TASK_STATE_SUBMITTED"
+TASK_STATE_WORKING: Final = "TASK_STATE_WORKING"
+TASK_STATE_INPUT_REQUIRED: Final = "TASK_STATE_INPUT_REQUIRED"
+TASK_STATE_AUTH_REQUIRED: Final = "TASK_STATE_AUTH_REQUIRED"
+TASK_STATE_COMPLETED: Final = "TASK_STATE_COMPLETED"
+TASK_STATE_CANCELED: Final = "TASK_STATE_CANCELED"
+TASK_STATE_FAILED: Final = "TASK_STATE_FAILED"
+TASK_STATE_REJECTED: Final = "TASK_STATE_REJECTED"
+TASK_STATE_UNSPECIFIED: Final = "TASK_STATE_UNSPECIFIED"
+TASK_STATES: Final = (
+    TASK_STATE_SUBMITTED,
+    TASK_STATE_WORKING,
+    TASK_STATE_INPUT_REQUIRED,
+    TASK_STATE_AUTH_REQUIRED,
+    TASK_STATE_COMPLETED,
+    TASK_STATE_CANCELED,
+    TASK_STATE_FAILED,
+    TASK_STATE_REJECTED,
+    TASK_STATE_UNSPECIFIED,
+)
+"""Every value ``a2a.task.state`` may take."""
 TERMINAL_TASK_STATES: Final = frozenset(
     {TASK_STATE_COMPLETED, TASK_STATE_CANCELED, TASK_STATE_FAILED, TASK_STATE_REJECTED}
 )
 INTERRUPTED_TASK_STATES: Final = frozenset({TASK_STATE_INPUT_REQUIRED, TASK_STATE_AUTH_REQUIRED})
+
+_STATE_SPELLINGS: Final = {
+    **{state: state for state in TASK_STATES},
+    **{state.removeprefix("TASK_STATE_").lower().replace("_", "-"): state for state in TASK_STATES},
+    "cancelled": TASK_STATE_CANCELED,
+    "waiting": TASK_STATE_WORKING,
+    "unknown": TASK_STATE_UNSPECIFIED,
+}
+"""Every spelling a library or an older store uses: the proto names, the v0.3 JSON names
+(``input-required``, written by earlier versions of a2a-observe too), python-a2a's own."""
+
+
+def task_state(raw: object) -> str | None:
+    """The convention's value for a task state however a library or an old store spells it.
+
+    ``None`` when there is no state; a spelling nobody defines becomes ``TASK_STATE_UNSPECIFIED``,
+    so no value outside the enum ever reaches a span, a metric or a replay.
+    """
+    if raw is None:
+        return None
+    text = str(getattr(raw, "value", raw)).strip()
+    if not text:
+        return None
+    found = _STATE_SPELLINGS.get(text) or _STATE_SPELLINGS.get(text.lower())
+    if found is None:
+        found = _STATE_SPELLINGS.get(text.upper().replace("-", "_"), TASK_STATE_UNSPECIFIED)
+    return found
+
+
+def error_type(rpc_status_code: str | None, http_status_code: int | None, name: str) -> str:
+    """``error.type`` as the A2A convention wants it: the wire code when one was returned (the
+    JSON-RPC code, gRPC status or HTTP status, as a string), else the exception's name."""
+    if rpc_status_code:
+        return str(rpc_status_code)
+    if http_status_code is not None:
+        return str(http_status_code)
+    return name or ERROR_TYPE_OTHER
+
+
+def exception_name(exc: BaseException) -> str:
+    """The canonical name of an exception's class: qualified by its module, except builtins."""
+    cls = type(exc)
+    module = cls.__module__
+    return cls.__qualname__ if module in ("builtins", "__main__") else f"{module}.{cls.__qualname__}"
+
+
+ERROR_TYPE_OTHER: Final = "_OTHER"
+"""The convention's fallback ``error.type`` when nothing names the error."""
 
 # --- Stream event kinds -----------------------------------------------------------------------
 EVENT_KIND_TASK: Final = "task"
@@ -180,9 +258,14 @@ STREAM_END_ERROR: Final = "error"
 EVENT_STREAM: Final = "a2a.stream.event"
 """One event received (client) or sent (server) on a stream."""
 EVENT_TASK_STATUS: Final = "a2a.task.status"
-"""The agent moved its task to a state (on the ``invoke_agent`` span)."""
+"""The agent moved its task to a state (on the SERVER span; on the agent span when opted in)."""
 EVENT_ARTIFACT: Final = "a2a.artifact"
 """The agent produced an artifact or an artifact chunk."""
+EVENT_EXCEPTION: Final = "exception"
+"""The OpenTelemetry SDK's ``record_exception`` event (with ``exception.type`` and
+``exception.message``); without an agent span, what the agent raised is one on the SERVER span."""
+EXCEPTION_TYPE: Final = "exception.type"
+EXCEPTION_MESSAGE: Final = "exception.message"
 EVENT_MESSAGE: Final = "a2a.message"
 """A message sent or received; carries content only when capture is on."""
 
@@ -237,6 +320,13 @@ ENV_MAX_ATTRIBUTE_LENGTH: Final = "A2A_OBSERVE_MAX_ATTRIBUTE_LENGTH"
 ENV_SDK_SPANS: Final = "A2A_OBSERVE_SDK_SPANS"
 ENV_CONFIGURE_PROVIDERS: Final = "A2A_OBSERVE_CONFIGURE_PROVIDERS"
 ENV_OTEL_DISABLED_INSTRUMENTATIONS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+ENV_AGENT_SPANS: Final = "A2A_OBSERVE_AGENT_SPANS"
+"""``true`` adds an ``invoke_agent {name}`` INTERNAL span around a plain ``AgentExecutor``."""
+ENV_AGENT_PROVIDER: Final = "A2A_OBSERVE_AGENT_PROVIDER"
+"""``gen_ai.provider.name`` of those agent spans."""
+ENV_SEMCONV_STABILITY_OPT_IN: Final = "OTEL_SEMCONV_STABILITY_OPT_IN"
+SEMCONV_GEN_AI_LATEST_EXPERIMENTAL: Final = "gen_ai_latest_experimental"
+"""The ``OTEL_SEMCONV_STABILITY_OPT_IN`` value that selects the latest GenAI conventions."""
 INSTRUMENTATION_NAME: Final = "a2a"
 """The name in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` and the entry point."""
 

@@ -161,3 +161,15 @@ def reinstrument() -> Iterator[Callable[..., None]]:
     yield apply
     a2a_observe.uninstrument()
     a2a_observe.instrument()
+
+
+@pytest.fixture(scope="module")
+def agent_spans_on() -> Iterator[None]:
+    """A whole module with ``invoke_agent`` spans opted in (``A2A_OBSERVE_AGENT_SPANS``)."""
+    from a2a_observe.config import Settings
+
+    a2a_observe.uninstrument()
+    a2a_observe.instrument(settings=Settings(agent_spans=True))
+    yield
+    a2a_observe.uninstrument()
+    a2a_observe.instrument()

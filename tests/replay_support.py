@@ -36,7 +36,7 @@ def settled(spans: list[ReadableSpan]) -> bool:
         s
         for s in spans
         if s.kind.name == "CLIENT"
-        and s.name not in (semconv.GET_AGENT_CARD, semconv.GET_EXTENDED_AGENT_CARD)
+        and s.name not in (semconv.AGENT_CARD_SPAN, semconv.GET_EXTENDED_AGENT_CARD)
         and s.status.status_code.name != "ERROR"
     ]
     return all(c.context.span_id in servers for c in clients)
@@ -49,15 +49,16 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 @contextmanager
-def capture(on: bool) -> Iterator[None]:
-    """Content capture on or off for a block (the session instruments without it)."""
-    if on:
+def capture(on: bool, agent_spans: bool = False) -> Iterator[None]:
+    """Content capture (and agent spans) on or off for a block (the session instruments
+    without either)."""
+    if on or agent_spans:
         a2a_observe.uninstrument()
-        a2a_observe.instrument(settings=Settings(capture_content=True))
+        a2a_observe.instrument(settings=Settings(capture_content=on, agent_spans=agent_spans))
     try:
         yield
     finally:
-        if on:
+        if on or agent_spans:
             a2a_observe.uninstrument()
             a2a_observe.instrument()
 

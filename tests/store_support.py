@@ -147,8 +147,8 @@ def run_scenario(agents: Agents) -> Scenario:
     return asyncio.run(go())
 
 
-SCENARIO_SPANS = 15
-"""Five turns, each a CLIENT, a SERVER and an ``invoke_agent`` span."""
+SCENARIO_SPANS = 10
+"""Five turns, each a CLIENT and a SERVER span (what the agents did is events of the latter)."""
 
 
 @contextmanager

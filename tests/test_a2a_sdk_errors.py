@@ -1,4 +1,5 @@
-"""Errors carry the status, ``error.type`` and the code the binding puts on the wire."""
+"""Errors carry the status and ``error.type``: the code the binding puts on the wire, as the
+A2A conventions want it, else the exception's canonical name."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from a2a_observe.demo.serving import RunningAgent, serve_agent
 from a2a_observe.sdk_client import make_client, user_message
 
 WIRE_CODE = {
-    # binding: (attribute, TaskNotFound, TaskNotCancelable)
-    semconv.BINDING_JSONRPC: (semconv.RPC_RESPONSE_STATUS_CODE, "-32001", "-32002"),
-    semconv.BINDING_HTTP_JSON: (semconv.HTTP_RESPONSE_STATUS_CODE, 404, 400),
-    semconv.BINDING_GRPC: (semconv.RPC_RESPONSE_STATUS_CODE, "NOT_FOUND", "FAILED_PRECONDITION"),
+    # binding: (TaskNotFound, TaskNotCancelable)
+    semconv.BINDING_JSONRPC: ("-32001", "-32002"),
+    semconv.BINDING_HTTP_JSON: ("404", "400"),
+    semconv.BINDING_GRPC: ("NOT_FOUND", "FAILED_PRECONDITION"),
 }
 
 
@@ -34,6 +35,14 @@ def flaky() -> Iterator[RunningAgent]:
         yield agent
 
 
+def task_states(span) -> list:
+    return [
+        (e.attributes or {})[semconv.A2A_TASK_STATE]
+        for e in span.events
+        if e.name == semconv.EVENT_TASK_STATUS
+    ]
+
+
 def client_and_server(spans: list, name: str) -> tuple:
     client = next(s for s in spans if s.name == name and s.kind == SpanKind.CLIENT)
     server = next(s for s in spans if s.name == name and s.kind == SpanKind.SERVER)
@@ -47,12 +56,11 @@ async def test_unknown_task(spans, echo, binding) -> None:
         await client.get_task(GetTaskRequest(id="no-such-task"))
     await client.close()
     got = await spans.until(lambda s: sum(1 for x in s if x.name == semconv.GET_TASK) >= 2)
-    attribute, expected, _ = WIRE_CODE[binding]
+    expected, _ = WIRE_CODE[binding]
     for span in client_and_server(got, semconv.GET_TASK):
         attrs = span.attributes or {}
         assert span.status.status_code == StatusCode.ERROR
-        assert attrs[semconv.ERROR_TYPE] == "TaskNotFoundError"
-        assert attrs[attribute] == expected
+        assert attrs[semconv.ERROR_TYPE] == expected
         assert attrs[semconv.A2A_TASK_ID] == "no-such-task"
         assert any(e.name == "exception" for e in span.events)
 
@@ -67,18 +75,18 @@ async def test_cancel_of_a_finished_task(spans, echo, binding) -> None:
         await client.cancel_task(CancelTaskRequest(id=task_id))
     await client.close()
     got = await spans.until(lambda s: sum(1 for x in s if x.name == semconv.CANCEL_TASK) >= 2)
-    attribute, _, expected = WIRE_CODE[binding]
+    _, expected = WIRE_CODE[binding]
     for span in client_and_server(got, semconv.CANCEL_TASK):
         attrs = span.attributes or {}
         assert span.status.status_code == StatusCode.ERROR
-        assert attrs[semconv.ERROR_TYPE] == "TaskNotCancelableError"
-        assert attrs[attribute] == expected
+        assert attrs[semconv.ERROR_TYPE] == expected
 
 
 @pytest.mark.parametrize("streaming", [False, True])
 @pytest.mark.parametrize("binding", list(WIRE_CODE))
 async def test_agent_raising(spans, flaky, binding, streaming) -> None:
-    """The agent span holds the executor's own exception; the calls carry what the wire said."""
+    """The SERVER span holds the executor's own exception once; the calls' ``error.type`` is
+    what the wire said."""
     client = make_client(flaky.card, binding, streaming=streaming)
     raised: BaseException | None = None
     events = []
@@ -89,19 +97,12 @@ async def test_agent_raising(spans, flaky, binding, streaming) -> None:
         raised = exc
     await client.close()
     method = semconv.SEND_STREAMING_MESSAGE if streaming else semconv.SEND_MESSAGE
-    got = await spans.until(
-        lambda s: (
-            any(x.name == "invoke_agent translator" for x in s) and sum(1 for x in s if x.name == method) >= 2
-        )
-    )
-    agent_span = next(s for s in got if s.name == "invoke_agent translator")
-    assert agent_span.status.status_code == StatusCode.ERROR
-    assert (agent_span.attributes or {})[semconv.ERROR_TYPE] == "RuntimeError"
-    exception = next(e for e in agent_span.events if e.name == "exception")
-    assert "translator cannot handle" in str((exception.attributes or {})["exception.message"])
-
+    got = await spans.until(lambda s: sum(1 for x in s if x.name == method) >= 2)
     client_span, server_span = client_and_server(got, method)
-    assert agent_span.parent is not None and agent_span.parent.span_id == server_span.context.span_id
+    [exception] = [e for e in server_span.events if e.name == "exception"]
+    assert (exception.attributes or {})["exception.type"] == "RuntimeError"
+    assert "translator cannot handle" in str((exception.attributes or {})["exception.message"])
+    assert task_states(server_span)[-1] == semconv.TASK_STATE_FAILED
     # Every binding fails the call: JSON-RPC with InternalError, the others with the
     # client's generic error around HTTP 500 / gRPC UNKNOWN. Streams fail after the events
     # sent before the exception.
@@ -110,19 +111,19 @@ async def test_agent_raising(spans, flaky, binding, streaming) -> None:
     expected_client_type = "InternalError" if binding == semconv.BINDING_JSONRPC else "A2AClientError"
     assert type(raised).__name__ == expected_client_type
     wire = {
-        semconv.BINDING_JSONRPC: (semconv.RPC_RESPONSE_STATUS_CODE, "-32603"),
-        semconv.BINDING_HTTP_JSON: (semconv.HTTP_RESPONSE_STATUS_CODE, 500),
-        semconv.BINDING_GRPC: (semconv.RPC_RESPONSE_STATUS_CODE, "UNKNOWN"),
+        semconv.BINDING_JSONRPC: "-32603",
+        semconv.BINDING_HTTP_JSON: "500",
+        semconv.BINDING_GRPC: "UNKNOWN",
     }[binding]
     server_attrs = server_span.attributes or {}
     assert server_span.status.status_code == StatusCode.ERROR
-    assert server_attrs[semconv.ERROR_TYPE] == "RuntimeError"
-    assert server_attrs[wire[0]] == wire[1]
+    assert server_attrs[semconv.ERROR_TYPE] == wire
     client_attrs = client_span.attributes or {}
     assert client_span.status.status_code == StatusCode.ERROR
-    assert client_attrs[semconv.ERROR_TYPE] == expected_client_type
-    if not (streaming and binding == semconv.BINDING_HTTP_JSON):  # an SSE error event has no status line
-        assert client_attrs[wire[0]] == wire[1]
+    if streaming and binding == semconv.BINDING_HTTP_JSON:  # an SSE error event has no status line
+        assert client_attrs[semconv.ERROR_TYPE] == f"{type(raised).__module__}.{type(raised).__qualname__}"
+    else:
+        assert client_attrs[semconv.ERROR_TYPE] == wire
     if streaming:
         for attrs in (client_attrs, server_attrs):
             assert attrs[semconv.A2A_STREAM_END] == semconv.STREAM_END_ERROR
@@ -130,13 +131,9 @@ async def test_agent_raising(spans, flaky, binding, streaming) -> None:
 
 
 @pytest.mark.parametrize(
-    ("binding", "attribute", "code"),
-    [
-        (semconv.BINDING_JSONRPC, semconv.RPC_RESPONSE_STATUS_CODE, "-32009"),
-        (semconv.BINDING_HTTP_JSON, semconv.HTTP_RESPONSE_STATUS_CODE, 400),
-    ],
+    ("binding", "code"), [(semconv.BINDING_JSONRPC, "-32009"), (semconv.BINDING_HTTP_JSON, "400")]
 )
-async def test_an_unknown_protocol_version_is_a_clear_error(spans, echo, binding, attribute, code) -> None:
+async def test_an_unknown_protocol_version_is_a_clear_error(spans, echo, binding, code) -> None:
     """The agent refuses the call before its handler runs: the caller's span says which
     version was asked for and what the wire answered."""
     from a2a.client import ClientCallContext
@@ -152,5 +149,12 @@ async def test_an_unknown_protocol_version_is_a_clear_error(spans, echo, binding
     attrs = client_span.attributes or {}
     assert client_span.status.status_code == StatusCode.ERROR
     assert attrs[semconv.A2A_PROTOCOL_VERSION] == "9.9"
-    assert attrs[semconv.ERROR_TYPE] == "VersionNotSupportedError"
-    assert attrs[attribute] == code
+    assert attrs[semconv.ERROR_TYPE] == code
+    # Refused before any handler: still a SERVER span, with the same code.
+    got = await spans.until(lambda s: any(x.kind == SpanKind.SERVER for x in s))
+    [server_span] = [s for s in got if s.kind == SpanKind.SERVER]
+    assert server_span.name == semconv.SEND_MESSAGE
+    assert server_span.parent is not None and server_span.parent.span_id == client_span.context.span_id
+    server_attrs = server_span.attributes or {}
+    assert server_attrs[semconv.ERROR_TYPE] == code
+    assert server_attrs[semconv.A2A_PROTOCOL_VERSION] == "9.9"

@@ -80,7 +80,7 @@ async def test_send_message_from_the_fasta2a_client_is_one_trace(agent: RunningF
     for span in (client, server):
         a = attrs(span)
         assert a[semconv.A2A_METHOD_NAME] == semconv.SEND_MESSAGE
-        assert a[semconv.RPC_METHOD_ORIGINAL] == "message/send"
+        assert a[semconv.A2A_METHOD_ORIGINAL] == "message/send"
         assert a[semconv.A2A_PROTOCOL_BINDING] == semconv.BINDING_JSONRPC
         assert a[semconv.A2A_PROTOCOL_VERSION] == "0.3"
         assert a[semconv.GEN_AI_CONVERSATION_ID] == "ctx-fasta2a-1"
@@ -119,7 +119,6 @@ async def test_get_task_reads_the_final_state_and_a_missing_task_is_an_error(
     assert_linked(client, server)
     for span in (client, server):
         assert span.status.status_code == StatusCode.ERROR
-        assert attrs(span)[semconv.RPC_RESPONSE_STATUS_CODE] == "-32001"
         assert attrs(span)[semconv.ERROR_TYPE] == "-32001"
 
 
@@ -158,7 +157,7 @@ async def test_an_unreachable_agent_raises_as_before_and_the_span_says_why(spans
         await client_api.send_message(user_message("hi"))
     (client,) = spans.wait(lambda s: bool(ours(s, semconv.SEND_MESSAGE, SpanKind.CLIENT)))
     assert client.status.status_code == StatusCode.ERROR
-    assert attrs(client)[semconv.ERROR_TYPE] == "ConnectError"
+    assert attrs(client)[semconv.ERROR_TYPE] == "httpx.ConnectError", "the canonical name: no code came back"
 
 
 @pytest.mark.parametrize("streaming", [False, True], ids=["unary", "streaming"])
@@ -172,7 +171,7 @@ async def test_an_a2a_sdk_client_and_the_fasta2a_server_share_the_trace(
     client, server = pair(spans, method)
     assert_linked(client, server)
     assert attrs(server)[semconv.A2A_PROTOCOL_VERSION] == "1.0"
-    assert semconv.RPC_METHOD_ORIGINAL not in attrs(server), "a 1.0 method name is the method"
+    assert semconv.A2A_METHOD_ORIGINAL not in attrs(server), "a 1.0 method name is the method"
     assert attrs(server)[semconv.A2A_TASK_ID] == attrs(client)[semconv.A2A_TASK_ID]
     if streaming:
         assert final_text(events)[1] == "echo: from the sdk"
@@ -195,7 +194,6 @@ async def test_an_a2a_sdk_client_asking_for_a_missing_task_gets_the_error_on_bot
     assert attrs(server)[semconv.A2A_PROTOCOL_VERSION] == "1.0"
     for span in (client, server):
         assert span.status.status_code == StatusCode.ERROR
-        assert attrs(span)[semconv.RPC_RESPONSE_STATUS_CODE] == "-32001"
 
 
 async def test_a_fasta2a_agent_calling_an_a2a_sdk_agent_continues_the_trace(

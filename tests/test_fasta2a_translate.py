@@ -71,7 +71,7 @@ def test_errors_by_their_code_and_unknown_states() -> None:
     assert (error.error_type, error.rpc_status_code, error.message) == ("-32001", "-32001", "Task not found")
     assert translate.rpc_error({"error": {"message": "no code"}}) is not None
     assert translate.rpc_error({"result": {}}) is None
-    assert translate.state_name("TASK_STATE_SOMETHING_NEW") == semconv.TASK_STATE_UNKNOWN
+    assert translate.state_name("TASK_STATE_SOMETHING_NEW") == semconv.TASK_STATE_UNSPECIFIED
 
 
 def test_server_sent_events_in_one_chunk() -> None:

@@ -13,7 +13,7 @@ import structlog
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import format_span_id, format_trace_id
+from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
 
 from a2a_observe import semconv
 from a2a_observe.demo.serving import RunningAgent, serve_agent
@@ -22,7 +22,6 @@ from a2a_observe.sdk_client import final_text, send_text
 from tests.log_support import LOGGER, PLACES, USER_SPAN, LoggingAgent
 
 AGENT = "logger"
-RUN_SPAN = f"{semconv.OPERATION_INVOKE_AGENT} {AGENT}"
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +31,16 @@ def agent() -> Iterator[RunningAgent]:
 
 
 async def run_once(agent: RunningAgent, spans: Any) -> tuple[ReadableSpan, ReadableSpan, str]:
-    """Send one message; the agent's run span, its own span and the task id the client got."""
+    """Send one message; the SERVER span the agent ran under (the run's span: no agent span by
+    default), the agent's own span and the task id the client got."""
     events = await send_text(agent.card, "log please", streaming=False)
     state, text = final_text(events)
     assert (state, text) == (3, "logged")
     task_id = events[-1].task.id
     found = await spans.until(
-        lambda s: any(x.name == RUN_SPAN for x in s) and any(x.name == USER_SPAN for x in s)
+        lambda s: any(x.kind == SpanKind.SERVER for x in s) and any(x.name == USER_SPAN for x in s)
     )
-    run = next(s for s in found if s.name == RUN_SPAN)
+    run = next(s for s in found if s.kind == SpanKind.SERVER)
     user = next(s for s in found if s.name == USER_SPAN)
     return run, user, task_id
 
@@ -183,8 +183,8 @@ def test_a_python_a2a_handler_logs_with_its_run_ids(spans, caplog) -> None:
     with serve_python_a2a_agent(lambda card: LoggingGreeter(agent_card=card), "greeter-logs") as agent:
         question = Message(content=TextContent(text="hi"), role=MessageRole.USER, conversation_id="conv-7")
         assert A2AClient(agent.url).send_message(question).content.text == "hello: hi"
-    name = f"{semconv.OPERATION_INVOKE_AGENT} greeter-logs"
-    run = next(s for s in spans.wait(lambda found: any(s.name == name for s in found)) if s.name == name)
+    found = spans.wait(lambda s: any(x.kind == SpanKind.SERVER and x.name == semconv.SEND_MESSAGE for x in s))
+    run = next(s for s in found if s.kind == SpanKind.SERVER and s.name == semconv.SEND_MESSAGE)
     [record] = [vars(r) for r in caplog.records if r.getMessage() == "python-a2a line"]
     assert record[semconv.LOG_TRACE_ID] == format_trace_id(run.context.trace_id)
     assert record[semconv.LOG_SPAN_ID] == format_span_id(run.context.span_id)

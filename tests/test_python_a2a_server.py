@@ -39,6 +39,10 @@ from tests.python_a2a_support import (
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
 
+# The agent span is opted in here, so the agent's own span is checked too; the default
+# (what the agent did as events of the SERVER span) is checked by test_conformance.py.
+pytestmark = pytest.mark.usefixtures("agent_spans_on")
+
 
 @pytest.fixture(scope="module")
 def greeter() -> Iterator[RunningPythonA2AAgent]:
@@ -79,7 +83,7 @@ def test_send_subscribe_continues_the_callers_trace_and_covers_the_stream(spans,
     assert server.parent is not None and f"{server.parent.span_id:016x}" == CALLER_SPAN
     assert server.parent.is_remote
     a = attrs(server)
-    assert a[semconv.RPC_METHOD_ORIGINAL] == "tasks/sendSubscribe"
+    assert a[semconv.A2A_METHOD_ORIGINAL] == "tasks/sendSubscribe"
     assert a[semconv.A2A_TASK_ID] == "task-sub"
     assert a[semconv.GEN_AI_CONVERSATION_ID] == "conv-s"
     assert a[semconv.A2A_STREAM_EVENTS_COUNT] == 2

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
+from a2a_observe import semconv
 from a2a_observe.cli import main
 from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, StreamingWriter
 from a2a_observe.demo.serving import serve_agent
@@ -47,7 +48,11 @@ def test_json_holds_the_whole_model(store: tuple[Path, Recorded]) -> None:
     assert doc["format"] == "a2a-observe.conversation/1"
     assert doc["conversation_id"] == recorded.contexts["chain"]
     [turn] = doc["turns"]
-    assert (turn["agent"], turn["final_state"], turn["request"]["text"]) == ("boss", "completed", "plan it")
+    assert (turn["agent"], turn["final_state"], turn["request"]["text"]) == (
+        "boss",
+        semconv.TASK_STATE_COMPLETED,
+        "plan it",
+    )
     [delegation] = turn["delegations"]
     assert (delegation["path"], delegation["caller"], delegation["agent"]) == ("1.1", "boss", "writer")
     [artifact] = delegation["artifacts"]
@@ -65,14 +70,14 @@ def test_markdown_reads_like_a_transcript(store: tuple[Path, Recorded]) -> None:
         "## Turn 1: user → asking (SendMessage, JSONRPC,",
         "> hello",
         "> What is your name?",
-        "submitted → working → input-required",
-        "Outcome: **input-required**",
+        "TASK_STATE_SUBMITTED → TASK_STATE_WORKING → TASK_STATE_INPUT_REQUIRED",
+        "Outcome: **TASK_STATE_INPUT_REQUIRED**",
         "## Turn 2: user → asking",
         "> Ada",
-        "input-required → working → completed",
+        "TASK_STATE_INPUT_REQUIRED → TASK_STATE_WORKING → TASK_STATE_COMPLETED",
         "Artifact **greeting** (1 chunk):",
         "Hello, Ada!",
-        "Outcome: **completed**",
+        "Outcome: **TASK_STATE_COMPLETED**",
         "## Findings",
         "None.",
     ]
@@ -102,11 +107,11 @@ def test_mermaid_is_a_sequence_diagram_across_agents(store: tuple[Path, Recorded
     assert arrows == [
         "p0->>+p1: SendMessage plan it",
         "p1->>+p2: SendStreamingMessage plan it",
-        "p2-->>-p1: completed, draft (2 chunks)",
-        "p1-->>-p0: completed, answer (1 chunk)",
+        "p2-->>-p1: TASK_STATE_COMPLETED, draft (2 chunks)",
+        "p1-->>-p0: TASK_STATE_COMPLETED, answer (1 chunk)",
     ]
     failed = export(rebuild(open_store(db), recorded.contexts["flaky"]), "mermaid")
-    assert "p1--x-p0: failed: RuntimeError translator cannot handle 'please fail'" in failed
+    assert "p1--x-p0: TASK_STATE_FAILED: RuntimeError translator cannot handle 'please fail'" in failed
 
 
 def test_the_export_command(

@@ -53,7 +53,7 @@ class Store:
         return rebuild(open_store(self.db), self.recorded.contexts[name])
 
 
-def _record_all(provider: TracerProvider, db: Path, content: bool) -> Recorded:
+def _record_all(provider: TracerProvider, db: Path, content: bool, agent_spans: bool = False) -> Recorded:
     out = Recorded()
     with (
         serve_agent(EchoAgent(), "echo", grpc=False) as echo,
@@ -65,7 +65,7 @@ def _record_all(provider: TracerProvider, db: Path, content: bool) -> Recorded:
         serve_agent(Orchestrator([("middle", middle.card)]), "top", grpc=False) as top,
         serve_python_a2a_agent(name="greeter") as greeter,
         serve_python_a2a_agent(lambda card: Relay(card, echo.card), name="relay") as relay,
-        capture(content),
+        capture(content, agent_spans),
         recording(provider, db),
     ):
         out.tasks["echo"], out.contexts["echo"] = task_of(run(send_text(echo.card, "hi", streaming=False)))
@@ -94,6 +94,14 @@ def _record_all(provider: TracerProvider, db: Path, content: bool) -> Recorded:
 def store(tracer_provider: TracerProvider, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     db = tmp_path_factory.mktemp("replay") / "captured.duckdb"
     yield Store(db, _record_all(tracer_provider, db, content=True))
+
+
+@pytest.fixture(scope="module")
+def with_agent_spans(
+    tracer_provider: TracerProvider, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Store]:
+    db = tmp_path_factory.mktemp("replay") / "agent-spans.duckdb"
+    yield Store(db, _record_all(tracer_provider, db, content=True, agent_spans=True))
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +144,7 @@ def test_a_unary_call_is_one_turn_with_its_task_states_and_artifact(store: Store
     assert turn.final_state == COMPLETED and turn.error is None and turn.delegations == []
     assert turn.stream is None and turn.response_kind == "task"
     assert [m.text for m in turn.messages] == ["hi"]
-    assert {model.span(s).kind for s in turn.span_ids} == {"CLIENT", "SERVER", "INTERNAL"}
+    assert {model.span(s).kind for s in turn.span_ids} == {"CLIENT", "SERVER"}
     assert model.content_captured
 
 
@@ -315,3 +323,34 @@ def test_the_conversation_list_pages_and_filters_like_the_store(store: Store) ->
     ]
     canceled = list_conversations(con, ConversationFilter(state=semconv.TASK_STATE_CANCELED))
     assert [c.conversation_id for c in canceled] == [contexts["slow"]]
+
+
+def _outline(model: ConversationModel) -> list[tuple[object, ...]]:
+    """What a reader of a replay sees of each exchange, without span ids and times."""
+    return [
+        (
+            exchange.path,
+            exchange.method,
+            exchange.agent,
+            exchange.caller,
+            exchange.final_state,
+            [(t.from_state, t.state, t.source, t.final) for t in exchange.transitions],
+            [(a.name, a.chunk_count, a.text) for a in exchange.artifacts],
+            [(m.role, m.text) for m in exchange.messages],
+            (exchange.error.side, exchange.error.error_type, exchange.error.message)
+            if exchange.error
+            else None,
+        )
+        for exchange in model.exchanges()
+    ]
+
+
+@pytest.mark.parametrize(
+    "scenario", ["echo", "writer", "asking", "flaky", "slow", "chain", "greeter", "relay"]
+)
+def test_the_replay_is_the_same_with_or_without_agent_spans(
+    store: Store, with_agent_spans: Store, scenario: str
+) -> None:
+    with_spans = with_agent_spans.model(scenario)
+    assert any(s.kind == "INTERNAL" for s in with_spans.spans.values()), "the agent spans were there"
+    assert _outline(store.model(scenario)) == _outline(with_spans)

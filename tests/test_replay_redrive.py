@@ -14,6 +14,7 @@ from a2a.server.tasks import TaskUpdater
 from a2a.types import Part
 from opentelemetry.sdk.trace import TracerProvider
 
+from a2a_observe import semconv
 from a2a_observe.cli import main
 from a2a_observe.demo.agents import AskingAgent, EchoAgent
 from a2a_observe.demo.serving import RunningAgent, serve_agent
@@ -64,7 +65,10 @@ def _redrive(db: Path, context: str, agent: RunningAgent, provider: TracerProvid
     with capture(True), recording(provider, db):
         result = asyncio.run(redrive(model, agent.base_url, on_progress=lambda d, t: progress.append((d, t))))
     assert progress == [(1, 2), (2, 2)]
-    assert [t.state for t in result.turns] == ["input-required", "completed"]
+    assert [t.state for t in result.turns] == [
+        semconv.TASK_STATE_INPUT_REQUIRED,
+        semconv.TASK_STATE_COMPLETED,
+    ]
     return result.context_id
 
 

@@ -7,6 +7,7 @@ import asyncio
 
 import pytest
 
+from a2a_observe import semconv
 from a2a_observe.collect.importer import import_files
 from a2a_observe.demo.network import TURNS, demo_network, send_turn
 from a2a_observe.tui.app import ReplayApp
@@ -60,7 +61,7 @@ async def test_filter_open_step_jump_and_copy(recorded) -> None:
         await wait_until(pilot, lambda: "1 conversations · filter: error" in screen_text(app))
         screen = await _open_first(pilot)
         data = screen.data
-        assert data is not None and data.model.final_state == "failed"
+        assert data is not None and data.model.final_state == semconv.TASK_STATE_FAILED
         assert {"orchestrator", "writer", "translator"} <= {a.name for a in data.model.agents}
 
         # "e" stops at every failure: the translator's error and the failed state the
@@ -73,7 +74,7 @@ async def test_filter_open_step_jump_and_copy(recorded) -> None:
                 break
         error_step = failures[-1]
         assert error_step.kind == "error" and error_step.agent == "translator"
-        assert all(f.kind == "error" or f.summary.endswith("failed") for f in failures)
+        assert all(f.kind == "error" or f.summary.endswith(semconv.TASK_STATE_FAILED) for f in failures)
         await wait_until(pilot, lambda: "STEP error" in screen_text(app))
         text = screen_text(app)
         assert "RuntimeError: translator cannot handle" in text

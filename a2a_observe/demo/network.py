@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from a2a_observe import semconv
 from a2a_observe.demo.serving import RunningAgent
 
 
@@ -117,7 +118,7 @@ async def send_turn(network: DemoNetwork, turn: Turn) -> TurnResult:
     from a2a_observe.sdk_client import final_text, send_text
 
     def state_name(state: int) -> str:
-        return str(TaskState.Name(state)).removeprefix("TASK_STATE_").lower().replace("_", "-")
+        return semconv.task_state(TaskState.Name(state)) or semconv.TASK_STATE_UNSPECIFIED
 
     if turn.agent == "relay":
         import uuid
@@ -133,7 +134,8 @@ async def send_turn(network: DemoNetwork, turn: Turn) -> TurnResult:
             return str(getattr(answer.content, "text", answer.content))
 
         text = await asyncio.to_thread(ask)
-        return TurnResult(turn, "completed" if text.startswith("relayed:") else "failed", text)
+        done = text.startswith("relayed:")
+        return TurnResult(turn, semconv.TASK_STATE_COMPLETED if done else semconv.TASK_STATE_FAILED, text)
 
     card = network.card(turn.agent, turn.protocol_version)
     events = await send_text(

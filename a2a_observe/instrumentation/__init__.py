@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from importlib import metadata
 from typing import Any
 
 from opentelemetry import metrics, trace
@@ -25,6 +26,22 @@ from a2a_observe.version import __version__
 
 _log = logging.getLogger("a2a_observe")
 
+LIBRARIES: dict[str, str] = {
+    "a2a-sdk": "a2a-sdk >= 0.3.4, != 2.*",
+    "python-a2a": "python-a2a >= 0.5, < 0.6",
+    "fasta2a": "fasta2a >= 2.1, < 3",
+}
+"""Each library a2a-observe instruments, by distribution name, and the versions it supports
+(the same ranges as the extras in ``pyproject.toml``)."""
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
 
 class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
     """Instruments a2a-sdk (and every other supported A2A library that is installed)."""
@@ -33,9 +50,16 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
     observer: Observer | None = None
 
     def instrumentation_dependencies(self) -> Collection[str]:
-        # Empty: each library is patched only if and when the app imports it, so neither is
-        # required, and opentelemetry-instrument must not skip us when one is missing.
-        return ()
+        """The requirements of the instrumented libraries that are installed.
+
+        Any one of them is enough (each is patched only when the app imports it), so a library
+        that is absent is not required; one installed at an unsupported version is a conflict
+        for tools that check (and for ``A2AInstrumentor().instrument()``, which then patches
+        nothing). ``a2a_observe.instrument()`` and ``opentelemetry-instrument`` skip that check:
+        each adapter checks its own library, warns once and leaves the others instrumented.
+        With none installed, all are listed: there is nothing to instrument."""
+        present = [requirement for name, requirement in LIBRARIES.items() if _installed(name)]
+        return present or list(LIBRARIES.values())
 
     def _instrument(self, **kwargs: Any) -> None:
         if is_disabled():

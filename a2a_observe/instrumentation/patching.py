@@ -66,7 +66,7 @@ class Patches:
         original = owner.__dict__.get(name) if isinstance(owner, type) else getattr(owner, name)
         if original is None or is_wrapped(original):
             return
-        had_own = isinstance(owner, type) and name in owner.__dict__
+        had_own = not isinstance(owner, type) or name in owner.__dict__  # a module owns its names
         setattr(owner, name, _MarkedWrapper(original, wrapper))
 
         def undo() -> None:

@@ -1,11 +1,13 @@
 """Rebuilding a conversation's model from the rows of its traces.
 
 The span tree says who called whom: a SERVER span's parent is the CLIENT span of its caller,
-an ``invoke_agent`` span sits under the SERVER span of the call it serves, and a call an agent
-makes while working sits under that agent's span. Each pair of CLIENT and SERVER spans is one
-exchange; an exchange whose caller is inside another exchange is a delegation of it. What the
-agent did is read from the most direct witness available: the agent's own run, else the
-server's stream events, else the client's, else the state a call returned.
+an agent span (``invoke_agent``, when the agent has one) sits under the SERVER span of the
+call it serves, and a call an agent makes while working sits under that agent's span. Each
+pair of CLIENT and SERVER spans is one exchange; an exchange whose caller is inside another
+exchange is a delegation of it. What the agent did is read from the most direct witness
+available: the agent's own record (its span's events or, without an agent span, the same
+events on the SERVER span), else the server's stream events, else the client's, else the
+state a call returned.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from a2a_observe.replay.model import (
 from a2a_observe.store.queries import Conversation, EventRecord, SpanRecord
 
 _CALL_KINDS = frozenset({"CLIENT", "SERVER"})
+_AGENT_EVENTS = frozenset({semconv.EVENT_TASK_STATUS, semconv.EVENT_ARTIFACT})
 _RUN_OPERATIONS = frozenset({semconv.OPERATION_INVOKE_AGENT, semconv.OPERATION_CANCEL_AGENT})
 _FINAL_STATES = semconv.TERMINAL_TASK_STATES | semconv.INTERRUPTED_TASK_STATES
 _CHANGING_METHODS = frozenset({semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE, semconv.CANCEL_TASK})
@@ -233,6 +236,10 @@ class _Builder:
         if draft.runs:
             return "agent", draft.runs
         if draft.server is not None and any(
+            e.name in _AGENT_EVENTS for e in self.events.get(draft.server.span_id, ())
+        ):
+            return "agent", [draft.server]  # what the agent did, as events of the SERVER span
+        if draft.server is not None and any(
             e.name == semconv.EVENT_STREAM for e in self.events.get(draft.server.span_id, ())
         ):
             return "server", [draft.server]
@@ -320,6 +327,9 @@ class _Builder:
         ]
 
     def error(self, draft: _Draft) -> CallError | None:
+        agent_error = self._agent_exception(draft)
+        if agent_error is not None:
+            return agent_error
         for side, spans in (("agent", draft.runs), ("server", [draft.server]), ("client", [draft.client])):
             for span in spans:
                 if span is not None and span.status_code == "ERROR":
@@ -331,6 +341,26 @@ class _Builder:
                         span_id=span.span_id,
                     )
         return None
+
+    def _agent_exception(self, draft: _Draft) -> CallError | None:
+        """Without an agent span, what the agent raised is an ``exception`` event of the SERVER
+        span that carries its work: the agent's error, as its own span would have said."""
+        server = draft.server
+        if draft.runs or server is None:
+            return None
+        events = self.events.get(server.span_id, ())
+        if not any(e.name in _AGENT_EVENTS for e in events):
+            return None
+        raised = next((e for e in events if e.name == semconv.EVENT_EXCEPTION), None)
+        if raised is None:
+            return None
+        return CallError(
+            error_type=_str(raised.attributes.get(semconv.EXCEPTION_TYPE)) or server.error_type,
+            message=_str(raised.attributes.get(semconv.EXCEPTION_MESSAGE)) or server.status_message,
+            side="agent",
+            trace_id=server.trace_id,
+            span_id=server.span_id,
+        )
 
     def stream(self, draft: _Draft, method: str) -> Stream | None:
         if method not in semconv.STREAMING_METHODS:

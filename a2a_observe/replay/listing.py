@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from a2a_observe import semconv
 from a2a_observe.store.queries import ConversationSummary
 from a2a_observe.store.queries import list_conversations as summaries
 
@@ -71,7 +72,8 @@ def list_conversations(
     marks = ", ".join("?" for _ in ids)
     rows = summaries_for(con, ids, marks)
     if where.state is not None:
-        rows = [r for r in rows if r.last_task_state == where.state][offset : offset + limit]
+        wanted = semconv.task_state(where.state)  # `failed` finds TASK_STATE_FAILED too
+        rows = [r for r in rows if r.last_task_state == wanted][offset : offset + limit]
     return rows
 
 

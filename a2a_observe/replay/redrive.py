@@ -81,7 +81,7 @@ class RedriveRun:
 def _state_name(value: int) -> str:
     from a2a.types import TaskState  # noqa: PLC0415 - the SDK is loaded only to re-drive
 
-    return str(TaskState.Name(value)).removeprefix("TASK_STATE_").lower().replace("_", "-")
+    return semconv.task_state(TaskState.Name(value)) or semconv.TASK_STATE_UNSPECIFIED
 
 
 def _outcome(events: list[Any]) -> tuple[str | None, str | None]:

@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from a2a_observe import semconv
+from a2a_observe.store.legacy import state_case, upgrade_values
+
 if TYPE_CHECKING:
     import duckdb
 
@@ -224,6 +227,7 @@ def _records(cursor: duckdb.DuckDBPyConnection, cls: type[R]) -> list[R]:
             if name not in wanted:
                 continue
             values[name] = json.loads(value) if name in json_columns and isinstance(value, str) else value
+        upgrade_values(values)
         out.append(cls(**values))
     return out
 
@@ -258,8 +262,8 @@ def list_conversations(
     if errors_only:
         where.append("errors > 0")
     if state is not None:
-        where.append("last_task_state = ?")
-        params.append(state)
+        where.append(f"{state_case('last_task_state')} = ?")
+        params.append(semconv.task_state(state))
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     sql = f"SELECT * FROM conversations {clause} ORDER BY start_ns DESC, conversation_id LIMIT ? OFFSET ?"
     return _records(con.execute(sql, [*params, limit, offset]), ConversationSummary)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from a2a_observe import semconv
 from a2a_observe.store.errors import StoreError
+from a2a_observe.store.legacy import state_case
 
 if TYPE_CHECKING:
     import duckdb
@@ -145,7 +146,7 @@ _VIEWS = (
     SELECT
         task_id,
         any_value(conversation_id) FILTER (WHERE conversation_id IS NOT NULL) AS conversation_id,
-        arg_min(agent_name, start_ns) FILTER (WHERE kind = 'INTERNAL' AND agent_name IS NOT NULL)
+        arg_min(agent_name, start_ns) FILTER (WHERE kind <> 'CLIENT' AND agent_name IS NOT NULL)
             AS agent_name,
         min(start_ns) AS start_ns,
         max(end_ns) AS end_ns,
@@ -227,7 +228,7 @@ _VIEWS = (
         min(start_ns) AS first_seen_ns,
         max(end_ns) AS last_seen_ns,
         count(DISTINCT conversation_id) AS conversations,
-        count(DISTINCT task_id) FILTER (WHERE kind = 'INTERNAL') AS tasks,
+        count(DISTINCT task_id) FILTER (WHERE kind <> 'CLIENT') AS tasks,
         count(*) FILTER (WHERE kind = 'SERVER') AS requests_served,
         count(*) FILTER (WHERE status_code = 'ERROR') AS errors
     FROM spans
@@ -243,13 +244,25 @@ class Migration:
     statements: Sequence[str]
 
 
+_VIEW_NAMES = ("conversations", "tasks", "task_transitions", "messages", "artifacts", "agents")
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "spans, events, links, logs, resources and the A2A views", (*_TABLES, *_VIEWS)),
+    Migration(
+        2,
+        "task states as the A2A conventions spell them; views that need no agent span",
+        (
+            f"UPDATE spans SET task_state = {state_case('task_state')} WHERE task_state IS NOT NULL",
+            f"UPDATE span_events SET task_state = {state_case('task_state')} WHERE task_state IS NOT NULL",
+            *(f"DROP VIEW IF EXISTS {name}" for name in _VIEW_NAMES),
+            *_VIEWS,
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 TABLES = ("resources", "spans", "span_events", "span_links", "logs", "batches")
-VIEWS = ("conversations", "tasks", "task_transitions", "messages", "artifacts", "agents")
+VIEWS = _VIEW_NAMES
 
 
 def current_version(con: duckdb.DuckDBPyConnection, where: str) -> int:

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-# Until the agent-span setting is named in semconv.
-AGENT_SPANS_ENV = "A2A_OBSERVE_AGENT_SPANS"
+from a2a_observe import semconv
+
+AGENT_SPANS_ENV = semconv.ENV_AGENT_SPANS
 
 
 @pytest.fixture

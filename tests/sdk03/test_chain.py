@@ -28,6 +28,10 @@ from tests.sdk03.support import (
     user_message,
 )
 
+# The agent's own span is opted in here (A2A_OBSERVE_AGENT_SPANS), so it is checked on this
+# line too; the default (what the agent did as events of the SERVER span) is the same code.
+pytestmark = pytest.mark.usefixtures("agent_spans_on")
+
 
 class Orchestrator(AgentExecutor):
     """Asks each worker in turn over gRPC (streaming) and answers with what they said."""

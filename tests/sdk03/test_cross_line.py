@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parents[2]
 PEER = ROOT / "tests" / "apps" / "sdk1_peer.py"
 SDK1_PYTHON_ENV = "A2A_OBSERVE_SDK1_PYTHON"
 
+# The agent's own span is opted in here (A2A_OBSERVE_AGENT_SPANS), so it is checked on this
+# line too; the default (what the agent did as events of the SERVER span) is the same code.
+pytestmark = pytest.mark.usefixtures("agent_spans_on")
+AGENT_SPANS_ENV = {**os.environ, semconv.ENV_AGENT_SPANS: "true"}
+"""The 1.x peer process opts in to agent spans too."""
+
 
 def sdk1_python() -> str:
     """The 1.x environment's Python: ``$A2A_OBSERVE_SDK1_PYTHON`` or the checkout's ``.venv``."""
@@ -44,6 +50,7 @@ def peer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, s
     process = subprocess.Popen(
         [sdk1_python(), str(PEER), "--spans", str(spans_path), "serve"],
         cwd=ROOT,
+        env=AGENT_SPANS_ENV,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -96,6 +103,7 @@ async def test_a_1x_client_calling_a_03_agent_is_one_trace(spans, tmp_path) -> N
         done = subprocess.run(
             [sdk1_python(), str(PEER), "--spans", str(spans_path), "call", json.dumps(addresses)],
             cwd=ROOT,
+            env=AGENT_SPANS_ENV,
             capture_output=True,
             text=True,
             timeout=120,

@@ -97,7 +97,7 @@ async def test_stream_span_records_every_event(spans, writer, binding, unraisabl
         assert attrs[semconv.A2A_PROTOCOL_BINDING] == binding
     assert client_span.end_time is not None and client_span.end_time >= events[-1].timestamp
     if binding == "JSONRPC":
-        assert (server_span.attributes or {})[semconv.RPC_METHOD_ORIGINAL] == "message/stream"
+        assert (server_span.attributes or {})[semconv.A2A_METHOD_ORIGINAL] == "message/stream"
     assert unraisable == []
 
 

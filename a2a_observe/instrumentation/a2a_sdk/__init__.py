@@ -13,6 +13,7 @@ from a2a_observe.instrumentation.a2a_sdk import sdk_spans, translate, v03
 from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks
 from a2a_observe.instrumentation.a2a_sdk.executor import ExecutorHooks
 from a2a_observe.instrumentation.a2a_sdk.line import ServerLine, no_card
+from a2a_observe.instrumentation.a2a_sdk.peers import RejectionHooks
 from a2a_observe.instrumentation.a2a_sdk.server import HANDLER_METHODS, ServerHooks
 from a2a_observe.instrumentation.a2a_sdk.versions import installed_line
 from a2a_observe.instrumentation.patching import Patches
@@ -33,3 +34,4 @@ def install(observer: Observer, patches: Patches) -> None:
     ClientHooks(observer).install(patches)
     ServerHooks(observer, SDK1_SERVER).install(patches)
     ExecutorHooks(observer).install(patches)
+    RejectionHooks(observer).install(patches)

@@ -1,9 +1,10 @@
-"""The ``invoke_agent`` span around the user's ``AgentExecutor.execute`` (and ``cancel``).
+"""What the user's ``AgentExecutor.execute`` (and ``cancel``) did, as an agent run.
 
 ``execute`` is abstract, so every subclass is wrapped, including ones defined after
-``instrument()``. The span opens inside the coroutine, in the task the SDK runs it in: a
+``instrument()``. The run opens inside the coroutine, in the task the SDK runs it in: a
 wrapper that opened it at call time would put turn 2 of a multi-turn task into turn 1's
-trace. What the agent puts on its event queue while the span is current becomes span events.
+trace. What the agent puts on its event queue while the run is current becomes events of the
+SERVER span serving the request (or of the ``invoke_agent`` span, when opted in).
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ class ExecutorHooks:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
-            call_guarded("agent span error", run.exception, exc, type(exc).__qualname__)
+            call_guarded("agent span error", run.exception, exc)
             if operation == semconv.OPERATION_INVOKE_AGENT:
                 call_guarded("agent span error", run.task_failed_by_framework)
             raise

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
+from a2a_observe.instrumentation.a2a_sdk import peers
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
+from a2a_observe.instrumentation.addresses import grpc_peer, host_and_port
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import CallObservation, Observer, active_call
@@ -81,6 +83,14 @@ def _server_facts(
         message = translator.message_facts(request.message, capture)
         task_id, context_id = message.task_id, message.context_id
     card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
+    server_address, server_port = host_and_port(carrier.get("host") or carrier.get(":authority"))
+    grpc_context = state.get("grpc_context")
+    if grpc_context is not None:
+        client_address, client_port = grpc_peer(grpc_context.peer())
+    else:
+        noted = peers.current()
+        client_address = noted.client_address if noted else None
+        client_port = noted.client_port if noted else None
     facts = CallFacts(
         method=method,
         binding=binding,
@@ -93,6 +103,10 @@ def _server_facts(
         task_id=task_id,
         context_id=context_id,
         message=message,
+        server_address=server_address,
+        server_port=server_port,
+        client_address=client_address,
+        client_port=client_port,
     )
     return facts, carrier
 
@@ -136,6 +150,7 @@ class ServerHooks:
         )
         call = self.observer.start_server_call(facts, carrier)
         call.key = call_context
+        peers.mark_served()
         return call
 
     def _unary_wrapper(self, method: str) -> Callable[..., Any]:

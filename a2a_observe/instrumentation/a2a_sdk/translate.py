@@ -48,16 +48,15 @@ def _enum_name(msg: Any, field: str, value: int) -> str | None:
 
 
 def state_name(status_holder: Any) -> str | None:
-    """``TASK_STATE_INPUT_REQUIRED`` -> ``input-required`` (the spec's spelling)."""
+    """The protocol's name of the state (``TASK_STATE_INPUT_REQUIRED``); the observation maps
+    it to the convention's value. ``None`` when the status names none."""
     try:
         value = status_holder.state
     except AttributeError:
         return None
-    name = _enum_name(status_holder, "state", value)
-    if name is None:
-        return semconv.TASK_STATE_UNKNOWN
-    name = name.removeprefix("TASK_STATE_").lower().replace("_", "-")
-    return None if name == "unspecified" else name
+    if not value:
+        return None  # TASK_STATE_UNSPECIFIED (0): the status has no state yet
+    return _enum_name(status_holder, "state", value) or semconv.TASK_STATE_UNSPECIFIED
 
 
 def role_name(message: Any) -> str | None:
@@ -197,7 +196,7 @@ def agent_facts(card: Any) -> AgentFacts:
     return AgentFacts(
         name=getattr(card, "name", None) or None,
         version=getattr(card, "version", None) or None,
-        description=None,
+        description=getattr(card, "description", None) or None,
         url=url,
     )
 

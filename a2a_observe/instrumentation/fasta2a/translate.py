@@ -19,16 +19,6 @@ from typing import Any
 from a2a_observe import semconv
 from a2a_observe.facts import ArtifactFacts, ErrorFacts, EventFacts, MessageFacts, PartFacts
 
-_STATES = {
-    "submitted": semconv.TASK_STATE_SUBMITTED,
-    "working": semconv.TASK_STATE_WORKING,
-    "input-required": semconv.TASK_STATE_INPUT_REQUIRED,
-    "auth-required": semconv.TASK_STATE_AUTH_REQUIRED,
-    "completed": semconv.TASK_STATE_COMPLETED,
-    "canceled": semconv.TASK_STATE_CANCELED,
-    "failed": semconv.TASK_STATE_FAILED,
-    "rejected": semconv.TASK_STATE_REJECTED,
-}
 V1_METHODS = frozenset(semconv.A2A_METHODS)
 OTHER_ERROR = "_OTHER"
 """The OpenTelemetry conventions' ``error.type`` when nothing names the error (no code)."""
@@ -64,11 +54,7 @@ def _json_size(value: Any) -> int:
 
 def state_name(value: Any) -> str | None:
     """``completed`` or ``TASK_STATE_COMPLETED`` in the conventions' spelling."""
-    text = _text(value)
-    if text is None:
-        return None
-    key = text.lower().removeprefix("task_state_").replace("_", "-")
-    return _STATES.get(key, semconv.TASK_STATE_UNKNOWN)
+    return semconv.task_state(_text(value))
 
 
 def role_name(value: Any) -> str | None:

@@ -1,4 +1,4 @@
-"""The ``invoke_agent`` span around a python-a2a agent's own handlers.
+"""The agent run around a python-a2a agent's own handlers (an ``invoke_agent`` span when opted in).
 
 Users implement ``handle_message``, ``handle_task``, ``handle_conversation`` or
 ``stream_response`` on a ``BaseA2AServer`` subclass, so every subclass is wrapped, including
@@ -58,7 +58,7 @@ def _record(state: _Running, exc: BaseException) -> None:
     if any(seen is exc for seen in state.recorded):
         return
     state.recorded.append(exc)
-    state.run.exception(exc, type(exc).__qualname__)
+    state.run.exception(exc)
 
 
 class AgentHooks:

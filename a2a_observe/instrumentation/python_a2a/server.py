@@ -21,6 +21,7 @@ from typing import Any
 
 from a2a_observe import semconv
 from a2a_observe.facts import AgentFacts, CallFacts, ErrorFacts
+from a2a_observe.instrumentation.addresses import host_and_port
 from a2a_observe.instrumentation.common import ObservedIterator
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
@@ -147,6 +148,7 @@ class ServerHooks:
             method = semconv.V03_METHOD_NAMES.get(wire, method)
         task_id, context_id, message = translate.request_ids(body, capture)
         agent = self._agents.get(app)
+        server_address, server_port = host_and_port(request.host)
         facts = CallFacts(
             method=method,
             binding=semconv.BINDING_JSONRPC if wire else None,
@@ -155,6 +157,10 @@ class ServerHooks:
             task_id=task_id,
             context_id=context_id,
             message=message,
+            server_address=server_address,
+            server_port=server_port,
+            client_address=request.remote_addr or None,
+            client_port=_port(request.environ.get("REMOTE_PORT")),
         )
         carrier = {str(key).lower(): str(value) for key, value in request.headers.items()}
         return self.observer.start_server_call(facts, carrier)
@@ -193,3 +199,9 @@ class ServerHooks:
     @staticmethod
     def _on_error(call: CallObservation, exc: BaseException) -> None:
         call.exception(exc, ErrorFacts(error_type=type(exc).__qualname__, message=str(exc)))
+
+
+def _port(value: Any) -> int | None:
+    """A WSGI ``REMOTE_PORT`` (a string) as ``client.port``."""
+    text = str(value) if value is not None else ""
+    return int(text) if text.isdigit() else None

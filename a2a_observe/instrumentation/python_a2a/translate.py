@@ -19,20 +19,6 @@ from typing import Any
 from a2a_observe import semconv
 from a2a_observe.facts import AgentFacts, ArtifactFacts, EventFacts, MessageFacts, PartFacts
 
-_STATES = {
-    "submitted": semconv.TASK_STATE_SUBMITTED,
-    "waiting": semconv.TASK_STATE_WORKING,
-    "working": semconv.TASK_STATE_WORKING,
-    "input-required": semconv.TASK_STATE_INPUT_REQUIRED,
-    "auth-required": semconv.TASK_STATE_AUTH_REQUIRED,
-    "completed": semconv.TASK_STATE_COMPLETED,
-    "canceled": semconv.TASK_STATE_CANCELED,
-    "cancelled": semconv.TASK_STATE_CANCELED,
-    "failed": semconv.TASK_STATE_FAILED,
-    "rejected": semconv.TASK_STATE_REJECTED,
-    "unknown": semconv.TASK_STATE_UNKNOWN,
-}
-
 ERROR_CONTENT = "ErrorContent"
 """``error.type`` of a call whose answer is python-a2a's error content."""
 
@@ -70,11 +56,8 @@ def _as_dict(obj: Any) -> Any:
 
 
 def state_name(value: Any) -> str | None:
-    """A python-a2a ``TaskState`` (or its string) in the spec's spelling."""
-    text = _str(value)
-    if text is None:
-        return None
-    return _STATES.get(text.lower(), semconv.TASK_STATE_UNKNOWN)
+    """A python-a2a ``TaskState`` (or its string) as the convention's value."""
+    return semconv.task_state(_str(value))
 
 
 def part_facts(part: Any, capture: bool) -> PartFacts:
