@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -39,6 +40,13 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024
 """Bytes of a request body as sent (compressed or not)."""
 DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024
 """Bytes of a body once decompressed: a small gzip body must not become gigabytes in memory."""
+
+MAX_NESTING = 64
+"""Levels of arrays and objects in an OTLP/JSON body. The request's own structure takes about
+ten, and each level of a map inside an attribute value four more, so attribute values may nest a
+dozen maps deep; deeper bodies are refused before parsing."""
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 # google.rpc.Code values used in error bodies
 CODE_INVALID_ARGUMENT = 3
@@ -153,7 +161,22 @@ def _prepare_json(data: Any, signal: Signal) -> tuple[int, list[str]]:
     return len(refused), refused
 
 
+def _nesting(text: bytes) -> int:
+    """How deeply the JSON text nests arrays and objects (brackets inside strings are skipped).
+
+    Checked before parsing: the standard parser and protobuf's JSON mapping recurse once per
+    level, and a body of a few kilobytes of ``[`` would otherwise exhaust the interpreter's stack."""
+    stripped = _JSON_STRING.sub(b'""', text)
+    depth = deepest = 0
+    for byte in stripped.translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _parse_json(text: bytes, request: Message, signal: Signal) -> tuple[int, list[str]]:
+    if (depth := _nesting(text)) > MAX_NESTING:
+        raise PayloadError(400, f"JSON body nests {depth} levels deep; at most {MAX_NESTING} are accepted")
     try:
         data = json.loads(text)
     except UnicodeDecodeError as exc:
@@ -207,12 +230,25 @@ def batch_from(request: Message, signal: Signal, refused: int = 0, notes: list[s
 def decode(
     body: bytes, content_type: str | None, content_encoding: str | None, signal: Signal, limits: Limits
 ) -> Batch:
+    """The batch to store; every problem with the body is a :class:`PayloadError` (4xx).
+
+    Whatever a sender puts in a body is its own problem, never the collector's: a failure this
+    code did not foresee is still answered 400, naming the exception, and never a 500."""
     fmt = media_type(content_type)
     if fmt is None:
         raise PayloadError(415, f"Content-Type {content_type!r} is not supported; use {PROTOBUF} or {JSON}")
     raw = decompress(body, content_encoding, limits)
-    request, refused, notes = parse_request(raw, fmt, signal)
-    return batch_from(request, signal, refused, notes)
+    try:
+        request, refused, notes = parse_request(raw, fmt, signal)
+        return batch_from(request, signal, refused, notes)
+    except PayloadError:
+        raise
+    except RecursionError as exc:
+        raise PayloadError(
+            400, f"body is nested too deeply to decode (at most {MAX_NESTING} levels)"
+        ) from exc
+    except Exception as exc:  # a body we cannot read is the sender's 400, never our 500
+        raise PayloadError(400, f"body could not be decoded: {type(exc).__name__}: {exc}") from exc
 
 
 # --- responses -------------------------------------------------------------------------------

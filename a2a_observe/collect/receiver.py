@@ -38,7 +38,7 @@ from a2a_observe.collect.otlp import (
     status_body,
     success_body,
 )
-from a2a_observe.store.errors import StoreError
+from a2a_observe.store.errors import BatchRefused, StoreError
 from a2a_observe.store.snapshot import SNAPSHOT_PATH, write_snapshot
 from a2a_observe.store.writer import QueueFull, StoreWriter
 
@@ -59,6 +59,7 @@ class ReceiverStats:
     accepted_spans: int = 0
     accepted_logs: int = 0
     rejected: int = 0
+    truncated: int = 0
     refused_requests: int = 0
 
 
@@ -131,6 +132,10 @@ class Receiver:
                     return _error(503, CODE_UNAVAILABLE, str(exc), fmt, RETRY_AFTER_UNAVAILABLE)
                 try:
                     await asyncio.wrap_future(future)
+                except BatchRefused as exc:
+                    # The data itself cannot be stored: a retry would fail the same way.
+                    self.stats.refused_requests += 1
+                    return _error(400, CODE_INVALID_ARGUMENT, f"not stored: {exc}", fmt)
                 except Exception as exc:  # noqa: BLE001 - the sender is told and retries
                     return _error(
                         503, CODE_UNAVAILABLE, f"not stored, try again: {exc}", fmt, RETRY_AFTER_UNAVAILABLE
@@ -138,6 +143,7 @@ class Receiver:
             self.stats.accepted_spans += batch.span_count
             self.stats.accepted_logs += batch.log_count
             self.stats.rejected += batch.rejected_spans + batch.rejected_logs
+            self.stats.truncated += batch.truncated
             return Response(success_body(batch, signal, fmt), media_type=fmt)
 
         return handle
@@ -168,6 +174,7 @@ class Receiver:
                 "accepted_spans": self.stats.accepted_spans,
                 "accepted_logs": self.stats.accepted_logs,
                 "rejected": self.stats.rejected,
+                "truncated": self.stats.truncated,
                 "refused_requests": self.stats.refused_requests,
             }
         )

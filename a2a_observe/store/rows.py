@@ -130,6 +130,8 @@ class Batch:
     columns: dict[str, Columns] = field(default_factory=dict)
     rejected_spans: int = 0
     rejected_logs: int = 0
+    truncated: int = 0
+    """Values cut at ingest to fit the store's limits (see ``otlp_rows``)."""
     errors: list[str] = field(default_factory=list)
 
     def rows(self, table: str) -> list[Row]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from a2a_observe.store.columnar import ArrowInserts
-from a2a_observe.store.errors import StoreError
+from a2a_observe.store.errors import BatchRefused, StoreError
 from a2a_observe.store.rows import BATCH_COLUMNS, RESOURCE_COLUMNS, TABLE_COLUMNS, Batch, Row
 from a2a_observe.store.schema import open_store
 
@@ -130,6 +130,15 @@ def writer_for(path: str | Path) -> StoreWriter | None:
     """The writer this process has open on ``path``, if any (DuckDB allows one per file)."""
     with _OPEN_LOCK:
         return _OPEN.get(Path(path).resolve())
+
+
+def _is_data_error(exc: Exception) -> bool:
+    """DuckDB's errors about values (out of range, not convertible, violating a constraint), as
+    opposed to errors about the file or the machine (I/O, memory), which a retry may get past."""
+    import duckdb  # noqa: PLC0415 - loaded with the store already
+
+    data_errors = (duckdb.DataError, duckdb.ConstraintException, duckdb.InvalidInputException)
+    return isinstance(exc, data_errors)
 
 
 class QueueFull(Exception):
@@ -398,7 +407,11 @@ class StoreWriter:
             call.future.set_exception(exc)
 
     def _write(self, group: list[_Converted]) -> None:
-        """Commit a group in one transaction, then resolve its futures."""
+        """Commit a group in one transaction, then resolve its futures.
+
+        If the group's transaction fails, each batch is committed again on its own, so a batch
+        the store cannot take fails alone (:class:`BatchRefused`) and never takes the batches of
+        other producers that shared its transaction down with it."""
         released = [False]
 
         def release() -> None:
@@ -412,15 +425,42 @@ class StoreWriter:
 
         try:
             self._commit(group, release)
-        except Exception as exc:  # noqa: BLE001 - reported through every future
-            _log.warning("a2a-observe: writing %d batches to %s failed: %s", len(group), self.path, exc)
-            for item in group:
-                item.write.future.set_exception(StoreError(f"writing to {self.path} failed: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - retried batch by batch, then reported
+            if len(group) == 1:
+                self._fail(group[0], exc, alone=False)
+            else:
+                self._write_alone(group)
         else:
             for item in group:
                 item.write.future.set_result(None)
         finally:
             release()
+
+    def _write_alone(self, group: list[_Converted]) -> None:
+        failed: list[tuple[_Converted, Exception]] = []
+        for item in group:
+            try:
+                self._commit([item], lambda: None)
+            except Exception as exc:  # noqa: BLE001 - reported through its own future
+                failed.append((item, exc))
+            else:
+                item.write.future.set_result(None)
+        # When every batch failed on its own too, the store is at fault, not the data.
+        alone = len(failed) < len(group)
+        for item, error in failed:
+            self._fail(item, error, alone=alone)
+
+    def _fail(self, item: _Converted, exc: Exception, *, alone: bool) -> None:
+        refused = alone or _is_data_error(exc)
+        _log.warning(
+            "a2a-observe: a batch of %d records from %s was not written to %s: %s",
+            item.write.records,
+            item.write.source,
+            self.path,
+            exc,
+        )
+        kind = BatchRefused if refused else StoreError
+        item.write.future.set_exception(kind(f"writing to {self.path} failed: {exc}"))
 
     def _commit(self, group: list[_Converted], inserted: Callable[[], None]) -> None:
         con = self._connection()
@@ -448,7 +488,10 @@ class StoreWriter:
             inserted()
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except Exception as exc:  # noqa: BLE001 - the first error is the one to report
+                _log.debug("a2a-observe: rollback on %s failed: %s", self.path, exc)
             raise
         self._next_batch_id += len(ledger)
         self._known_resources.update(row[0] for row in new_resources)
