@@ -237,16 +237,18 @@ def decode(
     fmt = media_type(content_type)
     if fmt is None:
         raise PayloadError(415, f"Content-Type {content_type!r} is not supported; use {PROTOBUF} or {JSON}")
-    raw = decompress(body, content_encoding, limits)
+    return decode_document(decompress(body, content_encoding, limits), fmt, signal)
+
+
+def decode_document(raw: bytes, fmt: str, signal: Signal) -> Batch:
+    """The batch of one uncompressed request body (the receiver's, or a line of a file)."""
     try:
         request, refused, notes = parse_request(raw, fmt, signal)
         return batch_from(request, signal, refused, notes)
     except PayloadError:
         raise
     except RecursionError as exc:
-        raise PayloadError(
-            400, f"body is nested too deeply to decode (at most {MAX_NESTING} levels)"
-        ) from exc
+        raise PayloadError(400, f"body nests too many levels deep to decode (at most {MAX_NESTING})") from exc
     except Exception as exc:  # a body we cannot read is the sender's 400, never our 500
         raise PayloadError(400, f"body could not be decoded: {type(exc).__name__}: {exc}") from exc
 
