@@ -35,7 +35,7 @@ from a2a_observe.collect.receiver import ReceiverSettings
 from a2a_observe.store import open_snapshot
 from tests.store_support import post, receiver_in_thread
 
-EXAMPLES = int(os.environ.get("A2A_OBSERVE_FUZZ_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("A2A_OBSERVE_FUZZ_EXAMPLES", "80"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

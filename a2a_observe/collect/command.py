@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from a2a_observe import semconv
+from a2a_observe.escaping import one_line
 from a2a_observe.store.errors import StoreError
 
 
@@ -97,7 +98,7 @@ def run_import(args: argparse.Namespace) -> int:
     finally:
         writer.close()
     for problem in report.problems[:20]:
-        print(f"a2a-observe import: {problem}", file=sys.stderr)
+        print(f"a2a-observe import: {one_line(problem)}", file=sys.stderr)
     if len(report.problems) > 20:
         print(f"a2a-observe import: and {len(report.problems) - 20} more problems", file=sys.stderr)
     print(
