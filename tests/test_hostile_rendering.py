@@ -63,7 +63,7 @@ def test_terminal_text_has_no_control_character_and_one_line_has_no_break(text: 
 @given(st.text())
 def test_mermaid_text_is_one_statement_without_directive_characters(text: str) -> None:
     safe = re.sub(r"#(\d+|quot);", "", escaping.mermaid(text))
-    assert not set(safe) & set("\n\r;%<>\"{}`#")
+    assert not set(safe) & set('\n\r;%<>"{}`#')
 
 
 @settings(max_examples=300, deadline=None)
