@@ -20,7 +20,7 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 
 from a2a_observe import semconv
-from a2a_observe.capture import cap_attribute, parts_json
+from a2a_observe.capture import cap_attribute, error_description, exception_attributes, parts_json
 from a2a_observe.config import Settings
 from a2a_observe.facts import (
     AgentFacts,
@@ -99,6 +99,11 @@ class Observer:
                 out[key] = value
         return out
 
+    def record_exception(self, span: Span, exc: BaseException) -> None:
+        """The ``exception`` event, with the message only when the settings allow error text
+        (the SDK's ``record_exception`` always writes it)."""
+        span.add_event(semconv.EVENT_EXCEPTION, exception_attributes(self.settings, exc))
+
     def set(self, span: Span, key: str, value: Any) -> None:
         attrs = self.clean({key: value})
         if attrs:
@@ -122,7 +127,7 @@ class Observer:
     def content_attributes(self, parts: Any) -> dict[str, Any]:
         if not self.settings.capture_content:
             return {}
-        text, truncated = parts_json(parts, self.settings.max_content_length)
+        text, truncated = parts_json(parts, self.settings.max_content_length, self.settings.redact_patterns)
         attrs: dict[str, Any] = {semconv.A2A_CONTENT: text}
         if truncated:
             attrs[semconv.A2A_CONTENT_TRUNCATED] = True
@@ -389,10 +394,11 @@ class CallObservation:
                 }
             )
         )
-        span.set_status(Status(StatusCode.ERROR, error.message[:512] or error.error_type))
+        description = error_description(self.observer.settings, error.message, error.error_type)
+        span.set_status(Status(StatusCode.ERROR, description))
 
     def exception(self, exc: BaseException, error: ErrorFacts) -> None:
-        self.span.record_exception(exc)
+        self.observer.record_exception(self.span, exc)
         self.error(error)
 
     def end(self) -> None:
@@ -463,9 +469,10 @@ class AgentRun:
             span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
 
     def exception(self, exc: BaseException, error_type: str) -> None:
-        self.span.record_exception(exc)
+        self.observer.record_exception(self.span, exc)
         self.observer.set(self.span, semconv.ERROR_TYPE, error_type)
-        self.span.set_status(Status(StatusCode.ERROR, str(exc)[:512] or error_type))
+        description = error_description(self.observer.settings, str(exc), error_type)
+        self.span.set_status(Status(StatusCode.ERROR, description))
 
     def task_failed_by_framework(self) -> None:
         """Record the ``failed`` state the framework gives a task whose agent raised.

@@ -234,11 +234,21 @@ ENV_CAPTURE_CONTENT: Final = "A2A_OBSERVE_CAPTURE_CONTENT"
 ENV_GENAI_CAPTURE_CONTENT: Final = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_MAX_CONTENT_LENGTH: Final = "A2A_OBSERVE_MAX_CONTENT_LENGTH"
 ENV_MAX_ATTRIBUTE_LENGTH: Final = "A2A_OBSERVE_MAX_ATTRIBUTE_LENGTH"
+ENV_RECORD_ERROR_MESSAGES: Final = "A2A_OBSERVE_RECORD_ERROR_MESSAGES"
+"""``true`` keeps exception messages and error descriptions (redacted) with content capture off."""
+ENV_REDACT_PATTERNS: Final = "A2A_OBSERVE_REDACT_PATTERNS"
+"""More regular expressions to redact from recorded text: one, or a JSON array of them."""
 ENV_SDK_SPANS: Final = "A2A_OBSERVE_SDK_SPANS"
 ENV_CONFIGURE_PROVIDERS: Final = "A2A_OBSERVE_CONFIGURE_PROVIDERS"
 ENV_OTEL_DISABLED_INSTRUMENTATIONS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
 INSTRUMENTATION_NAME: Final = "a2a"
 """The name in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` and the entry point."""
+
+# --- Exceptions (OpenTelemetry's exception semantic conventions) ---------------------------------
+EVENT_EXCEPTION: Final = "exception"
+EXCEPTION_TYPE: Final = "exception.type"
+EXCEPTION_MESSAGE: Final = "exception.message"
+EXCEPTION_STACKTRACE: Final = "exception.stacktrace"
 
 # --- Resource attributes the store reads -------------------------------------------------------
 SERVICE_NAME: Final = "service.name"
