@@ -258,6 +258,8 @@ ENV_STORE: Final = "A2A_OBSERVE_STORE"
 """A DuckDB file: when set, ``a2a_observe.auto`` also writes spans and logs there."""
 ENV_COLLECT_TOKEN: Final = "A2A_OBSERVE_COLLECT_TOKEN"
 """Bearer token that ``a2a-observe collect`` requires and snapshot readers send."""
+ENV_COLLECT_TOKEN_FILE: Final = "A2A_OBSERVE_COLLECT_TOKEN_FILE"
+"""A file holding that token (readable by its owner only); wins over the token itself."""
 
 # --- Log record fields (the logs module adds them to every line) -----------------------------
 LOG_TRACE_ID: Final = "trace_id"

@@ -21,6 +21,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
     ExportLogsServiceResponse,
 )
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -241,6 +242,12 @@ def corrupted_protobuf(draw: st.DrawFn) -> bytes:
     return bytes(body[:cut] if draw(st.booleans()) else body)
 
 
+RESPONSES = {
+    "/v1/traces": ExportTraceServiceResponse,
+    "/v1/logs": ExportLogsServiceResponse,
+    "/v1/metrics": ExportMetricsServiceResponse,
+}
+
 CANARY = ExportTraceServiceRequest(
     resource_spans=[
         ResourceSpans(
@@ -332,8 +339,6 @@ def test_mangled_otlp_json_gets_a_clear_answer(collector, body: bytes) -> None:
 @given(body=st.one_of(st.binary(max_size=300), json_values.map(lambda v: json.dumps(v).encode())))
 def test_arbitrary_bytes_get_a_clear_answer(collector, body: bytes) -> None:
     url, _ = collector
-    for path, fmt in (("/v1/traces", JSON), ("/v1/logs", PROTOBUF)):
+    for path, fmt in (("/v1/traces", JSON), ("/v1/logs", PROTOBUF), ("/v1/metrics", PROTOBUF)):
         status, _, reply = post(f"{url}{path}", body, fmt)
-        _check_answer(
-            status, reply, fmt, ExportTraceServiceResponse if "traces" in path else ExportLogsServiceResponse
-        )
+        _check_answer(status, reply, fmt, RESPONSES[path])

@@ -23,16 +23,21 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
     ExportLogsServiceResponse,
 )
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsPartialSuccess,
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTracePartialSuccess,
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
 
-from a2a_observe.store.otlp_rows import logs_batch, traces_batch
+from a2a_observe.store.otlp_rows import logs_batch, metrics_batch, traces_batch
 from a2a_observe.store.rows import Batch
 
-Signal = Literal["traces", "logs"]
+Signal = Literal["traces", "logs", "metrics"]
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 
@@ -133,9 +138,28 @@ def _ids_to_base64(record: Any) -> str | None:
     return None
 
 
+def _exemplar_ids(node: Any) -> None:
+    """Exemplars of metric points carry ids too; one that is unusable is dropped (they are
+    optional), never the point."""
+    if isinstance(node, list):
+        for item in node:
+            _exemplar_ids(item)
+    elif isinstance(node, dict):
+        for exemplar in _items(node, "exemplars"):
+            if isinstance(exemplar, dict) and _ids_to_base64(exemplar) is not None:
+                for key in ("traceId", "trace_id", "spanId", "span_id"):
+                    exemplar.pop(key, None)
+        for value in node.values():
+            if isinstance(value, dict | list):
+                _exemplar_ids(value)
+
+
 def _prepare_json(data: Any, signal: Signal) -> tuple[int, list[str]]:
     """Convert ids in place; records whose ids are unusable are taken out and named."""
     refused: list[str] = []
+    if signal == "metrics":
+        _exemplar_ids(data)
+        return 0, refused
     top, scopes, items = (
         ("resourceSpans", "scopeSpans", "spans")
         if signal == "traces"
@@ -198,7 +222,13 @@ def _parse_json(text: bytes, request: Message, signal: Signal) -> tuple[int, lis
 # --- decoding --------------------------------------------------------------------------------
 def parse_request(body: bytes, fmt: str, signal: Signal) -> tuple[Message, int, list[str]]:
     """The request message, plus records refused before parsing (bad ids in JSON)."""
-    request: Message = ExportTraceServiceRequest() if signal == "traces" else ExportLogsServiceRequest()
+    request: Message
+    if signal == "traces":
+        request = ExportTraceServiceRequest()
+    elif signal == "metrics":
+        request = ExportMetricsServiceRequest()
+    else:
+        request = ExportLogsServiceRequest()
     if fmt == JSON:
         refused, notes = _parse_json(body, request, signal)
         return request, refused, notes
@@ -218,6 +248,9 @@ def batch_from(request: Message, signal: Signal, refused: int = 0, notes: list[s
         assert isinstance(request, ExportTraceServiceRequest)
         batch = traces_batch(request)
         batch.rejected_spans += refused
+    elif signal == "metrics":
+        assert isinstance(request, ExportMetricsServiceRequest)
+        batch = metrics_batch(request)
     else:
         assert isinstance(request, ExportLogsServiceRequest)
         batch = logs_batch(request)
@@ -268,6 +301,12 @@ def success_body(batch: Batch, signal: Signal, fmt: str) -> bytes:
         if batch.rejected_spans or message:
             response.partial_success.CopyFrom(
                 ExportTracePartialSuccess(rejected_spans=batch.rejected_spans, error_message=message)
+            )
+    elif signal == "metrics":
+        response = ExportMetricsServiceResponse()
+        if batch.rejected_points or message:
+            response.partial_success.CopyFrom(
+                ExportMetricsPartialSuccess(rejected_data_points=batch.rejected_points, error_message=message)
             )
     else:
         response = ExportLogsServiceResponse()

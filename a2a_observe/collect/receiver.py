@@ -1,4 +1,5 @@
-"""The OTLP/HTTP receiver as an ASGI app: ``/v1/traces``, ``/v1/logs`` and ``/v1/snapshot``.
+"""The OTLP/HTTP receiver as an ASGI app: ``/v1/traces``, ``/v1/logs``, ``/v1/metrics``,
+``/v1/snapshot``, the status at ``/`` and an open ``/health``.
 
 A request is acknowledged only after the store has committed it, so a 200 means the data
 survives a crash of the collector. When the writer's queue is full the answer is 429 with
@@ -44,6 +45,8 @@ from a2a_observe.store.writer import QueueFull, StoreWriter
 
 TRACES_PATH = "/v1/traces"
 LOGS_PATH = "/v1/logs"
+METRICS_PATH = "/v1/metrics"
+HEALTH_PATH = "/health"
 RETRY_AFTER_FULL = 1
 RETRY_AFTER_UNAVAILABLE = 5
 
@@ -58,6 +61,7 @@ class ReceiverSettings:
 class ReceiverStats:
     accepted_spans: int = 0
     accepted_logs: int = 0
+    accepted_points: int = 0
     rejected: int = 0
     truncated: int = 0
     refused_requests: int = 0
@@ -142,7 +146,8 @@ class Receiver:
                     )
             self.stats.accepted_spans += batch.span_count
             self.stats.accepted_logs += batch.log_count
-            self.stats.rejected += batch.rejected_spans + batch.rejected_logs
+            self.stats.accepted_points += len(batch.metrics)
+            self.stats.rejected += batch.rejected_spans + batch.rejected_logs + batch.rejected_points
             self.stats.truncated += batch.truncated
             return Response(success_body(batch, signal, fmt), media_type=fmt)
 
@@ -167,12 +172,21 @@ class Receiver:
         )
 
     async def health(self, request: Request) -> Response:
+        """Liveness for load balancers and probes: open to all, so it says nothing else."""
+        return JSONResponse({"status": "ok"})
+
+    async def status(self, request: Request) -> Response:
+        """What the collector writes and has taken in; behind the token like everything else."""
+        refused = self._unauthorized(request, JSON)
+        if refused is not None:
+            return refused
         return JSONResponse(
             {
                 "store": str(self.writer.path),
                 "pending": self.writer.pending,
                 "accepted_spans": self.stats.accepted_spans,
                 "accepted_logs": self.stats.accepted_logs,
+                "accepted_points": self.stats.accepted_points,
                 "rejected": self.stats.rejected,
                 "truncated": self.stats.truncated,
                 "refused_requests": self.stats.refused_requests,
@@ -186,8 +200,10 @@ def create_app(writer: StoreWriter, settings: ReceiverSettings | None = None) ->
         routes=[
             Route(TRACES_PATH, receiver.endpoint("traces"), methods=["POST"]),
             Route(LOGS_PATH, receiver.endpoint("logs"), methods=["POST"]),
+            Route(METRICS_PATH, receiver.endpoint("metrics"), methods=["POST"]),
             Route(SNAPSHOT_PATH, receiver.snapshot, methods=["GET"]),
-            Route("/", receiver.health, methods=["GET"]),
+            Route(HEALTH_PATH, receiver.health, methods=["GET"]),
+            Route("/", receiver.status, methods=["GET"]),
         ]
     )
     app.state.receiver = receiver

@@ -20,13 +20,24 @@ from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
+from opentelemetry.proto.metrics.v1.metrics_pb2 import AggregationTemporality, Exemplar, Metric
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
-from a2a_observe.store.rows import Batch, Row, event_row, link_row, log_row, resource_row, span_row
+from a2a_observe.store.rows import (
+    Batch,
+    Row,
+    event_row,
+    link_row,
+    log_row,
+    metric_row,
+    resource_row,
+    span_row,
+)
 
 MAX_VALUE_CHARS = 64 * 1024
 """Characters kept of one string value (attribute, body, name, status message)."""
@@ -220,8 +231,6 @@ def _span_rows(batch: Batch, span: Span, resource: Row, scope_name: str, scope_v
 
 
 def _log_row(batch: Batch, record: LogRecord, resource: Row, scope_name: str, scope_version: str) -> Row:
-    if record.flags > _INT32_MAX:
-        raise ValueError(f"flags {record.flags:#x} sets reserved bits")
     limit = Limiter()
     attrs, dropped = limit.attributes(record.attributes)
     row = log_row(
@@ -288,6 +297,165 @@ def logs_batch(request: ExportLogsServiceRequest) -> Batch:
                     continue
                 batch.logs.append(row)
     _summarise(batch, batch.rejected_logs, "log record")
+    return batch
+
+
+_TEMPORALITY = {
+    AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA: "delta",
+    AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE: "cumulative",
+}
+
+
+def _unsigned(value: int, what: str) -> int:
+    if value > _INT64_MAX:
+        raise ValueError(f"{what} {value} is beyond 2^63-1")
+    return value
+
+
+def _exemplars(limit: Limiter, exemplars: Sequence[Exemplar]) -> list[dict[str, Any]]:
+    out = []
+    for exemplar in exemplars:
+        which = exemplar.WhichOneof("value")
+        out.append(
+            {
+                "time_ns": _time(exemplar.time_unix_nano, "exemplars.timeUnixNano"),
+                "value": exemplar.as_int if which == "as_int" else exemplar.as_double,
+                "trace_id": exemplar.trace_id.hex() if len(exemplar.trace_id) == 16 else None,
+                "span_id": exemplar.span_id.hex() if len(exemplar.span_id) == 8 else None,
+                "attributes": limit.attributes(exemplar.filtered_attributes)[0],
+            }
+        )
+    return out
+
+
+def _point_rows(metric: Metric, limit: Limiter) -> list[dict[str, Any]]:
+    """Each data point of a metric as the columns it fills (see ``rows.metric_row``)."""
+    kind = metric.WhichOneof("data")
+    points: list[dict[str, Any]] = []
+    if kind in ("gauge", "sum"):
+        data = metric.gauge if kind == "gauge" else metric.sum
+        for point in data.data_points:
+            which = point.WhichOneof("value")
+            points.append(
+                {
+                    "point": point,
+                    "value": float(point.as_int) if which == "as_int" else point.as_double,
+                    "temporality": _TEMPORALITY.get(metric.sum.aggregation_temporality)
+                    if kind == "sum"
+                    else None,
+                    "monotonic": metric.sum.is_monotonic if kind == "sum" else None,
+                }
+            )
+    elif kind == "histogram":
+        for hpoint in metric.histogram.data_points:
+            points.append(
+                {
+                    "point": hpoint,
+                    "count": _unsigned(hpoint.count, "count"),
+                    "sum": hpoint.sum if hpoint.HasField("sum") else None,
+                    "min": hpoint.min if hpoint.HasField("min") else None,
+                    "max": hpoint.max if hpoint.HasField("max") else None,
+                    "buckets": {"bounds": list(hpoint.explicit_bounds), "counts": list(hpoint.bucket_counts)},
+                    "temporality": _TEMPORALITY.get(metric.histogram.aggregation_temporality),
+                }
+            )
+    elif kind == "exponential_histogram":
+        for epoint in metric.exponential_histogram.data_points:
+            points.append(
+                {
+                    "point": epoint,
+                    "count": _unsigned(epoint.count, "count"),
+                    "sum": epoint.sum if epoint.HasField("sum") else None,
+                    "min": epoint.min if epoint.HasField("min") else None,
+                    "max": epoint.max if epoint.HasField("max") else None,
+                    "buckets": {
+                        "scale": epoint.scale,
+                        "zero_count": epoint.zero_count,
+                        "zero_threshold": epoint.zero_threshold,
+                        "positive": {
+                            "offset": epoint.positive.offset,
+                            "counts": list(epoint.positive.bucket_counts),
+                        },
+                        "negative": {
+                            "offset": epoint.negative.offset,
+                            "counts": list(epoint.negative.bucket_counts),
+                        },
+                    },
+                    "temporality": _TEMPORALITY.get(metric.exponential_histogram.aggregation_temporality),
+                }
+            )
+    elif kind == "summary":
+        for spoint in metric.summary.data_points:
+            points.append(
+                {
+                    "point": spoint,
+                    "count": _unsigned(spoint.count, "count"),
+                    "sum": spoint.sum,
+                    "buckets": {"quantiles": [[q.quantile, q.value] for q in spoint.quantile_values]},
+                }
+            )
+    return points
+
+
+def metrics_batch(request: ExportMetricsServiceRequest) -> Batch:
+    """One row per data point; a point that cannot be stored is refused and named."""
+    batch = Batch()
+    rows = _Collector(batch)
+    for ri, resource_metrics in enumerate(request.resource_metrics):
+        try:
+            resource = rows.resource(resource_metrics.resource, resource_metrics.schema_url)
+        except ValueError as exc:
+            batch.rejected_points += 1
+            rows.refuse(f"resourceMetrics[{ri}].resource", exc)
+            continue
+        for si, scope_metrics in enumerate(resource_metrics.scope_metrics):
+            scope_name, scope_version = scope_metrics.scope.name, scope_metrics.scope.version
+            for mi, metric in enumerate(scope_metrics.metrics):
+                limit = Limiter()
+                name, description, unit = (
+                    limit.text(metric.name),
+                    limit.text(metric.description),
+                    limit.text(metric.unit),
+                )
+                if not name:
+                    batch.rejected_points += 1
+                    rows.refuse(
+                        f"resourceMetrics[{ri}].scopeMetrics[{si}].metrics[{mi}]", ValueError("no name")
+                    )
+                    continue
+                try:
+                    points = _point_rows(metric, limit)
+                    for fields in points:
+                        point = fields["point"]
+                        batch.metrics.append(
+                            metric_row(
+                                time_ns=_time(point.time_unix_nano, "timeUnixNano"),
+                                start_ns=_time(point.start_time_unix_nano, "startTimeUnixNano"),
+                                name=name,
+                                description=description,
+                                unit=unit,
+                                kind=str(metric.WhichOneof("data")),
+                                temporality=fields.get("temporality"),
+                                monotonic=fields.get("monotonic"),
+                                value=fields.get("value"),
+                                count=fields.get("count"),
+                                total=fields.get("sum"),
+                                minimum=fields.get("min"),
+                                maximum=fields.get("max"),
+                                buckets=fields.get("buckets"),
+                                attributes=limit.attributes(point.attributes)[0],
+                                exemplars=_exemplars(limit, getattr(point, "exemplars", ())),
+                                flags=point.flags,
+                                resource=resource,
+                                scope_name=limit.text(scope_name),
+                                scope_version=limit.text(scope_version),
+                            )
+                        )
+                except ValueError as exc:
+                    batch.rejected_points += 1
+                    rows.refuse(f"resourceMetrics[{ri}].scopeMetrics[{si}].metrics[{mi}]", exc)
+                batch.truncated += limit.truncated
+    _summarise(batch, batch.rejected_points, "metric")
     return batch
 
 

@@ -303,7 +303,7 @@ class StoreWriter:
             item,
             spans=batch.span_count,
             logs=batch.log_count,
-            rejected=batch.rejected_spans + batch.rejected_logs,
+            rejected=batch.rejected_spans + batch.rejected_logs + batch.rejected_points,
             resources=batch.resources,
             tables=tables,
             batch=batch if tables is None else None,
