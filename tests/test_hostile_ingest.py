@@ -184,3 +184,59 @@ def test_an_8_mb_attribute_is_cut_marked_and_counted_instead_of_exhausting_the_s
         assert stored_names(writer.path) == ["span 0", "span 1"]
         health = json.loads(urllib.request.urlopen(f"{url}/", timeout=10).read())
         assert health["truncated"] == 1
+
+
+def _with_events(count: int):
+    provider = TracerProvider(resource=Resource.create({semconv.SERVICE_NAME: "retry"}))
+    memory = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("retry")
+    for index in range(count):
+        with tracer.start_as_current_span(f"retried {index}") as span:
+            span.add_event(semconv.EVENT_TASK_STATUS, {semconv.A2A_TASK_STATE: "working"})
+            span.add_event(semconv.EVENT_TASK_STATUS, {semconv.A2A_TASK_STATE: "completed"})
+    return list(memory.get_finished_spans())
+
+
+def _counts(path: Path) -> tuple[int, int, int]:
+    con = open_snapshot(path)
+    return tuple(
+        con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("spans", "span_events", "batches")
+    )
+
+
+def test_a_retried_request_is_stored_once(tmp_path: Path) -> None:
+    body = encode_spans(_with_events(3)).SerializeToString()
+    with receiver_in_thread(tmp_path / "retry.duckdb") as (url, writer):
+        assert post(f"{url}/v1/traces", body)[0] == 200
+        assert post(f"{url}/v1/traces", body)[0] == 200
+        assert _counts(writer.path) == (3, 6, 2)
+        # Twice in one request, and in two requests committed together.
+        twice = encode_spans(_with_events(2))
+        once = list(twice.resource_spans[0].scope_spans[0].spans)
+        twice.resource_spans[0].scope_spans[0].spans.extend(once)
+        gate = threading.Event()
+        writer.call(lambda con: gate.wait(60))
+        sent = [
+            threading.Thread(target=post, args=(f"{url}/v1/traces", twice.SerializeToString()))
+            for _ in range(2)
+        ]
+        for thread in sent:
+            thread.start()
+        while writer.pending < 8:
+            threading.Event().wait(0.01)
+        gate.set()
+        for thread in sent:
+            thread.join(60)
+        assert _counts(writer.path) == (5, 10, 4)
+        # The same ids with another start time are another span, and are kept.
+        other = encode_spans(_with_events(1))
+        other.resource_spans[0].scope_spans[0].spans[0].span_id = (
+            twice.resource_spans[0].scope_spans[0].spans[0].span_id
+        )
+        other.resource_spans[0].scope_spans[0].spans[0].trace_id = (
+            twice.resource_spans[0].scope_spans[0].spans[0].trace_id
+        )
+        assert post(f"{url}/v1/traces", other.SerializeToString())[0] == 200
+        assert _counts(writer.path)[0] == 6

@@ -141,6 +141,83 @@ def _is_data_error(exc: Exception) -> bool:
     return isinstance(exc, data_errors)
 
 
+_NEW_SPANS = "a2a_observe_new_spans"
+_NEW_ROWS = "a2a_observe_new_rows"
+_SEEN = "a2a_observe_seen_spans"
+_PER_SPAN_KEYS = {"spans": "trace_id, span_id", "span_events": "trace_id, span_id, seq"}
+_PER_SPAN_KEYS["span_links"] = _PER_SPAN_KEYS["span_events"]
+
+
+def _start_window(spans: pyarrow.Table) -> tuple[int, int] | None:
+    """The earliest and latest start of the spans about to be inserted."""
+    import pyarrow.compute as pc  # noqa: PLC0415 - loaded with the writer's Arrow tables
+
+    bounds = pc.min_max(spans.column("start_ns")).as_py()
+    if bounds["min"] is None or bounds["max"] is None:
+        return None
+    return int(bounds["min"]), int(bounds["max"])
+
+
+def _has_repeats(con: duckdb.DuckDBPyConnection, spans: pyarrow.Table, window: tuple[int, int]) -> bool:
+    """Whether any span about to be inserted is stored already, or comes twice.
+
+    A sender whose request timed out after the store committed it sends the same spans again
+    (OTLP exporters retry); a span is the same span when its trace id, span id and start are.
+    The lookup is limited to stored spans that started within the new spans' window, so DuckDB
+    reads only the row groups whose zone maps overlap it (recent ones, as spans come roughly in
+    time order)."""
+    con.register(_NEW_SPANS, spans)
+    try:
+        row = con.execute(
+            f"""SELECT EXISTS (SELECT 1 FROM {_NEW_SPANS} n WHERE EXISTS (
+                    SELECT 1 FROM spans s WHERE s.start_ns BETWEEN ? AND ?
+                    AND s.trace_id = n.trace_id AND s.span_id = n.span_id AND s.start_ns = n.start_ns))
+                OR EXISTS (SELECT 1 FROM {_NEW_SPANS} GROUP BY trace_id, span_id HAVING count(*) > 1)""",
+            list(window),
+        ).fetchall()
+    finally:
+        con.unregister(_NEW_SPANS)
+    return bool(row and row[0][0])
+
+
+def _insert_once(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pyarrow.Table], window: tuple[int, int]
+) -> None:
+    """Insert a group that repeats spans: each span once, with its events and links once, and
+    nothing of a span the store holds already."""
+    con.register(_NEW_SPANS, tables["spans"])
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {_SEEN} AS SELECT DISTINCT n.trace_id, n.span_id
+                FROM {_NEW_SPANS} n JOIN spans s ON s.start_ns BETWEEN ? AND ?
+                AND s.trace_id = n.trace_id AND s.span_id = n.span_id AND s.start_ns = n.start_ns""",
+            list(window),
+        )
+    finally:
+        con.unregister(_NEW_SPANS)
+    try:
+        for table, arrow in tables.items():
+            keys = _PER_SPAN_KEYS.get(table)
+            columns = ", ".join(arrow.column_names)
+            con.register(_NEW_ROWS, arrow)
+            try:
+                if keys is None:
+                    con.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM {_NEW_ROWS}")
+                    continue
+                con.execute(
+                    f"""INSERT INTO {table} ({columns})
+                        SELECT {columns} FROM (
+                            SELECT *, row_number() OVER (PARTITION BY {keys}) AS a2a_observe_copy
+                            FROM {_NEW_ROWS}) n
+                        WHERE a2a_observe_copy = 1 AND NOT EXISTS (SELECT 1 FROM {_SEEN} k
+                            WHERE k.trace_id = n.trace_id AND k.span_id = n.span_id)"""
+                )
+            finally:
+                con.unregister(_NEW_ROWS)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_SEEN}")
+
+
 class QueueFull(Exception):
     """The writer holds as many records as it may; try again later."""
 
@@ -501,10 +578,18 @@ class StoreWriter:
     def _insert_arrow(
         self, con: duckdb.DuckDBPyConnection, group: list[_Converted], ledger: list[Row]
     ) -> None:
+        tables: dict[str, pyarrow.Table] = {}
         for table in TABLE_COLUMNS:
             parts = [item.tables[table] for item in group if item.tables is not None and table in item.tables]
             if parts:
-                self._inserts.insert(con, table, self._inserts.concat(parts))
+                tables[table] = self._inserts.concat(parts)
+        spans = tables.get("spans")
+        window = _start_window(spans) if spans is not None else None
+        if spans is not None and window is not None and _has_repeats(con, spans, window):
+            _insert_once(con, tables, window)
+        else:
+            for table, arrow in tables.items():
+                self._inserts.insert(con, table, arrow)
         self._inserts.insert(con, "batches", self._inserts.table("batches", BATCH_COLUMNS, ledger))
 
     @staticmethod
