@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import threading
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from a2a_observe import semconv
 from a2a_observe.store import open_snapshot
 from a2a_observe.store.errors import StoreError
-from a2a_observe.store.rows import TABLE_COLUMNS, Batch, json_text
+from a2a_observe.store.rows import TABLE_COLUMNS, json_text
 from a2a_observe.store.sdk_rows import span_rows_batch, spans_batch
 from a2a_observe.store.writer import QueueFull, StoreWriter
 
@@ -44,19 +43,6 @@ def _spans() -> list[ReadableSpan]:
             child.set_attribute("nan", math.nan)
             child.set_status(Status(StatusCode.ERROR, "it broke"))
     return list(memory.get_finished_spans())
-
-
-def _unique(batch: Batch) -> Batch:
-    """The batch with new trace ids: the store keeps a span it already holds only once, and
-    these tests count every batch they send."""
-    prefix = os.urandom(4).hex()
-    for table, attr in (("spans", "spans"), ("span_events", "events"), ("span_links", "links")):
-        columns = batch.columns.get(table)
-        if columns:
-            columns["trace_id"] = [prefix + value[8:] for value in columns["trace_id"]]
-        rows = getattr(batch, attr)
-        rows[:] = [(prefix + row[0][8:], *row[1:]) for row in rows]
-    return batch
 
 
 class _LookAlike:
@@ -125,7 +111,7 @@ def test_a_call_runs_after_every_batch_queued_before_it(tmp_path: Path) -> None:
     spans = _spans()
     try:
         for _ in range(20):
-            writer.submit(lambda: _unique(spans_batch(spans)), len(spans), "test")
+            writer.submit(lambda: spans_batch(spans), len(spans), "test")
         seen = writer.call(lambda con: con.execute("SELECT count(*) FROM spans").fetchone())
         assert seen.result(30) == (20 * len(spans),)
         assert writer.flush(30)
@@ -161,16 +147,16 @@ def test_a_batch_that_fails_to_insert_is_reported_and_the_rest_are_stored(tmp_pa
     writer goes on."""
     writer = StoreWriter(tmp_path / "insert.duckdb")
     spans = _spans()
-    bad_batch = _unique(spans_batch(spans))
+    bad_batch = spans_batch(spans)
     bad_batch.columns["spans"]["name"][0] = None  # type: ignore[index]  # NOT NULL in the store
     try:
-        futures = [writer.submit(lambda: _unique(spans_batch(spans)), len(spans), "test") for _ in range(30)]
+        futures = [writer.submit(lambda: spans_batch(spans), len(spans), "test") for _ in range(30)]
         bad = writer.submit(lambda: bad_batch, len(spans), "test")
-        futures += [writer.submit(lambda: _unique(spans_batch(spans)), len(spans), "test") for _ in range(30)]
+        futures += [writer.submit(lambda: spans_batch(spans), len(spans), "test") for _ in range(30)]
         assert "NOT NULL" in str(bad.exception(30))
         stored_batches = sum(1 for future in futures if future.exception(30) is None)
         assert all(isinstance(f.exception(), StoreError) for f in futures if f.exception() is not None)
-        after = writer.submit(lambda: _unique(spans_batch(spans)), len(spans), "test")
+        after = writer.submit(lambda: spans_batch(spans), len(spans), "test")
         assert after.result(30) is None
         count = writer.call(lambda con: con.execute("SELECT count(*) FROM spans").fetchone())
         assert count.result(30) == ((stored_batches + 1) * len(spans),)
@@ -187,13 +173,13 @@ def test_flush_commits_at_once_while_other_batches_keep_coming(tmp_path: Path) -
     def produce() -> None:
         while not stop.is_set():
             try:
-                writer.submit(lambda: _unique(spans_batch(spans)), len(spans), "load")
+                writer.submit(lambda: spans_batch(spans), len(spans), "load")
             except QueueFull:
                 stop.wait(0.001)
 
     try:
         for _ in range(50):
-            writer.submit(lambda: _unique(spans_batch(spans)), len(spans), "test")
+            writer.submit(lambda: spans_batch(spans), len(spans), "test")
         producer = threading.Thread(target=produce)
         producer.start()
         try:

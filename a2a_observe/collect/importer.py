@@ -102,7 +102,8 @@ class _Sink:
     def put(self, batch: Batch, source: str, where: str) -> None:
         while True:
             try:
-                self.futures.append((where, self.writer.submit(lambda: batch, batch.records, source)))
+                future = self.writer.submit(lambda: batch, batch.records, source, once=True)
+                self.futures.append((where, future))
                 return
             except QueueFull:
                 self.drain(keep=len(self.futures) // 2)

@@ -127,7 +127,7 @@ class Receiver:
                 return _error(exc.status, CODE_INVALID_ARGUMENT, exc.message, fmt)
             if batch.records:
                 try:
-                    future = self.writer.submit(lambda: batch, batch.records, f"otlp {signal}")
+                    future = self.writer.submit(lambda: batch, batch.records, f"otlp {signal}", once=True)
                 except QueueFull as exc:
                     return _error(
                         429, CODE_RESOURCE_EXHAUSTED, f"collector is busy: {exc}", fmt, RETRY_AFTER_FULL

@@ -68,6 +68,7 @@ class _Write:
     records: int
     source: str
     future: Future[None]
+    once: bool = False
 
 
 @dataclass
@@ -285,15 +286,21 @@ class StoreWriter:
     def pending(self) -> int:
         return self._pending
 
-    def submit(self, make: Callable[[], Batch], records: int, source: str) -> Future[None]:
-        """Queue a batch; the future resolves once it is committed. Raises :class:`QueueFull`."""
+    def submit(
+        self, make: Callable[[], Batch], records: int, source: str, *, once: bool = False
+    ) -> Future[None]:
+        """Queue a batch; the future resolves once it is committed. Raises :class:`QueueFull`.
+
+        ``once``: the batch may repeat spans already stored (a sender retrying a request whose
+        answer it never got), and those are stored only once (see ``_has_repeats``). The
+        in-process exporter never sends a span twice and skips the lookup."""
         future: Future[None] = Future()
         with self._cond:
             if self._closing:
                 raise StoreError(f"{self.path} is closing; no more batches are accepted")
             if self._pending and self._pending + records > self.max_pending:
                 raise QueueFull(f"{self._pending} records are waiting to be written to {self.path}")
-            self._queue.append(_Write(make, records, source, future))
+            self._queue.append(_Write(make, records, source, future, once))
             self._pending += records
             self._cond.notify_all()
         return future
@@ -584,8 +591,9 @@ class StoreWriter:
             if parts:
                 tables[table] = self._inserts.concat(parts)
         spans = tables.get("spans")
-        window = _start_window(spans) if spans is not None else None
-        if spans is not None and window is not None and _has_repeats(con, spans, window):
+        window = _start_window(spans) if spans is not None and any(i.write.once for i in group) else None
+        once = any(item.write.once for item in group)
+        if once and spans is not None and window is not None and _has_repeats(con, spans, window):
             _insert_once(con, tables, window)
         else:
             for table, arrow in tables.items():
