@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from a2a_observe.collect.otlp import (
@@ -74,11 +77,65 @@ def _error(status: int, code: int, message: str, fmt: str, retry_after: int | No
     return Response(status_body(code, message, fmt), status_code=status, media_type=fmt, headers=headers)
 
 
+SNAPSHOT_BUDGET = 0.1
+"""Share of the writer's time that snapshots may take. Copying a store runs on the writer's
+thread between two commits, so a reader polling in a loop (a live debugger, ``check`` in a
+script) would otherwise take the writer's time in proportion to the store's size."""
+
+
+class Snapshots:
+    """Snapshots made at most as often as :data:`SNAPSHOT_BUDGET` allows, shared by readers.
+
+    A reader always gets a snapshot made after its request arrived, so it sees everything
+    acknowledged before it asked. A new one is made no sooner than the last one's cost divided
+    by the budget after it (a copy that took 50 ms is made again at most every 0.5 s): a reader
+    asking sooner waits for it, and readers asking meanwhile share it. Each reader streams from
+    its own open file handle, so a newer snapshot can replace the file while it reads."""
+
+    def __init__(self, writer: StoreWriter, budget: float = SNAPSHOT_BUDGET) -> None:
+        self.writer = writer
+        self.budget = budget
+        self.folder = Path(tempfile.mkdtemp(prefix="a2a-observe-snapshots-"))
+        self.current: Path | None = None
+        self.started = 0.0
+        """When the last snapshot was asked of the writer: it holds what was committed before."""
+        self.made_at = 0.0
+        self.cost = 0.0
+        self.taken = 0
+        self._lock = asyncio.Lock()
+
+    async def latest(self) -> tuple[BinaryIO, int]:
+        asked = time.monotonic()
+        async with self._lock:
+            if self.current is None or self.started < asked:
+                await asyncio.sleep(max(0.0, self.made_at + self.cost / self.budget - time.monotonic()))
+                self.taken += 1
+                target = self.folder / f"snapshot-{self.taken}.duckdb"
+                started = time.monotonic()
+                try:
+                    await asyncio.wrap_future(self.writer.call(lambda con: write_snapshot(con, target)))
+                except BaseException:
+                    target.unlink(missing_ok=True)
+                    raise
+                self.started = started
+                self.made_at = time.monotonic()
+                self.cost = self.made_at - started
+                previous, self.current = self.current, target
+                if previous is not None:
+                    previous.unlink(missing_ok=True)  # readers still streaming it keep their handle
+            handle = self.current.open("rb")
+            return handle, os.fstat(handle.fileno()).st_size
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 class Receiver:
     def __init__(self, writer: StoreWriter, settings: ReceiverSettings) -> None:
         self.writer = writer
         self.settings = settings
         self.stats = ReceiverStats()
+        self.snapshots = Snapshots(writer)
 
     def _unauthorized(self, request: Request, fmt: str) -> Response | None:
         token = self.settings.token
@@ -157,18 +214,23 @@ class Receiver:
         refused = self._unauthorized(request, JSON)
         if refused is not None:
             return refused
-        folder = Path(tempfile.mkdtemp(prefix="a2a-observe-snapshot-"))
-        target = folder / "snapshot.duckdb"
         try:
-            await asyncio.wrap_future(self.writer.call(lambda con: write_snapshot(con, target)))
+            handle, size = await self.snapshots.latest()
         except Exception as exc:  # noqa: BLE001 - reported to the reader
-            shutil.rmtree(folder, ignore_errors=True)
             return _error(503, CODE_UNAVAILABLE, f"snapshot failed: {exc}", JSON, RETRY_AFTER_UNAVAILABLE)
-        return FileResponse(
-            target,
+
+        def chunks() -> Iterator[bytes]:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+
+        return StreamingResponse(
+            chunks(),
             media_type="application/vnd.duckdb",
-            filename="snapshot.duckdb",
-            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+            headers={
+                "Content-Length": str(size),
+                "Content-Disposition": 'attachment; filename="snapshot.duckdb"',
+            },
+            background=BackgroundTask(handle.close),
         )
 
     async def health(self, request: Request) -> Response:

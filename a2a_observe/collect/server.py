@@ -67,6 +67,7 @@ def serve(
         finally:
             announcement_path(db).unlink(missing_ok=True)
             writer.close()
+            app.state.receiver.snapshots.close()
 
     app = create_app(writer, settings)
     app.router.lifespan_context = lifespan
