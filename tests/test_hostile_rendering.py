@@ -23,6 +23,7 @@ from a2a_observe.replay.check import conversation_ids
 from a2a_observe.replay.exports import export
 from a2a_observe.replay.load import open_store, rebuild
 from tests.hostile_corpus import MARKUP, PAYLOAD, hostile_store, unsafe_for_a_terminal
+from tests.store_support import post, receiver_in_thread
 from tests.tui_support import make_app, screen_text, wait_until
 
 
@@ -175,3 +176,22 @@ async def test_the_debugger_shows_hostile_text_literally_and_survives_every_step
         assert app.is_running
     assert app.return_code in (None, 0)
     assert app._exception is None
+
+
+async def test_the_debugger_lists_a_store_holding_one_span_posted_by_hand(tmp_path: Path) -> None:
+    span = {
+        "traceId": "ab" * 16,
+        "spanId": "cd" * 8,
+        "name": "posted by hand",
+        "startTimeUnixNano": "1700000000000000000",
+        "endTimeUnixNano": "1700000001000000000",
+        "attributes": [{"key": "gen_ai.conversation.id", "value": {"stringValue": "by-hand"}}],
+    }
+    body = json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}).encode()
+    with receiver_in_thread(tmp_path / "one.duckdb") as (url, _writer):
+        assert post(f"{url}/v1/traces", body, "application/json")[0] == 200
+    app = make_app(tmp_path / "one.duckdb")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: "1 conversations" in screen_text(app))
+        assert "by-hand" in screen_text(app)
+        assert "Opening the store" not in screen_text(app)
