@@ -38,16 +38,29 @@ def one_line(text: str) -> str:
     return _CONTROL_OR_BREAK.sub(_visible, text)
 
 
-_MARKUP_TAG = re.compile(r"(\\*)(\[[a-zA-Z#/@$][^\[]*?\])")
+_MARKUP_OPEN = re.compile(r"(\\*)\[")
+_MARKUP_TAG_START = re.compile(r"[a-zA-Z#/@$]")
 
 
 def markup(text: str) -> str:
     """Text to put inside Rich or Textual markup (``notify``, ``Static("...")``, table cells
-    given as strings): every ``[`` that could open a tag is escaped with a backslash (and the
-    backslashes before it doubled), so nothing in it is read as a tag, and controls are shown as
-    for a terminal. Prefer a ``Text`` object built from :func:`terminal` where one
-    can be used; this is for the places that only take markup."""
-    return _MARKUP_TAG.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), terminal(text))
+    given as strings): every ``[`` is escaped with a backslash, so nothing in it is read as a
+    tag, and controls are shown as for a terminal. Prefer a ``Text`` object built from
+    :func:`terminal` where one can be used; this is for the places that only take markup.
+
+    Both parsers read ``\\[`` as a plain ``[`` and keep the backslashes before it, except
+    before a tag, where Rich and Textual count them differently; there they are shown as
+    ``\\x5c`` so that the text reads the same in both."""
+
+    def escape(match: re.Match[str]) -> str:
+        run = match.group(1)
+        after = text_escaped[match.end() : match.end() + 1]
+        if run and _MARKUP_TAG_START.match(after):
+            run = "\\x5c" * len(run)
+        return run + "\\["
+
+    text_escaped = terminal(text)
+    return _MARKUP_OPEN.sub(escape, text_escaped)
 
 
 _MERMAID_CODES = {
