@@ -49,20 +49,12 @@ def test_an_unsupported_sdk_gets_one_warning_and_no_traceback(tmp_path: Path, ve
         OTEL_METRICS_EXPORTER="none",
         OTEL_LOGS_EXPORTER="none",
     )
-    code = "; ".join(
-        [
-            "import a2a_observe.auto, a2a_observe, a2a.client",
-            "a2a_observe.uninstrument()",
-            "a2a_observe.instrument()",
-        ]
-    )
+    code = "import a2a_observe.auto, a2a.client"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=environment, timeout=60, check=False
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
-    warnings = [line for line in result.stderr.splitlines() if "a2a-sdk" in line]
-    assert warnings == [
-        f"a2a-observe: a2a-sdk {version} is installed, but only a2a-sdk{SUPPORTED_RANGE} is supported; "
-        "its calls are not instrumented"
-    ]
+    [warning] = [line for line in result.stderr.splitlines() if "a2a-sdk" in line]
+    assert version in warning
+    assert SUPPORTED_RANGE in warning

@@ -8,10 +8,9 @@ an SDK we do not know could only break the app.
 from __future__ import annotations
 
 import logging
+import re
 from importlib import metadata
 from typing import Literal
-
-from packaging.version import InvalidVersion, Version
 
 SUPPORTED_RANGE = ">=0.3.4,<2"
 """The a2a-sdk versions a2a-observe instruments (and tests: the newest 0.3.x and 1.x)."""
@@ -34,17 +33,21 @@ def _warn_once(installed: str) -> None:
     )
 
 
+_RELEASE = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?")
+"""The release numbers a version starts with (``1.0.0a1`` -> 1, 0, 0): enough to tell the
+lines apart without ``packaging``, which a plain install of the package does not bring."""
+
+
 def line_for(installed: str) -> Line | None:
     """The adapter line for a version string, or None (after one warning) if unsupported."""
-    try:
-        version = Version(installed)
-    except InvalidVersion:
+    match = _RELEASE.match(installed.strip())
+    if match is None:
         _warn_once(installed)
         return None
-    release = (*version.release, 0, 0, 0)
-    if release[0] == 1:
+    major, minor, micro = (int(part or 0) for part in match.groups())
+    if major == 1:
         return "1"
-    if release[0] == 0 and (release[1], release[2]) >= (3, 4):
+    if major == 0 and (minor, micro) >= (3, 4):
         return "0.3"
     _warn_once(installed)
     return None
