@@ -25,6 +25,11 @@ if not is_disabled():
 
     bridge_logs_from_env()
 
+    from a2a_observe.exporter_health import bound_exit
+    from a2a_observe.safety import call_guarded
+
+    call_guarded("exporter tracking", bound_exit)
+
     import os
 
     from a2a_observe import semconv

@@ -6,8 +6,10 @@ testable instead of scattered across the hooks.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -49,6 +51,30 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def _patterns(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """One regular expression, or a JSON array of them; an invalid one is skipped and said."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ()
+    candidates: list[object] = [raw]
+    if raw.startswith("["):
+        try:
+            loaded = json.loads(raw)
+        except ValueError:
+            loaded = None
+        if isinstance(loaded, list):
+            candidates = loaded
+    kept: list[str] = []
+    for pattern in candidates:
+        try:
+            re.compile(str(pattern))
+        except re.error as exc:
+            _log.warning("a2a-observe: %s: %r is not a regular expression (%s); ignored", name, pattern, exc)
+            continue
+        kept.append(str(pattern))
+    return tuple(kept)
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the instrumentation may record and how much of it."""
@@ -63,6 +89,13 @@ class Settings:
     gen_ai_latest_experimental: bool = False
     """``OTEL_SEMCONV_STABILITY_OPT_IN`` names ``gen_ai_latest_experimental``: the conventions'
     next changes are adopted here first, while the default keeps what dashboards know."""
+    record_error_messages: bool = False
+    """Keep exception messages and error descriptions (redacted) although content capture is
+    off. They often repeat what a user sent (``cannot handle 'my card number is ...'``), so by
+    default only the exception type is recorded."""
+    redact_patterns: tuple[str, ...] = ()
+    """Regular expressions whose matches are replaced in every recorded text, on top of the
+    built-in ones (``capture.redact_text``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -88,6 +121,8 @@ class Settings:
             agent_spans=_flag(env, semconv.ENV_AGENT_SPANS, False),
             agent_provider=env.get(semconv.ENV_AGENT_PROVIDER, "").strip() or semconv.PROVIDER_DEFAULT,
             gen_ai_latest_experimental=latest,
+            record_error_messages=_flag(env, semconv.ENV_RECORD_ERROR_MESSAGES, False),
+            redact_patterns=_patterns(env, semconv.ENV_REDACT_PATTERNS),
         )
 
 

@@ -16,11 +16,17 @@ exporter is reported ``unknown`` (which does not fail readiness) instead of rais
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import inspect
+import os
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from a2a_observe.semconv import ENV_SHUTDOWN_TIMEOUT
 
 STATUS_OK = "ok"
 STATUS_FAIL = "fail"
@@ -33,21 +39,48 @@ An agent taken out of rotation gets no traffic, so makes no spans, so tries no e
 a failure to count for ever, readiness could never come back."""
 
 
-class TrackingExporter:
-    """Passes everything to the exporter it wraps and remembers how the last export went."""
+DEFAULT_EXIT_TIMEOUT_S = 5.0
+"""How long exporting may hold up an exiting app (``A2A_OBSERVE_SHUTDOWN_TIMEOUT``)."""
 
-    def __init__(self, inner: Any) -> None:
+
+class TrackingExporter:
+    """Passes everything to the exporter it wraps and remembers how the last export went.
+
+    Its first failure is written once to standard error, whatever the app's logging does with
+    the exporter's own messages (a logs exporter's failures are dropped by the very logging
+    bridge that feeds it)."""
+
+    def __init__(self, inner: Any, what: str = "telemetry") -> None:
         self.inner = inner
+        self.what = what
         self._lock = threading.Lock()
         self.last_success: bool | None = None
         self.last_export_at: float | None = None
         self.consecutive_failures = 0
+        self.told = False
+        self.abandoned = False
 
     def _record(self, success: bool) -> None:
         with self._lock:
             self.last_success = success
             self.last_export_at = time.monotonic()
             self.consecutive_failures = 0 if success else self.consecutive_failures + 1
+            tell = not success and not self.told
+            self.told = self.told or tell
+        if tell:
+            _say(
+                f"a2a-observe: exporting {self.what} with {type(self.inner).__name__} failed; "
+                "they are being lost until it recovers (readiness reports it; this is said once)"
+            )
+
+    def abandon(self) -> None:
+        """Stop the exporter now: retries in progress end, later exports fail at once."""
+        with self._lock:
+            if self.abandoned:
+                return
+            self.abandoned = True
+        with contextlib.suppress(Exception):
+            self.inner.shutdown()
 
     def export(self, batch: Sequence[Any]) -> Any:
         try:
@@ -59,6 +92,8 @@ class TrackingExporter:
         return result
 
     def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> Any:
+        if self.abandoned:
+            return None
         # The batch processor looks at this signature to decide whether to pass a timeout.
         try:
             accepts_timeout = "timeout_millis" in inspect.signature(self.inner.shutdown).parameters
@@ -98,9 +133,62 @@ def track(processor: Any) -> TrackingExporter | None:
     exporter = getattr(holder, attribute)
     if isinstance(exporter, TrackingExporter):
         return exporter
-    tracking = TrackingExporter(exporter)
+    what = "log records" if "Log" in type(processor).__name__ else "spans"
+    tracking = TrackingExporter(exporter, what)
     setattr(holder, attribute, tracking)
+    with _TRACKED_LOCK:
+        _TRACKED.append(tracking)
     return tracking
+
+
+_TRACKED: list[TrackingExporter] = []
+_TRACKED_LOCK = threading.Lock()
+_EXIT_BOUND = threading.Event()
+
+
+def _say(text: str) -> None:
+    """One write per line, so lines said from two threads at exit do not interleave."""
+    with contextlib.suppress(Exception):
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+
+def exit_timeout(env: Mapping[str, str] | None = None) -> float:
+    raw = (os.environ if env is None else env).get(ENV_SHUTDOWN_TIMEOUT, "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_EXIT_TIMEOUT_S
+    except ValueError:
+        value = DEFAULT_EXIT_TIMEOUT_S
+    return value if value > 0 else DEFAULT_EXIT_TIMEOUT_S
+
+
+def _at_exit(timeout: float) -> None:
+    """Runs before the SDK's own exit handlers (registered earlier), which flush and shut
+    every exporter down: an exporter that cannot reach its endpoint retries each export for up
+    to its own timeout (10 s by default, for spans and again for logs). After ``timeout``
+    seconds every tracked exporter is stopped, so the app exits in about that time."""
+
+    def stop() -> None:
+        with _TRACKED_LOCK:
+            tracked = list(_TRACKED)
+        busy = [t for t in tracked if not t.abandoned]
+        for tracking in busy:
+            tracking.abandon()
+        if busy:
+            _say(f"a2a-observe: gave up exporting at exit after {timeout:g} s (A2A_OBSERVE_SHUTDOWN_TIMEOUT)")
+
+    timer = threading.Timer(timeout, stop)
+    timer.daemon = True
+    timer.start()
+
+
+def bound_exit(tracer_provider: Any | None = None, logger_provider: Any | None = None) -> None:
+    """Track every exporter of the SDK providers now and bound the time exporting may take
+    when the app exits (:func:`exit_timeout`). Call it after the providers are set up."""
+    track_pipeline(tracer_provider, logger_provider)
+    if not _EXIT_BOUND.is_set():
+        _EXIT_BOUND.set()
+        atexit.register(_at_exit, exit_timeout())
 
 
 def _processors(provider: Any, signal: str) -> list[Any] | None:

@@ -26,7 +26,7 @@ from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode, Tracer
 
 from a2a_observe import semconv
-from a2a_observe.capture import cap_attribute, parts_json
+from a2a_observe.capture import cap_attribute, error_description, exception_attributes, parts_json
 from a2a_observe.config import Settings
 from a2a_observe.facts import (
     AgentFacts,
@@ -117,6 +117,11 @@ class Observer:
                 out[key] = value
         return out
 
+    def record_exception(self, span: Span, exc: BaseException) -> None:
+        """The ``exception`` event, with the message only when the settings allow error text
+        (the SDK's ``record_exception`` always writes it)."""
+        span.add_event(semconv.EVENT_EXCEPTION, exception_attributes(self.settings, exc))
+
     def set(self, span: Span, key: str, value: Any) -> None:
         attrs = self.clean({key: value})
         if attrs:
@@ -140,7 +145,7 @@ class Observer:
     def content_attributes(self, parts: Any) -> dict[str, Any]:
         if not self.settings.capture_content:
             return {}
-        text, truncated = parts_json(parts, self.settings.max_content_length)
+        text, truncated = parts_json(parts, self.settings.max_content_length, self.settings.redact_patterns)
         attrs: dict[str, Any] = {semconv.A2A_CONTENT: text}
         if truncated:
             attrs[semconv.A2A_CONTENT_TRUNCATED] = True
@@ -450,14 +455,15 @@ class CallObservation:
         self._error_type = error_type
         span = self.span
         span.set_attributes(self.observer.clean({semconv.ERROR_TYPE: error_type}))
-        span.set_status(Status(StatusCode.ERROR, error.message[:512] or error_type))
+        description = error_description(self.observer.settings, error.message, error_type)
+        span.set_status(Status(StatusCode.ERROR, description))
 
     def record_exception(self, exc: BaseException) -> None:
         """An ``exception`` event, once per exception however many hooks saw it pass."""
         if any(seen is exc for seen in self._exceptions):
             return
         self._exceptions.append(exc)
-        self.span.record_exception(exc)
+        self.observer.record_exception(self.span, exc)
 
     def exception(self, exc: BaseException, error: ErrorFacts) -> None:
         self.record_exception(exc)
@@ -563,12 +569,13 @@ class AgentRun:
         if self.call is not None:
             self.call.record_exception(exc)
         else:
-            self.span.record_exception(exc)
+            self.observer.record_exception(self.span, exc)
         if not self.owned:
             return
         error_type = semconv.exception_name(exc)
         self.observer.set(self.span, semconv.ERROR_TYPE, error_type)
-        self.span.set_status(Status(StatusCode.ERROR, str(exc)[:512] or error_type))
+        description = error_description(self.observer.settings, str(exc), error_type)
+        self.span.set_status(Status(StatusCode.ERROR, description))
 
     def task_failed_by_framework(self) -> None:
         """Record the ``failed`` state the framework gives a task whose agent raised.

@@ -317,6 +317,12 @@ ENV_CAPTURE_CONTENT: Final = "A2A_OBSERVE_CAPTURE_CONTENT"
 ENV_GENAI_CAPTURE_CONTENT: Final = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_MAX_CONTENT_LENGTH: Final = "A2A_OBSERVE_MAX_CONTENT_LENGTH"
 ENV_MAX_ATTRIBUTE_LENGTH: Final = "A2A_OBSERVE_MAX_ATTRIBUTE_LENGTH"
+ENV_RECORD_ERROR_MESSAGES: Final = "A2A_OBSERVE_RECORD_ERROR_MESSAGES"
+"""``true`` keeps exception messages and error descriptions (redacted) with content capture off."""
+ENV_SHUTDOWN_TIMEOUT: Final = "A2A_OBSERVE_SHUTDOWN_TIMEOUT"
+"""Seconds exporting may hold up an exiting app (default 5) when the endpoint is down."""
+ENV_REDACT_PATTERNS: Final = "A2A_OBSERVE_REDACT_PATTERNS"
+"""More regular expressions to redact from recorded text: one, or a JSON array of them."""
 ENV_SDK_SPANS: Final = "A2A_OBSERVE_SDK_SPANS"
 ENV_CONFIGURE_PROVIDERS: Final = "A2A_OBSERVE_CONFIGURE_PROVIDERS"
 ENV_OTEL_DISABLED_INSTRUMENTATIONS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
@@ -330,6 +336,9 @@ SEMCONV_GEN_AI_LATEST_EXPERIMENTAL: Final = "gen_ai_latest_experimental"
 INSTRUMENTATION_NAME: Final = "a2a"
 """The name in ``OTEL_PYTHON_DISABLED_INSTRUMENTATIONS`` and the entry point."""
 
+# --- Exceptions (OpenTelemetry's exception semantic conventions) ---------------------------------
+EXCEPTION_STACKTRACE: Final = "exception.stacktrace"
+
 # --- Resource attributes the store reads -------------------------------------------------------
 SERVICE_NAME: Final = "service.name"
 
@@ -338,6 +347,8 @@ ENV_STORE: Final = "A2A_OBSERVE_STORE"
 """A DuckDB file: when set, ``a2a_observe.auto`` also writes spans and logs there."""
 ENV_COLLECT_TOKEN: Final = "A2A_OBSERVE_COLLECT_TOKEN"
 """Bearer token that ``a2a-observe collect`` requires and snapshot readers send."""
+ENV_COLLECT_TOKEN_FILE: Final = "A2A_OBSERVE_COLLECT_TOKEN_FILE"
+"""A file holding that token (readable by its owner only); wins over the token itself."""
 
 # --- Log record fields (the logs module adds them to every line) -----------------------------
 LOG_TRACE_ID: Final = "trace_id"

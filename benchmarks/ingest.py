@@ -8,6 +8,10 @@ volumes ten times apart.
 
     python benchmarks/ingest.py                 # 20,000 and 200,000 spans
     python benchmarks/ingest.py --spans 50000   # one volume, and ten times it
+
+``receiver+readers`` is the receiver again while two other processes each take a snapshot
+every second (the live debugger polls every three); its ratio to ``receiver`` is what readers
+cost ingest.
 """
 
 from __future__ import annotations
@@ -139,10 +143,41 @@ def _collector_peak_mb(pid: int) -> float:
     return 0.0
 
 
-def run_receiver(total: int, db: Path) -> dict:
+def _unique_bodies(total: int) -> list[bytes]:
+    """One body per request, each with its own trace ids: the collector stores a span it
+    already holds only once, so sending the same bodies in turn would measure nothing."""
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
-    bodies = [gzip.compress(encode_spans(b).SerializeToString()) for b in make_batches()]
+    requests = [encode_spans(b) for b in make_batches()]
+    bodies = []
+    for number in range(total // BATCH):
+        request = requests[number % len(requests)]
+        prefix = number.to_bytes(4, "big")
+        for resource_spans in request.resource_spans:
+            for scope in resource_spans.scope_spans:
+                for span in scope.spans:
+                    span.trace_id = prefix + span.trace_id[4:]
+        bodies.append(gzip.compress(request.SerializeToString()))
+    return bodies
+
+
+READER = """
+import sys, time
+from a2a_observe.store import open_snapshot
+while True:
+    open_snapshot(sys.argv[1]).execute("SELECT count(*) FROM conversations").fetchall()
+    time.sleep(1.0)
+"""
+"""A reader taking a snapshot every second: three times as often as the live debugger polls."""
+
+
+def run_receiver_read(total: int, db: Path) -> dict:
+    """The receiver while two reader processes take a snapshot every second."""
+    return run_receiver(total, db, readers=2)
+
+
+def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
+    bodies = _unique_bodies(total)
     process = subprocess.Popen(
         [sys.executable, "-m", "a2a_observe.cli", "collect", "--db", str(db), "--port", "0"],
         stderr=subprocess.PIPE,
@@ -164,7 +199,7 @@ def run_receiver(total: int, db: Path) -> dict:
             if number is None:
                 break
             while True:
-                conn.request("POST", "/v1/traces", bodies[number % len(bodies)], headers)
+                conn.request("POST", "/v1/traces", bodies[number], headers)
                 response = conn.getresponse()
                 response.read()
                 if response.status == 200:
@@ -173,6 +208,7 @@ def run_receiver(total: int, db: Path) -> dict:
                 time.sleep(0.01)
         conn.close()
 
+    polling = [subprocess.Popen([sys.executable, "-c", READER, str(db)]) for _ in range(readers)]
     start = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(4)]
     for thread in threads:
@@ -180,13 +216,21 @@ def run_receiver(total: int, db: Path) -> dict:
     for thread in threads:
         thread.join()
     peak = _collector_peak_mb(process.pid)
+    for reader in polling:
+        reader.kill()
+        reader.wait()
     process.send_signal(signal.SIGTERM)  # flushes and checkpoints before it exits
     process.wait(120)
     elapsed = time.perf_counter() - start
     return {"spans": (total // BATCH) * BATCH, "seconds": elapsed, "retried": refused[0], "peak_mb": peak}
 
 
-MODES = {"exporter": run_exporter, "receiver": run_receiver, "ceiling": run_ceiling}
+MODES = {
+    "exporter": run_exporter,
+    "receiver": run_receiver,
+    "ceiling": run_ceiling,
+    "receiver+readers": run_receiver_read,
+}
 
 
 def measure(mode: str, total: int) -> dict:
@@ -229,15 +273,19 @@ def main() -> None:
         return
     print(f"cpus: {os.cpu_count()}  batch: {BATCH} spans, 3 events each")
     for total in (args.spans, args.spans * 10):
-        results = {mode: measure(mode, total) for mode in ("ceiling", "exporter", "receiver")}
+        results = {
+            mode: measure(mode, total) for mode in ("ceiling", "exporter", "receiver", "receiver+readers")
+        }
         ceiling = results["ceiling"]["rate"]
         print(f"\n{total:,} spans")
         for mode, result in results.items():
             print(
-                f"  {mode:9s} {result['rate']:>10,.0f} spans/s  {result['rate'] / ceiling:5.2f} of ceiling  "
+                f"  {mode:16s} {result['rate']:>10,.0f} spans/s  {result['rate'] / ceiling:5.2f} of ceiling  "
                 f"peak {result['peak_mb']:6.0f} MB"
                 + (f"  (retried {result['retried']})" if result.get("retried") else "")
             )
+        slowed = 1 - results["receiver+readers"]["rate"] / results["receiver"]["rate"]
+        print(f"  two readers polling snapshots slow the receiver by {slowed:.0%}")
 
 
 if __name__ == "__main__":

@@ -173,6 +173,7 @@ def receiver_in_thread(db: Path, settings: ReceiverSettings | None = None, max_p
         thread.join(30)
         sock.close()
         writer.close()
+        app.state.receiver.snapshots.close()
 
 
 def post(

@@ -101,7 +101,9 @@ async def test_agent_raising(spans, flaky, binding, streaming) -> None:
     client_span, server_span = client_and_server(got, method)
     [exception] = [e for e in server_span.events if e.name == "exception"]
     assert (exception.attributes or {})["exception.type"] == "RuntimeError"
-    assert "translator cannot handle" in str((exception.attributes or {})["exception.message"])
+    # Without content capture the exception is recorded by type; its message (which
+    # repeats what the user sent) is not.
+    assert "exception.message" not in (exception.attributes or {})
     assert task_states(server_span)[-1] == semconv.TASK_STATE_FAILED
     # Every binding fails the call: JSON-RPC with InternalError, the others with the
     # client's generic error around HTTP 500 / gRPC UNKNOWN. Streams fail after the events

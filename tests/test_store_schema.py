@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from a2a_observe.store import StoreError, open_snapshot
-from a2a_observe.store.schema import SCHEMA_VERSION, TABLES, VIEWS, open_store
+from a2a_observe.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS, open_store
 from a2a_observe.store.writer import StoreWriter
 
 
@@ -27,7 +27,7 @@ def test_reopening_keeps_data_and_does_not_migrate_twice(tmp_path: Path) -> None
     con.execute("INSERT INTO batches VALUES (1, 1, 'test', 0, 0, 0)")
     con.close()
     con = open_store(path)
-    assert con.execute("SELECT count(*) FROM schema_version").fetchone() == (SCHEMA_VERSION,)
+    assert con.execute("SELECT count(*) FROM schema_version").fetchone() == (len(MIGRATIONS),)
     assert con.execute("SELECT count(*) FROM batches").fetchone() == (1,)
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from a2a_observe import semconv
+from a2a_observe.escaping import one_line
 from a2a_observe.store.errors import StoreError
 
 
@@ -26,9 +26,16 @@ def register(subparsers: Any) -> None:
     collect.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     collect.add_argument("--port", type=int, default=4318, help="port (default 4318; 0 picks a free one)")
     collect.add_argument(
+        "--token-file",
+        type=Path,
+        default=None,
+        help=f"require the bearer token in this file, readable by its owner only "
+        f"(default: ${semconv.ENV_COLLECT_TOKEN_FILE}, then ${semconv.ENV_COLLECT_TOKEN})",
+    )
+    collect.add_argument(
         "--token",
-        default=os.environ.get(semconv.ENV_COLLECT_TOKEN),
-        help=f"require this bearer token (default: ${semconv.ENV_COLLECT_TOKEN})",
+        default=None,
+        help="require this bearer token (visible to other users in ps; prefer --token-file)",
     )
     collect.add_argument("--max-body", type=int, default=None, help="largest request body in bytes")
     collect.add_argument("--max-queue", type=int, default=None, help="records waiting to be written, at most")
@@ -46,15 +53,29 @@ def register(subparsers: Any) -> None:
 
 
 def run_collect(args: argparse.Namespace) -> int:
+    from a2a_observe.collect.auth import TokenError, read_token_file, token_from_env  # noqa: PLC0415
     from a2a_observe.collect.otlp import Limits  # noqa: PLC0415 - keeps the CLI core light
     from a2a_observe.collect.receiver import ReceiverSettings  # noqa: PLC0415
     from a2a_observe.collect.server import serve  # noqa: PLC0415
 
     limits = Limits(max_body=args.max_body) if args.max_body else Limits()
-    settings = ReceiverSettings(token=args.token or None, limits=limits)
+    try:
+        token = read_token_file(args.token_file) if args.token_file else args.token or token_from_env()
+    except TokenError as exc:
+        print(f"a2a-observe collect: {exc}", file=sys.stderr)
+        return 2
+    settings = ReceiverSettings(token=token, limits=limits)
 
     def ready(url: str) -> None:
-        print(f"a2a-observe collect: listening on {url}, writing {args.db}", file=sys.stderr, flush=True)
+        guarded = ", bearer token required" if token else ""
+        print(f"a2a-observe collect: listening on {url}, writing {args.db}{guarded}", file=sys.stderr)
+        if args.token:
+            print(
+                "a2a-observe collect: --token can be read by any user of this machine in ps; "
+                f"use --token-file or ${semconv.ENV_COLLECT_TOKEN_FILE}",
+                file=sys.stderr,
+            )
+        sys.stderr.flush()
 
     try:
         return serve(
@@ -97,7 +118,7 @@ def run_import(args: argparse.Namespace) -> int:
     finally:
         writer.close()
     for problem in report.problems[:20]:
-        print(f"a2a-observe import: {problem}", file=sys.stderr)
+        print(f"a2a-observe import: {one_line(problem)}", file=sys.stderr)
     if len(report.problems) > 20:
         print(f"a2a-observe import: and {len(report.problems) - 20} more problems", file=sys.stderr)
     print(

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
-from a2a_observe.collect.otlp import JSON, PayloadError, Signal, batch_from, parse_request
+from a2a_observe.collect.otlp import JSON, PayloadError, Signal, decode_document
 from a2a_observe.collect.progress import Progress
+from a2a_observe.store.errors import BatchRefused
 from a2a_observe.store.rows import Batch
 from a2a_observe.store.writer import QueueFull, StoreWriter
 
@@ -60,7 +61,7 @@ def _documents(path: Path) -> Iterator[tuple[int, bytes]]:
 def _is_complete(line: bytes) -> bool:
     try:
         json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -85,32 +86,40 @@ def _not_otlp(document: bytes) -> str:
         return "line is not UTF-8 text"
     except json.JSONDecodeError as exc:
         return f"body is not valid JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return "JSON nests too many levels deep"
     return "not an OTLP traces or logs request (no resourceSpans or resourceLogs)"
 
 
 class _Sink:
     """Hands batches to the writer, waiting for earlier ones when its queue is full."""
 
-    def __init__(self, writer: StoreWriter) -> None:
+    def __init__(self, writer: StoreWriter, report: ImportReport) -> None:
         self.writer = writer
-        self.futures: list[Future[None]] = []
+        self.report = report
+        self.futures: list[tuple[str, Future[None]]] = []
 
-    def put(self, batch: Batch, source: str) -> None:
+    def put(self, batch: Batch, source: str, where: str) -> None:
         while True:
             try:
-                self.futures.append(self.writer.submit(lambda: batch, batch.records, source))
+                future = self.writer.submit(lambda: batch, batch.records, source, once=True)
+                self.futures.append((where, future))
                 return
             except QueueFull:
                 self.drain(keep=len(self.futures) // 2)
 
     def drain(self, keep: int = 0) -> None:
         while len(self.futures) > keep:
-            self.futures.pop(0).result()
+            where, future = self.futures.pop(0)
+            try:
+                future.result()
+            except BatchRefused as exc:
+                self.report.problems.append(f"{where}: {exc}")
 
 
 def import_files(paths: list[Path], writer: StoreWriter, progress: Progress | None = None) -> ImportReport:
     report = ImportReport()
-    sink = _Sink(writer)
+    sink = _Sink(writer, report)
     done = 0
     for path in paths:
         size = path.stat().st_size
@@ -126,8 +135,7 @@ def import_files(paths: list[Path], writer: StoreWriter, progress: Progress | No
             else:
                 kind: Signal = "traces" if signal == "traces" else "logs"
                 try:
-                    request, refused, notes = parse_request(document, JSON, kind)
-                    batch = batch_from(request, kind, refused, notes)
+                    batch = decode_document(document, JSON, kind)
                 except PayloadError as exc:
                     report.problems.append(f"{where}: {exc.message}")
                 else:
@@ -136,7 +144,7 @@ def import_files(paths: list[Path], writer: StoreWriter, progress: Progress | No
                     report.rejected += batch.rejected_spans + batch.rejected_logs
                     report.problems.extend(f"{where}: {error}" for error in batch.errors)
                     if batch.records:
-                        sink.put(batch, f"import {path.name}")
+                        sink.put(batch, f"import {path.name}", where)
             if progress is not None:
                 progress.update(done + min(read, size), f"{report.spans} spans, {report.logs} logs")
         done += size

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,16 +23,21 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
     ExportLogsServiceResponse,
 )
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsPartialSuccess,
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTracePartialSuccess,
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
 
-from a2a_observe.store.otlp_rows import logs_batch, traces_batch
+from a2a_observe.store.otlp_rows import logs_batch, metrics_batch, traces_batch
 from a2a_observe.store.rows import Batch
 
-Signal = Literal["traces", "logs"]
+Signal = Literal["traces", "logs", "metrics"]
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 
@@ -39,6 +45,13 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024
 """Bytes of a request body as sent (compressed or not)."""
 DEFAULT_MAX_DECOMPRESSED = 64 * 1024 * 1024
 """Bytes of a body once decompressed: a small gzip body must not become gigabytes in memory."""
+
+MAX_NESTING = 64
+"""Levels of arrays and objects in an OTLP/JSON body. The request's own structure takes about
+ten, and each level of a map inside an attribute value four more, so attribute values may nest a
+dozen maps deep; deeper bodies are refused before parsing."""
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 # google.rpc.Code values used in error bodies
 CODE_INVALID_ARGUMENT = 3
@@ -125,9 +138,28 @@ def _ids_to_base64(record: Any) -> str | None:
     return None
 
 
+def _exemplar_ids(node: Any) -> None:
+    """Exemplars of metric points carry ids too; one that is unusable is dropped (they are
+    optional), never the point."""
+    if isinstance(node, list):
+        for item in node:
+            _exemplar_ids(item)
+    elif isinstance(node, dict):
+        for exemplar in _items(node, "exemplars"):
+            if isinstance(exemplar, dict) and _ids_to_base64(exemplar) is not None:
+                for key in ("traceId", "trace_id", "spanId", "span_id"):
+                    exemplar.pop(key, None)
+        for value in node.values():
+            if isinstance(value, dict | list):
+                _exemplar_ids(value)
+
+
 def _prepare_json(data: Any, signal: Signal) -> tuple[int, list[str]]:
     """Convert ids in place; records whose ids are unusable are taken out and named."""
     refused: list[str] = []
+    if signal == "metrics":
+        _exemplar_ids(data)
+        return 0, refused
     top, scopes, items = (
         ("resourceSpans", "scopeSpans", "spans")
         if signal == "traces"
@@ -153,7 +185,22 @@ def _prepare_json(data: Any, signal: Signal) -> tuple[int, list[str]]:
     return len(refused), refused
 
 
+def _nesting(text: bytes) -> int:
+    """How deeply the JSON text nests arrays and objects (brackets inside strings are skipped).
+
+    Checked before parsing: the standard parser and protobuf's JSON mapping recurse once per
+    level, and a body of a few kilobytes of ``[`` would otherwise exhaust the interpreter's stack."""
+    stripped = _JSON_STRING.sub(b'""', text)
+    depth = deepest = 0
+    for byte in stripped.translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _parse_json(text: bytes, request: Message, signal: Signal) -> tuple[int, list[str]]:
+    if (depth := _nesting(text)) > MAX_NESTING:
+        raise PayloadError(400, f"JSON body nests {depth} levels deep; at most {MAX_NESTING} are accepted")
     try:
         data = json.loads(text)
     except UnicodeDecodeError as exc:
@@ -175,7 +222,13 @@ def _parse_json(text: bytes, request: Message, signal: Signal) -> tuple[int, lis
 # --- decoding --------------------------------------------------------------------------------
 def parse_request(body: bytes, fmt: str, signal: Signal) -> tuple[Message, int, list[str]]:
     """The request message, plus records refused before parsing (bad ids in JSON)."""
-    request: Message = ExportTraceServiceRequest() if signal == "traces" else ExportLogsServiceRequest()
+    request: Message
+    if signal == "traces":
+        request = ExportTraceServiceRequest()
+    elif signal == "metrics":
+        request = ExportMetricsServiceRequest()
+    else:
+        request = ExportLogsServiceRequest()
     if fmt == JSON:
         refused, notes = _parse_json(body, request, signal)
         return request, refused, notes
@@ -195,6 +248,9 @@ def batch_from(request: Message, signal: Signal, refused: int = 0, notes: list[s
         assert isinstance(request, ExportTraceServiceRequest)
         batch = traces_batch(request)
         batch.rejected_spans += refused
+    elif signal == "metrics":
+        assert isinstance(request, ExportMetricsServiceRequest)
+        batch = metrics_batch(request)
     else:
         assert isinstance(request, ExportLogsServiceRequest)
         batch = logs_batch(request)
@@ -207,12 +263,27 @@ def batch_from(request: Message, signal: Signal, refused: int = 0, notes: list[s
 def decode(
     body: bytes, content_type: str | None, content_encoding: str | None, signal: Signal, limits: Limits
 ) -> Batch:
+    """The batch to store; every problem with the body is a :class:`PayloadError` (4xx).
+
+    Whatever a sender puts in a body is its own problem, never the collector's: a failure this
+    code did not foresee is still answered 400, naming the exception, and never a 500."""
     fmt = media_type(content_type)
     if fmt is None:
         raise PayloadError(415, f"Content-Type {content_type!r} is not supported; use {PROTOBUF} or {JSON}")
-    raw = decompress(body, content_encoding, limits)
-    request, refused, notes = parse_request(raw, fmt, signal)
-    return batch_from(request, signal, refused, notes)
+    return decode_document(decompress(body, content_encoding, limits), fmt, signal)
+
+
+def decode_document(raw: bytes, fmt: str, signal: Signal) -> Batch:
+    """The batch of one uncompressed request body (the receiver's, or a line of a file)."""
+    try:
+        request, refused, notes = parse_request(raw, fmt, signal)
+        return batch_from(request, signal, refused, notes)
+    except PayloadError:
+        raise
+    except RecursionError as exc:
+        raise PayloadError(400, f"body nests too many levels deep to decode (at most {MAX_NESTING})") from exc
+    except Exception as exc:  # a body we cannot read is the sender's 400, never our 500
+        raise PayloadError(400, f"body could not be decoded: {type(exc).__name__}: {exc}") from exc
 
 
 # --- responses -------------------------------------------------------------------------------
@@ -230,6 +301,12 @@ def success_body(batch: Batch, signal: Signal, fmt: str) -> bytes:
         if batch.rejected_spans or message:
             response.partial_success.CopyFrom(
                 ExportTracePartialSuccess(rejected_spans=batch.rejected_spans, error_message=message)
+            )
+    elif signal == "metrics":
+        response = ExportMetricsServiceResponse()
+        if batch.rejected_points or message:
+            response.partial_success.CopyFrom(
+                ExportMetricsPartialSuccess(rejected_data_points=batch.rejected_points, error_message=message)
             )
     else:
         response = ExportLogsServiceResponse()

@@ -1,4 +1,5 @@
-"""The OTLP/HTTP receiver as an ASGI app: ``/v1/traces``, ``/v1/logs`` and ``/v1/snapshot``.
+"""The OTLP/HTTP receiver as an ASGI app: ``/v1/traces``, ``/v1/logs``, ``/v1/metrics``,
+``/v1/snapshot``, the status at ``/`` and an open ``/health``.
 
 A request is acknowledged only after the store has committed it, so a 200 means the data
 survives a crash of the collector. When the writer's queue is full the answer is 429 with
@@ -10,17 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
 import shutil
 import tempfile
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from a2a_observe.collect.otlp import (
@@ -38,12 +42,14 @@ from a2a_observe.collect.otlp import (
     status_body,
     success_body,
 )
-from a2a_observe.store.errors import StoreError
+from a2a_observe.store.errors import BatchRefused, StoreError
 from a2a_observe.store.snapshot import SNAPSHOT_PATH, write_snapshot
 from a2a_observe.store.writer import QueueFull, StoreWriter
 
 TRACES_PATH = "/v1/traces"
 LOGS_PATH = "/v1/logs"
+METRICS_PATH = "/v1/metrics"
+HEALTH_PATH = "/health"
 RETRY_AFTER_FULL = 1
 RETRY_AFTER_UNAVAILABLE = 5
 
@@ -58,7 +64,9 @@ class ReceiverSettings:
 class ReceiverStats:
     accepted_spans: int = 0
     accepted_logs: int = 0
+    accepted_points: int = 0
     rejected: int = 0
+    truncated: int = 0
     refused_requests: int = 0
 
 
@@ -69,11 +77,65 @@ def _error(status: int, code: int, message: str, fmt: str, retry_after: int | No
     return Response(status_body(code, message, fmt), status_code=status, media_type=fmt, headers=headers)
 
 
+SNAPSHOT_BUDGET = 0.1
+"""Share of the writer's time that snapshots may take. Copying a store runs on the writer's
+thread between two commits, so a reader polling in a loop (a live debugger, ``check`` in a
+script) would otherwise take the writer's time in proportion to the store's size."""
+
+
+class Snapshots:
+    """Snapshots made at most as often as :data:`SNAPSHOT_BUDGET` allows, shared by readers.
+
+    A reader always gets a snapshot made after its request arrived, so it sees everything
+    acknowledged before it asked. A new one is made no sooner than the last one's cost divided
+    by the budget after it (a copy that took 50 ms is made again at most every 0.5 s): a reader
+    asking sooner waits for it, and readers asking meanwhile share it. Each reader streams from
+    its own open file handle, so a newer snapshot can replace the file while it reads."""
+
+    def __init__(self, writer: StoreWriter, budget: float = SNAPSHOT_BUDGET) -> None:
+        self.writer = writer
+        self.budget = budget
+        self.folder = Path(tempfile.mkdtemp(prefix="a2a-observe-snapshots-"))
+        self.current: Path | None = None
+        self.started = 0.0
+        """When the last snapshot was asked of the writer: it holds what was committed before."""
+        self.made_at = 0.0
+        self.cost = 0.0
+        self.taken = 0
+        self._lock = asyncio.Lock()
+
+    async def latest(self) -> tuple[BinaryIO, int]:
+        asked = time.monotonic()
+        async with self._lock:
+            if self.current is None or self.started < asked:
+                await asyncio.sleep(max(0.0, self.made_at + self.cost / self.budget - time.monotonic()))
+                self.taken += 1
+                target = self.folder / f"snapshot-{self.taken}.duckdb"
+                started = time.monotonic()
+                try:
+                    await asyncio.wrap_future(self.writer.call(lambda con: write_snapshot(con, target)))
+                except BaseException:
+                    target.unlink(missing_ok=True)
+                    raise
+                self.started = started
+                self.made_at = time.monotonic()
+                self.cost = self.made_at - started
+                previous, self.current = self.current, target
+                if previous is not None:
+                    previous.unlink(missing_ok=True)  # readers still streaming it keep their handle
+            handle = self.current.open("rb")
+            return handle, os.fstat(handle.fileno()).st_size
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 class Receiver:
     def __init__(self, writer: StoreWriter, settings: ReceiverSettings) -> None:
         self.writer = writer
         self.settings = settings
         self.stats = ReceiverStats()
+        self.snapshots = Snapshots(writer)
 
     def _unauthorized(self, request: Request, fmt: str) -> Response | None:
         token = self.settings.token
@@ -122,7 +184,7 @@ class Receiver:
                 return _error(exc.status, CODE_INVALID_ARGUMENT, exc.message, fmt)
             if batch.records:
                 try:
-                    future = self.writer.submit(lambda: batch, batch.records, f"otlp {signal}")
+                    future = self.writer.submit(lambda: batch, batch.records, f"otlp {signal}", once=True)
                 except QueueFull as exc:
                     return _error(
                         429, CODE_RESOURCE_EXHAUSTED, f"collector is busy: {exc}", fmt, RETRY_AFTER_FULL
@@ -131,13 +193,19 @@ class Receiver:
                     return _error(503, CODE_UNAVAILABLE, str(exc), fmt, RETRY_AFTER_UNAVAILABLE)
                 try:
                     await asyncio.wrap_future(future)
+                except BatchRefused as exc:
+                    # The data itself cannot be stored: a retry would fail the same way.
+                    self.stats.refused_requests += 1
+                    return _error(400, CODE_INVALID_ARGUMENT, f"not stored: {exc}", fmt)
                 except Exception as exc:  # noqa: BLE001 - the sender is told and retries
                     return _error(
                         503, CODE_UNAVAILABLE, f"not stored, try again: {exc}", fmt, RETRY_AFTER_UNAVAILABLE
                     )
             self.stats.accepted_spans += batch.span_count
             self.stats.accepted_logs += batch.log_count
-            self.stats.rejected += batch.rejected_spans + batch.rejected_logs
+            self.stats.accepted_points += len(batch.metrics)
+            self.stats.rejected += batch.rejected_spans + batch.rejected_logs + batch.rejected_points
+            self.stats.truncated += batch.truncated
             return Response(success_body(batch, signal, fmt), media_type=fmt)
 
         return handle
@@ -146,28 +214,43 @@ class Receiver:
         refused = self._unauthorized(request, JSON)
         if refused is not None:
             return refused
-        folder = Path(tempfile.mkdtemp(prefix="a2a-observe-snapshot-"))
-        target = folder / "snapshot.duckdb"
         try:
-            await asyncio.wrap_future(self.writer.call(lambda con: write_snapshot(con, target)))
+            handle, size = await self.snapshots.latest()
         except Exception as exc:  # noqa: BLE001 - reported to the reader
-            shutil.rmtree(folder, ignore_errors=True)
             return _error(503, CODE_UNAVAILABLE, f"snapshot failed: {exc}", JSON, RETRY_AFTER_UNAVAILABLE)
-        return FileResponse(
-            target,
+
+        def chunks() -> Iterator[bytes]:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+
+        return StreamingResponse(
+            chunks(),
             media_type="application/vnd.duckdb",
-            filename="snapshot.duckdb",
-            background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+            headers={
+                "Content-Length": str(size),
+                "Content-Disposition": 'attachment; filename="snapshot.duckdb"',
+            },
+            background=BackgroundTask(handle.close),
         )
 
     async def health(self, request: Request) -> Response:
+        """Liveness for load balancers and probes: open to all, so it says nothing else."""
+        return JSONResponse({"status": "ok"})
+
+    async def status(self, request: Request) -> Response:
+        """What the collector writes and has taken in; behind the token like everything else."""
+        refused = self._unauthorized(request, JSON)
+        if refused is not None:
+            return refused
         return JSONResponse(
             {
                 "store": str(self.writer.path),
                 "pending": self.writer.pending,
                 "accepted_spans": self.stats.accepted_spans,
                 "accepted_logs": self.stats.accepted_logs,
+                "accepted_points": self.stats.accepted_points,
                 "rejected": self.stats.rejected,
+                "truncated": self.stats.truncated,
                 "refused_requests": self.stats.refused_requests,
             }
         )
@@ -179,8 +262,10 @@ def create_app(writer: StoreWriter, settings: ReceiverSettings | None = None) ->
         routes=[
             Route(TRACES_PATH, receiver.endpoint("traces"), methods=["POST"]),
             Route(LOGS_PATH, receiver.endpoint("logs"), methods=["POST"]),
+            Route(METRICS_PATH, receiver.endpoint("metrics"), methods=["POST"]),
             Route(SNAPSHOT_PATH, receiver.snapshot, methods=["GET"]),
-            Route("/", receiver.health, methods=["GET"]),
+            Route(HEALTH_PATH, receiver.health, methods=["GET"]),
+            Route("/", receiver.status, methods=["GET"]),
         ]
     )
     app.state.receiver = receiver

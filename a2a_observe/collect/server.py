@@ -9,6 +9,7 @@ readers can ask this process for snapshots.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import socket
 import sys
@@ -24,6 +25,7 @@ from a2a_observe.store.writer import StoreWriter
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4318
+PRIVATE_UMASK = 0o077
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -47,6 +49,9 @@ def serve(
 ) -> int:
     import uvicorn  # noqa: PLC0415 - the server is only loaded by the collect command
 
+    # Everything this process creates (the store, its write-ahead log, snapshots, the
+    # announcement) holds what agents sent: readable by this user only.
+    os.umask(PRIVATE_UMASK)
     writer = StoreWriter(db, **({"max_pending": max_pending} if max_pending else {}))
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
@@ -62,6 +67,7 @@ def serve(
         finally:
             announcement_path(db).unlink(missing_ok=True)
             writer.close()
+            app.state.receiver.snapshots.close()
 
     app = create_app(writer, settings)
     app.router.lifespan_context = lifespan

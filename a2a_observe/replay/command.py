@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from a2a_observe.escaping import json_document, one_line
 from a2a_observe.replay.errors import ReplayError
 
 EXIT_OK = 0
@@ -65,7 +66,7 @@ def register(subparsers: Any) -> None:
 
 
 def _fail(command: str, exc: Exception) -> int:
-    print(f"a2a-observe {command}: {exc}", file=sys.stderr)
+    print(f"a2a-observe {command}: {one_line(str(exc))}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -96,11 +97,13 @@ def run_check(args: argparse.Namespace) -> int:
     except ReplayError as exc:
         return _fail("check", exc)
     if args.format == "json":
-        print(json.dumps([plain(f) for f in findings], indent=2, ensure_ascii=False))
+        print(json_document(json.dumps([plain(f) for f in findings], indent=2, ensure_ascii=False)))
     else:
+        # Stored text (ids, messages) is shown with its control characters escaped.
         for finding in findings:
-            where = f" {finding.path}" if finding.path else ""
-            print(f"{finding.code} {finding.name} {finding.conversation_id}{where}: {finding.message}")
+            where = f" {one_line(finding.path)}" if finding.path else ""
+            conversation = one_line(finding.conversation_id or "")
+            print(f"{finding.code} {finding.name} {conversation}{where}: {one_line(finding.message)}")
         print(
             f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {args.db}",
             file=sys.stderr,

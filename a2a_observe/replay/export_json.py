@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from a2a_observe.escaping import json_document
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.model import Artifact, ConversationModel, Exchange, Message, Task
 
@@ -44,4 +45,4 @@ def to_json(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
     doc["duration_ns"] = model.duration_ns
     doc["final_state"] = model.final_state
     doc["findings"] = [plain(f) for f in findings]
-    return json.dumps({"format": FORMAT, **doc}, indent=2, ensure_ascii=False) + "\n"
+    return json_document(json.dumps({"format": FORMAT, **doc}, indent=2, ensure_ascii=False)) + "\n"

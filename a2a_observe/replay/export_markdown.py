@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from a2a_observe.escaping import markdown, markdown_code, markdown_code_span, markdown_inline
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.model import ConversationModel, Exchange, Message
 
@@ -19,8 +20,8 @@ def _ms(ns: int) -> str:
 
 def _said(message: Message) -> str:
     if message.text is not None:
-        return message.text
-    kinds = ", ".join(message.parts_kinds) or "unknown"
+        return markdown(message.text)
+    kinds = markdown_inline(", ".join(message.parts_kinds) or "unknown")
     count = message.parts_count if message.parts_count is not None else "?"
     return f"*({count} parts: {kinds}; content not captured)*"
 
@@ -31,62 +32,73 @@ def _quote(text: str) -> list[str]:
 
 def _exchange(exchange: Exchange, lines: list[str], depth: int) -> None:
     heading = "#" * min(2 + depth, 6)
-    caller = exchange.caller or "user"
+    caller = markdown_inline(exchange.caller or "user")
     title = "Turn" if depth == 0 else "Delegation"
-    how = ", ".join(x for x in (exchange.method, exchange.binding) if x)
+    how = markdown_inline(", ".join(x for x in (exchange.method, exchange.binding) if x))
     took = _ms(exchange.latency_ns)
-    lines.append(f"{heading} {title} {exchange.path}: {caller} → {exchange.agent or '?'} ({how}, {took})")
+    agent = markdown_inline(exchange.agent or "?")
+    lines.append(f"{heading} {title} {markdown_inline(exchange.path)}: {caller} → {agent} ({how}, {took})")
     lines.append("")
     for message in exchange.messages:
         if message.role == "user":
             speaker = exchange.caller or "user"
         else:
             speaker = exchange.agent or message.role or "?"
-        lines.append(f"**{speaker}** ({message.role or '?'}, {message.message_id or 'no id'}):")
+        role, message_id = (
+            markdown_inline(message.role or "?"),
+            markdown_inline(message.message_id or "no id"),
+        )
+        lines.append(f"**{markdown_inline(speaker)}** ({role}, {message_id}):")
         lines.append("")
         lines.extend(_quote(_said(message)))
         lines.append("")
     if exchange.transitions:
-        path = " → ".join(t.state for t in exchange.transitions)
+        path = markdown_inline(" → ".join(t.state for t in exchange.transitions))
         start = exchange.transitions[0].from_state
+        start_text = markdown_inline(start) + " → " if start else ""
         created = "created" if exchange.task_created else "continued"
-        lines.append(f"Task `{exchange.task_id}` ({created}): {start + ' → ' if start else ''}{path}")
+        lines.append(f"Task {markdown_code_span(exchange.task_id or '')} ({created}): {start_text}{path}")
         lines.append("")
     for artifact in exchange.artifacts:
         chunks = f"{artifact.chunk_count} chunk{'s' if artifact.chunk_count != 1 else ''}"
-        lines.append(f"Artifact **{artifact.name or artifact.artifact_id}** ({chunks}):")
+        name = markdown_inline(artifact.name or artifact.artifact_id or "?")
+        lines.append(f"Artifact **{name}** ({chunks}):")
         lines.append("")
         if artifact.text is None:
             lines.append("*(content not captured)*")
         else:
-            lines.extend(["```text", artifact.text, "```"])
+            lines.extend(markdown_code(artifact.text))
         lines.append("")
     if exchange.error is not None:
         error = exchange.error
-        lines.append(
-            f"**Error** ({error.side}): `{error.error_type or 'error'}`: {error.message or ''}".rstrip()
-        )
+        kind = markdown_code_span(error.error_type or "error")
+        said = markdown_inline(error.message or "")
+        lines.append(f"**Error** ({markdown_inline(error.side)}): {kind}: {said}".rstrip())
         lines.append("")
     if exchange.stream is not None:
         stream = exchange.stream
-        lines.append(
-            f"Stream: {stream.events if stream.events is not None else '?'} events, ended {stream.end or '?'}"
-        )
+        events = stream.events if stream.events is not None else "?"
+        lines.append(f"Stream: {events} events, ended {markdown_inline(stream.end or '?')}")
         lines.append("")
-    lines.append(f"Outcome: **{exchange.final_state or exchange.response_kind or 'no task'}**")
+    lines.append(
+        f"Outcome: **{markdown_inline(exchange.final_state or exchange.response_kind or 'no task')}**"
+    )
     lines.append("")
     for child in exchange.delegations:
         _exchange(child, lines, depth + 1)
 
 
 def to_markdown(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
-    agents = ", ".join(f"{a.name} {a.version}" if a.version else a.name for a in model.agents)
+    agents = markdown_inline(
+        ", ".join(f"{a.name} {a.version}" if a.version else a.name for a in model.agents)
+    )
+    final_state = markdown_inline(model.final_state or "none")
     lines = [
-        f"# Conversation {model.conversation_id}",
+        f"# Conversation {markdown_inline(model.conversation_id)}",
         "",
         f"- Started: {_when(model.start_ns)}; took {_ms(model.duration_ns)}",
         f"- Agents: {agents or 'none recorded'}",
-        f"- Turns: {len(model.turns)}; tasks: {len(model.tasks)}; final state: {model.final_state or 'none'}",
+        f"- Turns: {len(model.turns)}; tasks: {len(model.tasks)}; final state: {final_state}",
         f"- Content: {'captured' if model.content_captured else 'not captured (structure only)'}",
         "",
     ]
@@ -97,7 +109,7 @@ def to_markdown(model: ConversationModel, findings: Sequence[Finding] = ()) -> s
     if not findings:
         lines.append("None.")
     for finding in findings:
-        where = f" (exchange {finding.path})" if finding.path else ""
-        lines.append(f"- **{finding.code}** {finding.name}{where}: {finding.message}")
+        where = f" (exchange {markdown_inline(finding.path)})" if finding.path else ""
+        lines.append(f"- **{finding.code}** {finding.name}{where}: {markdown_inline(finding.message)}")
     lines.append("")
     return "\n".join(lines)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from a2a_observe import escaping
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.model import ConversationModel, Exchange
 from a2a_observe.replay.steps import short
@@ -11,9 +12,7 @@ from a2a_observe.replay.steps import short
 USER = "user"
 
 
-def _safe(text: str) -> str:
-    """Mermaid ends a message at a newline and treats ``;`` and ``#`` specially."""
-    return " ".join(text.split()).replace("#", "#35;").replace(";", "#59;")
+_safe = escaping.mermaid
 
 
 class _Diagram:
@@ -68,6 +67,6 @@ def to_mermaid(model: ConversationModel, findings: Sequence[Finding] = ()) -> st
         diagram.lines.append(
             f"    Note over {diagram.ids[USER]}: {_safe(f'{finding.code} {finding.message}')}"
         )
-    header = ["sequenceDiagram", f"    %% conversation {model.conversation_id}"]
+    header = ["sequenceDiagram", f"    %% conversation {_safe(model.conversation_id)}"]
     header.extend(f"    participant {pid} as {_safe(name)}" for name, pid in diagram.ids.items())
     return "\n".join([*header, *diagram.lines]) + "\n"

@@ -8,7 +8,6 @@ because comparing texts is the point (the recording had to have it too).
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +23,7 @@ SERVICE = "a2a-observe-redrive"
 
 
 def _exporter(db: Path) -> SpanExporter:
-    from a2a_observe.store.snapshot import find_collector  # noqa: PLC0415
+    from a2a_observe.store.snapshot import find_collector, reader_token  # noqa: PLC0415
 
     found = find_collector(db)
     if found is None:
@@ -33,7 +32,7 @@ def _exporter(db: Path) -> SpanExporter:
         return DuckDBSpanExporter(db, release_when_idle=None)
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # noqa: PLC0415
 
-    token = os.environ.get(semconv.ENV_COLLECT_TOKEN)
+    token = reader_token()
     headers = {"Authorization": f"Bearer {token}"} if token else None
     return OTLPSpanExporter(endpoint=found.url.rstrip("/") + "/v1/traces", headers=headers)
 

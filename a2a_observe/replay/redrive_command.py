@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from a2a_observe.escaping import json_document, one_line, terminal
 from a2a_observe.replay.errors import ReplayError
 
 EXIT_OK = 0
@@ -66,7 +67,7 @@ def run_redrive(args: argparse.Namespace) -> int:
         con.close()
         total = sum(len(recorded_turns(m)) for m in recorded)
     except ReplayError as exc:
-        print(f"a2a-observe redrive: {exc}", file=sys.stderr)
+        print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     progress = None if args.quiet else CountProgress(total, "turns")
     runs: list[RedriveRun] = []
@@ -81,7 +82,7 @@ def run_redrive(args: argparse.Namespace) -> int:
 
                 runs.append(asyncio.run(redrive(model, args.against, binding=args.binding, on_progress=step)))
     except ReplayError as exc:
-        print(f"a2a-observe redrive: {exc}", file=sys.stderr)
+        print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     finally:
         if progress is not None:
@@ -94,10 +95,15 @@ def run_redrive(args: argparse.Namespace) -> int:
             for model, run in zip(recorded, runs, strict=True)
         ]
     except ReplayError as exc:
-        print(f"a2a-observe redrive: the new runs could not be read back: {exc}", file=sys.stderr)
+        print(
+            f"a2a-observe redrive: the new runs could not be read back: {one_line(str(exc))}", file=sys.stderr
+        )
         return EXIT_BAD_INPUT
     if args.format == "json":
-        print(json.dumps([{**plain(d), "matches": d.matches} for d in diffs], indent=2, ensure_ascii=False))
+        document = json.dumps(
+            [{**plain(d), "matches": d.matches} for d in diffs], indent=2, ensure_ascii=False
+        )
+        print(json_document(document))
     else:
-        sys.stdout.write("".join(describe(d) for d in diffs))
+        sys.stdout.write(terminal("".join(describe(d) for d in diffs)))
     return EXIT_OK if all(d.matches for d in diffs) else EXIT_DIFFERENT

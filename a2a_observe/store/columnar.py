@@ -31,6 +31,7 @@ def _arrow_type(pa: Any, duckdb_type: str) -> Any:
         "BIGINT": pa.int64(),
         "INTEGER": pa.int32(),
         "BOOLEAN": pa.bool_(),
+        "DOUBLE": pa.float64(),
     }
     if duckdb_type not in types:
         raise StoreError(f"no Arrow type for the store's column type {duckdb_type}")

@@ -220,13 +220,20 @@ def _records(cursor: duckdb.DuckDBPyConnection, cls: type[R]) -> list[R]:
     names = [d[0] for d in cursor.description or ()]
     wanted = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     json_columns = {"attributes"}
+    # DuckDB's list() over no rows is NULL: a conversation whose spans name no agent (one span
+    # posted by hand) has no agents, not an unknown list of them.
+    list_columns = {"agents", "services"}
     out: list[R] = []
     for row in cursor.fetchall():
         values = {}
         for name, value in zip(names, row, strict=True):
             if name not in wanted:
                 continue
-            values[name] = json.loads(value) if name in json_columns and isinstance(value, str) else value
+            if name in json_columns and isinstance(value, str):
+                value = json.loads(value)
+            elif name in list_columns and value is None:
+                value = []
+            values[name] = value
         upgrade_values(values)
         out.append(cls(**values))
     return out

@@ -98,6 +98,29 @@ LOG_COLUMNS = (
     "conversation_id",
     "task_id",
 )
+METRIC_COLUMNS = (
+    "time_ns",
+    "start_ns",
+    "name",
+    "description",
+    "unit",
+    "kind",
+    "temporality",
+    "monotonic",
+    "value",
+    "count",
+    "sum",
+    "min",
+    "max",
+    "buckets",
+    "attributes",
+    "exemplars",
+    "flags",
+    "resource_id",
+    "service_name",
+    "scope_name",
+    "scope_version",
+)
 
 
 TABLE_COLUMNS = {
@@ -105,9 +128,16 @@ TABLE_COLUMNS = {
     "span_events": EVENT_COLUMNS,
     "span_links": LINK_COLUMNS,
     "logs": LOG_COLUMNS,
+    "metric_points": METRIC_COLUMNS,
 }
 """The record tables, in the order a commit inserts them."""
-_ROW_LISTS = {"spans": "spans", "span_events": "events", "span_links": "links", "logs": "logs"}
+_ROW_LISTS = {
+    "spans": "spans",
+    "span_events": "events",
+    "span_links": "links",
+    "logs": "logs",
+    "metric_points": "metrics",
+}
 
 Columns = dict[str, list[Any]]
 """One table's values column by column, keyed by column name."""
@@ -127,9 +157,13 @@ class Batch:
     events: list[Row] = field(default_factory=list)
     links: list[Row] = field(default_factory=list)
     logs: list[Row] = field(default_factory=list)
+    metrics: list[Row] = field(default_factory=list)
     columns: dict[str, Columns] = field(default_factory=dict)
     rejected_spans: int = 0
     rejected_logs: int = 0
+    rejected_points: int = 0
+    truncated: int = 0
+    """Values cut at ingest to fit the store's limits (see ``otlp_rows``)."""
     errors: list[str] = field(default_factory=list)
 
     def rows(self, table: str) -> list[Row]:
@@ -155,7 +189,7 @@ class Batch:
 
     @property
     def records(self) -> int:
-        return self.span_count + self.log_count
+        return self.span_count + self.log_count + len(self.metrics)
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -414,4 +448,52 @@ def log_row(
         scope_version or None,
         dropped_attributes_count,
         *_promoted(attributes, LOG_PROMOTED),
+    )
+
+
+def metric_row(
+    *,
+    time_ns: int,
+    start_ns: int,
+    name: str,
+    description: str,
+    unit: str,
+    kind: str,
+    temporality: str | None,
+    monotonic: bool | None,
+    value: float | None,
+    count: int | None,
+    total: float | None,
+    minimum: float | None,
+    maximum: float | None,
+    buckets: Any,
+    attributes: Mapping[str, Any],
+    exemplars: list[dict[str, Any]],
+    flags: int,
+    resource: Row,
+    scope_name: str | None,
+    scope_version: str | None,
+) -> Row:
+    return (
+        time_ns or None,
+        start_ns or None,
+        name,
+        description or None,
+        unit or None,
+        kind,
+        temporality,
+        monotonic,
+        value,
+        count,
+        total,
+        minimum,
+        maximum,
+        None if buckets is None else json_text(buckets),
+        json_text(plain_attributes(attributes)),
+        json_text(exemplars) if exemplars else None,
+        flags & 255,
+        resource[0],
+        resource[1],
+        scope_name or None,
+        scope_version or None,
     )

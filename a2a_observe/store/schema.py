@@ -9,6 +9,8 @@ spans, so they are always in step with them and need no refresh.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -244,6 +246,30 @@ class Migration:
     statements: Sequence[str]
 
 
+_METRIC_POINTS = """CREATE TABLE metric_points (
+        time_ns BIGINT,
+        start_ns BIGINT,
+        name VARCHAR NOT NULL,
+        description VARCHAR,
+        unit VARCHAR,
+        kind VARCHAR NOT NULL,
+        temporality VARCHAR,
+        monotonic BOOLEAN,
+        value DOUBLE,
+        count BIGINT,
+        sum DOUBLE,
+        min DOUBLE,
+        max DOUBLE,
+        buckets JSON,
+        attributes JSON NOT NULL,
+        exemplars JSON,
+        flags INTEGER NOT NULL,
+        resource_id VARCHAR NOT NULL,
+        service_name VARCHAR,
+        scope_name VARCHAR,
+        scope_version VARCHAR
+    )"""
+
 _VIEW_NAMES = ("conversations", "tasks", "task_transitions", "messages", "artifacts", "agents")
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -258,10 +284,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             *_VIEWS,
         ),
     ),
+    Migration(3, "metric points received over OTLP", (_METRIC_POINTS,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
-TABLES = ("resources", "spans", "span_events", "span_links", "logs", "batches")
+TABLES = ("resources", "spans", "span_events", "span_links", "logs", "batches", "metric_points")
 VIEWS = _VIEW_NAMES
 
 
@@ -329,7 +356,12 @@ def open_store(path: str | Path) -> duckdb.DuckDBPyConnection:
     target = Path(path)
     if target.parent and not target.parent.exists():
         raise StoreError(f"{target}: folder {target.parent} does not exist")
+    created = not target.exists()
     con = connect(target)
+    if created:
+        # What agents sent may be in it: readable by its owner only, whatever the umask.
+        with contextlib.suppress(OSError):
+            os.chmod(target, 0o600)
     try:
         migrate(con, str(target))
     except duckdb.Error as exc:

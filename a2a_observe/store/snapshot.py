@@ -10,6 +10,7 @@ reader copies it then. ``docs/store.md`` explains the choice.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -20,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from a2a_observe import semconv
 from a2a_observe.store.errors import StoreError
 from a2a_observe.store.schema import SCHEMA_VERSION, migrate
 from a2a_observe.store.writer import StoreWriter, writer_for
@@ -44,27 +44,43 @@ class Announcement:
 
 
 def announce(store: str | Path, url: str) -> Path:
+    """Say where this collector listens, replacing what a collector that was killed left."""
     path = announcement_path(store)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps({"url": url, "pid": os.getpid()}))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps({"url": url, "pid": os.getpid()}))
     tmp.replace(path)
     return path
 
 
 def find_collector(store: str | Path) -> Announcement | None:
-    """The collector writing ``store``, if one announced itself and is still running."""
+    """The collector writing ``store``, if one announced itself and is still running.
+
+    A collector stopped with ``kill -9`` leaves its announcement behind; one whose process is
+    gone is stale, and is removed here so that nobody trusts it again."""
+    path = announcement_path(store)
     try:
-        data = json.loads(announcement_path(store).read_text())
+        data = json.loads(path.read_text())
         found = Announcement(url=str(data["url"]), pid=int(data["pid"]))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     try:
         os.kill(found.pid, 0)
     except ProcessLookupError:
+        with contextlib.suppress(OSError):
+            path.unlink()
         return None
     except PermissionError:
         pass
     return found
+
+
+def _unreachable(exc: StoreError) -> bool:
+    """A refused connection (nothing listens there), as opposed to an answer saying no."""
+    return isinstance(exc.__cause__, urllib.error.URLError) and not isinstance(
+        exc.__cause__, urllib.error.HTTPError
+    )
 
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
@@ -149,6 +165,17 @@ def _through_writer(writer: StoreWriter, timeout: float) -> duckdb.DuckDBPyConne
         return _copy_file(target)
 
 
+def reader_token() -> str | None:
+    """The collector's token as readers find it (``A2A_OBSERVE_COLLECT_TOKEN_FILE``, then
+    ``A2A_OBSERVE_COLLECT_TOKEN``)."""
+    from a2a_observe.collect.auth import TokenError, token_from_env  # noqa: PLC0415 - stdlib only
+
+    try:
+        return token_from_env()
+    except TokenError as exc:
+        raise StoreError(str(exc)) from exc
+
+
 def open_snapshot(
     store: str | Path, *, timeout: float = 10.0, token: str | None = None
 ) -> duckdb.DuckDBPyConnection:
@@ -159,7 +186,7 @@ def open_snapshot(
     path = Path(store)
     if not path.exists():
         raise StoreError(f"{path} does not exist")
-    token = token if token is not None else os.environ.get(semconv.ENV_COLLECT_TOKEN)
+    token = token if token is not None else reader_token()
     deadline = time.monotonic() + timeout
     delay = 0.02
     while True:
@@ -170,8 +197,10 @@ def open_snapshot(
         if found is not None:
             try:
                 return _download(found, token, timeout)
-            except StoreError:
-                if find_collector(path) is not None:
+            except StoreError as exc:
+                # Nothing listens at the announced address: the announcement is stale (its
+                # process id now belongs to another process), and the file is read directly.
+                if find_collector(path) is not None and not _unreachable(exc):
                     raise
         try:
             return _copy_file(path)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from a2a_observe.store.columnar import ArrowInserts
-from a2a_observe.store.errors import StoreError
+from a2a_observe.store.errors import BatchRefused, StoreError
 from a2a_observe.store.rows import BATCH_COLUMNS, RESOURCE_COLUMNS, TABLE_COLUMNS, Batch, Row
 from a2a_observe.store.schema import open_store
 
@@ -68,6 +68,7 @@ class _Write:
     records: int
     source: str
     future: Future[None]
+    once: bool = False
 
 
 @dataclass
@@ -130,6 +131,92 @@ def writer_for(path: str | Path) -> StoreWriter | None:
     """The writer this process has open on ``path``, if any (DuckDB allows one per file)."""
     with _OPEN_LOCK:
         return _OPEN.get(Path(path).resolve())
+
+
+def _is_data_error(exc: Exception) -> bool:
+    """DuckDB's errors about values (out of range, not convertible, violating a constraint), as
+    opposed to errors about the file or the machine (I/O, memory), which a retry may get past."""
+    import duckdb  # noqa: PLC0415 - loaded with the store already
+
+    data_errors = (duckdb.DataError, duckdb.ConstraintException, duckdb.InvalidInputException)
+    return isinstance(exc, data_errors)
+
+
+_NEW_SPANS = "a2a_observe_new_spans"
+_NEW_ROWS = "a2a_observe_new_rows"
+_SEEN = "a2a_observe_seen_spans"
+_PER_SPAN_KEYS = {"spans": "trace_id, span_id", "span_events": "trace_id, span_id, seq"}
+_PER_SPAN_KEYS["span_links"] = _PER_SPAN_KEYS["span_events"]
+
+
+def _start_window(spans: pyarrow.Table) -> tuple[int, int] | None:
+    """The earliest and latest start of the spans about to be inserted."""
+    import pyarrow.compute as pc  # noqa: PLC0415 - loaded with the writer's Arrow tables
+
+    bounds = pc.min_max(spans.column("start_ns")).as_py()
+    if bounds["min"] is None or bounds["max"] is None:
+        return None
+    return int(bounds["min"]), int(bounds["max"])
+
+
+def _has_repeats(con: duckdb.DuckDBPyConnection, spans: pyarrow.Table, window: tuple[int, int]) -> bool:
+    """Whether any span about to be inserted is stored already, or comes twice.
+
+    A sender whose request timed out after the store committed it sends the same spans again
+    (OTLP exporters retry); a span is the same span when its trace id, span id and start are.
+    The lookup is limited to stored spans that started within the new spans' window, so DuckDB
+    reads only the row groups whose zone maps overlap it (recent ones, as spans come roughly in
+    time order)."""
+    con.register(_NEW_SPANS, spans)
+    try:
+        row = con.execute(
+            f"""SELECT EXISTS (SELECT 1 FROM {_NEW_SPANS} n WHERE EXISTS (
+                    SELECT 1 FROM spans s WHERE s.start_ns BETWEEN ? AND ?
+                    AND s.trace_id = n.trace_id AND s.span_id = n.span_id AND s.start_ns = n.start_ns))
+                OR EXISTS (SELECT 1 FROM {_NEW_SPANS} GROUP BY trace_id, span_id HAVING count(*) > 1)""",
+            list(window),
+        ).fetchall()
+    finally:
+        con.unregister(_NEW_SPANS)
+    return bool(row and row[0][0])
+
+
+def _insert_once(
+    con: duckdb.DuckDBPyConnection, tables: dict[str, pyarrow.Table], window: tuple[int, int]
+) -> None:
+    """Insert a group that repeats spans: each span once, with its events and links once, and
+    nothing of a span the store holds already."""
+    con.register(_NEW_SPANS, tables["spans"])
+    try:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {_SEEN} AS SELECT DISTINCT n.trace_id, n.span_id
+                FROM {_NEW_SPANS} n JOIN spans s ON s.start_ns BETWEEN ? AND ?
+                AND s.trace_id = n.trace_id AND s.span_id = n.span_id AND s.start_ns = n.start_ns""",
+            list(window),
+        )
+    finally:
+        con.unregister(_NEW_SPANS)
+    try:
+        for table, arrow in tables.items():
+            keys = _PER_SPAN_KEYS.get(table)
+            columns = ", ".join(arrow.column_names)
+            con.register(_NEW_ROWS, arrow)
+            try:
+                if keys is None:
+                    con.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM {_NEW_ROWS}")
+                    continue
+                con.execute(
+                    f"""INSERT INTO {table} ({columns})
+                        SELECT {columns} FROM (
+                            SELECT *, row_number() OVER (PARTITION BY {keys}) AS a2a_observe_copy
+                            FROM {_NEW_ROWS}) n
+                        WHERE a2a_observe_copy = 1 AND NOT EXISTS (SELECT 1 FROM {_SEEN} k
+                            WHERE k.trace_id = n.trace_id AND k.span_id = n.span_id)"""
+                )
+            finally:
+                con.unregister(_NEW_ROWS)
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_SEEN}")
 
 
 class QueueFull(Exception):
@@ -199,15 +286,21 @@ class StoreWriter:
     def pending(self) -> int:
         return self._pending
 
-    def submit(self, make: Callable[[], Batch], records: int, source: str) -> Future[None]:
-        """Queue a batch; the future resolves once it is committed. Raises :class:`QueueFull`."""
+    def submit(
+        self, make: Callable[[], Batch], records: int, source: str, *, once: bool = False
+    ) -> Future[None]:
+        """Queue a batch; the future resolves once it is committed. Raises :class:`QueueFull`.
+
+        ``once``: the batch may repeat spans already stored (a sender retrying a request whose
+        answer it never got), and those are stored only once (see ``_has_repeats``). The
+        in-process exporter never sends a span twice and skips the lookup."""
         future: Future[None] = Future()
         with self._cond:
             if self._closing:
                 raise StoreError(f"{self.path} is closing; no more batches are accepted")
             if self._pending and self._pending + records > self.max_pending:
                 raise QueueFull(f"{self._pending} records are waiting to be written to {self.path}")
-            self._queue.append(_Write(make, records, source, future))
+            self._queue.append(_Write(make, records, source, future, once))
             self._pending += records
             self._cond.notify_all()
         return future
@@ -294,7 +387,7 @@ class StoreWriter:
             item,
             spans=batch.span_count,
             logs=batch.log_count,
-            rejected=batch.rejected_spans + batch.rejected_logs,
+            rejected=batch.rejected_spans + batch.rejected_logs + batch.rejected_points,
             resources=batch.resources,
             tables=tables,
             batch=batch if tables is None else None,
@@ -398,7 +491,11 @@ class StoreWriter:
             call.future.set_exception(exc)
 
     def _write(self, group: list[_Converted]) -> None:
-        """Commit a group in one transaction, then resolve its futures."""
+        """Commit a group in one transaction, then resolve its futures.
+
+        If the group's transaction fails, each batch is committed again on its own, so a batch
+        the store cannot take fails alone (:class:`BatchRefused`) and never takes the batches of
+        other producers that shared its transaction down with it."""
         released = [False]
 
         def release() -> None:
@@ -412,15 +509,42 @@ class StoreWriter:
 
         try:
             self._commit(group, release)
-        except Exception as exc:  # noqa: BLE001 - reported through every future
-            _log.warning("a2a-observe: writing %d batches to %s failed: %s", len(group), self.path, exc)
-            for item in group:
-                item.write.future.set_exception(StoreError(f"writing to {self.path} failed: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - retried batch by batch, then reported
+            if len(group) == 1:
+                self._fail(group[0], exc, alone=False)
+            else:
+                self._write_alone(group)
         else:
             for item in group:
                 item.write.future.set_result(None)
         finally:
             release()
+
+    def _write_alone(self, group: list[_Converted]) -> None:
+        failed: list[tuple[_Converted, Exception]] = []
+        for item in group:
+            try:
+                self._commit([item], lambda: None)
+            except Exception as exc:  # noqa: BLE001 - reported through its own future
+                failed.append((item, exc))
+            else:
+                item.write.future.set_result(None)
+        # When every batch failed on its own too, the store is at fault, not the data.
+        alone = len(failed) < len(group)
+        for item, error in failed:
+            self._fail(item, error, alone=alone)
+
+    def _fail(self, item: _Converted, exc: Exception, *, alone: bool) -> None:
+        refused = alone or _is_data_error(exc)
+        _log.warning(
+            "a2a-observe: a batch of %d records from %s was not written to %s: %s",
+            item.write.records,
+            item.write.source,
+            self.path,
+            exc,
+        )
+        kind = BatchRefused if refused else StoreError
+        item.write.future.set_exception(kind(f"writing to {self.path} failed: {exc}"))
 
     def _commit(self, group: list[_Converted], inserted: Callable[[], None]) -> None:
         con = self._connection()
@@ -448,7 +572,10 @@ class StoreWriter:
             inserted()
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except Exception as exc:  # noqa: BLE001 - the first error is the one to report
+                _log.debug("a2a-observe: rollback on %s failed: %s", self.path, exc)
             raise
         self._next_batch_id += len(ledger)
         self._known_resources.update(row[0] for row in new_resources)
@@ -458,10 +585,19 @@ class StoreWriter:
     def _insert_arrow(
         self, con: duckdb.DuckDBPyConnection, group: list[_Converted], ledger: list[Row]
     ) -> None:
+        tables: dict[str, pyarrow.Table] = {}
         for table in TABLE_COLUMNS:
             parts = [item.tables[table] for item in group if item.tables is not None and table in item.tables]
             if parts:
-                self._inserts.insert(con, table, self._inserts.concat(parts))
+                tables[table] = self._inserts.concat(parts)
+        spans = tables.get("spans")
+        window = _start_window(spans) if spans is not None and any(i.write.once for i in group) else None
+        once = any(item.write.once for item in group)
+        if once and spans is not None and window is not None and _has_repeats(con, spans, window):
+            _insert_once(con, tables, window)
+        else:
+            for table, arrow in tables.items():
+                self._inserts.insert(con, table, arrow)
         self._inserts.insert(con, "batches", self._inserts.table("batches", BATCH_COLUMNS, ledger))
 
     @staticmethod

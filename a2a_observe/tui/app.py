@@ -12,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from a2a_observe.escaping import markup, one_line
 from a2a_observe.store.errors import StoreError
 from a2a_observe.tui.keymap import load_keymap
 from a2a_observe.tui.messages import StoreChanged
@@ -61,7 +62,7 @@ class ReplayApp(App[None]):
 
     def _opened(self, source: Source) -> None:
         self.source = source
-        self.sub_title = source.label + ("  ● live" if source.live else "")
+        self.sub_title = one_line(source.label) + ("  ● live" if source.live else "")
         for screen in self.screen_stack:
             if isinstance(screen, ConversationsScreen):
                 screen.reload()
@@ -69,7 +70,7 @@ class ReplayApp(App[None]):
             self.set_interval(self.poll_seconds, self.poll)
 
     def _failed(self, message: str) -> None:
-        self.notify(message, title="Cannot open the store", severity="error", timeout=30)
+        self.notify(markup(message), title="Cannot open the store", severity="error", timeout=30)
         for screen in self.screen_stack:
             if isinstance(screen, ConversationsScreen):
                 screen.show_problem(message)
@@ -81,7 +82,9 @@ class ReplayApp(App[None]):
         try:
             changed = self.source.refresh()
         except StoreError as exc:
-            self.call_from_thread(self.notify, str(exc), title="Live update failed", severity="warning")
+            self.call_from_thread(
+                self.notify, markup(str(exc)), title="Live update failed", severity="warning"
+            )
             return
         if changed:
             self.call_from_thread(self._store_changed)

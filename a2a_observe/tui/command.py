@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from a2a_observe import semconv
+from a2a_observe.escaping import one_line
 
 
 def register(subparsers: Any) -> None:
@@ -51,7 +52,7 @@ def run_replay(args: argparse.Namespace) -> int:
     try:
         keymap = keymap_module.load_keymap(args.keymap)
     except keymap_module.KeymapError as exc:
-        print(f"a2a-observe replay: {exc}", file=sys.stderr)
+        print(f"a2a-observe replay: {one_line(str(exc))}", file=sys.stderr)
         return 2
 
     def open_source() -> Any:

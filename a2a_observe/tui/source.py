@@ -12,17 +12,15 @@ DuckDB connection at the same time.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from a2a_observe import semconv
 from a2a_observe.store.errors import StoreError
 from a2a_observe.store.schema import SCHEMA_VERSION, connect, current_version
-from a2a_observe.store.snapshot import download_snapshot, find_collector, open_snapshot
+from a2a_observe.store.snapshot import download_snapshot, find_collector, open_snapshot, reader_token
 from a2a_observe.store.writer import writer_for
 
 if TYPE_CHECKING:
@@ -118,7 +116,7 @@ def open_source(
     timeout: float = 10.0,
 ) -> Source:
     """The source for a store file or a collector's URL (exactly one of them)."""
-    token = token if token is not None else os.environ.get(semconv.ENV_COLLECT_TOKEN)
+    token = token if token is not None else reader_token()
     if attach is not None:
         return Source(attach, lambda: download_snapshot(attach, token, timeout), live=True)
     if db is None:

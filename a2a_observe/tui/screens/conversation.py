@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 
+from a2a_observe.escaping import markup, one_line
 from a2a_observe.replay import Step
 from a2a_observe.replay.exports import export
 from a2a_observe.tui import format as fmt
@@ -97,7 +98,7 @@ class ConversationScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self.query_one("#panes").loading = False
-        self.notify(message, title="Cannot rebuild the conversation", severity="error", timeout=20)
+        self.notify(markup(message), title="Cannot rebuild the conversation", severity="error", timeout=20)
 
     def _show(self, data: ConversationData) -> None:
         keep = self.step_index
@@ -106,11 +107,11 @@ class ConversationScreen(Screen[None]):
         model = data.model
         title = Text.assemble(
             ("conversation ", "bold"),
-            (model.conversation_id, "bold"),
+            (one_line(model.conversation_id), "bold"),
             f"  {fmt.clock(model.start_ns)} UTC  {fmt.duration(model.duration_ns)}  ",
             f"{len(model.turns)} turns  ",
-            (model.final_state or "-", fmt.state_style(model.final_state)),
-            f"  agents: {', '.join(a.name for a in model.agents) or '-'}",
+            (one_line(model.final_state or "-"), fmt.state_style(model.final_state)),
+            one_line(f"  agents: {', '.join(a.name for a in model.agents) or '-'}"),
         )
         if data.findings:
             title.append(f"  ⚑ {len(data.findings)} findings", style="bold yellow")
@@ -241,7 +242,7 @@ class ConversationScreen(Screen[None]):
 
     def _copy(self, what: str, value: str) -> None:
         self.app.copy_to_clipboard(value)
-        self.notify(f"Copied {what} {value}")
+        self.notify(markup(f"Copied {what} {value}"))
 
     def action_export(self, fmt_name: str | None = None) -> None:
         if self.data is None:
@@ -260,9 +261,9 @@ class ConversationScreen(Screen[None]):
         try:
             path.write_text(export(self.data.model, fmt_name, self.data.findings))
         except (OSError, ValueError) as exc:
-            self.app.call_from_thread(self.notify, str(exc), title="Export failed", severity="error")
+            self.app.call_from_thread(self.notify, markup(str(exc)), title="Export failed", severity="error")
             return
-        self.app.call_from_thread(self.notify, f"Wrote {path}", title=f"Exported {fmt_name}")
+        self.app.call_from_thread(self.notify, markup(f"Wrote {path}"), title=f"Exported {fmt_name}")
 
     def action_redrive(self) -> None:
         if self.data is None:

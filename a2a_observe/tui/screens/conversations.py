@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
+from a2a_observe.escaping import markup, one_line
 from a2a_observe.replay.audits import AuditSettings
 from a2a_observe.store.queries import ConversationSummary
 from a2a_observe.tui import format as fmt
@@ -48,11 +49,12 @@ def _row(summary: ConversationSummary, narrow: bool) -> tuple[Text, ...]:
     agents = ", ".join(summary.agents) or "-"
     return (
         Text(fmt.clock(summary.start_ns)[11:] if narrow else fmt.clock(summary.start_ns)),
-        Text(summary.conversation_id[:8] if narrow else summary.conversation_id),
-        Text(fmt.short_id(agents, 16) if narrow else agents, overflow="ellipsis", no_wrap=True),
+        Text(one_line(summary.conversation_id[:8] if narrow else summary.conversation_id)),
+        Text(one_line(fmt.short_id(agents, 16) if narrow else agents), overflow="ellipsis", no_wrap=True),
         Text(str(summary.traces), justify="right"),
         Text(fmt.duration(summary.duration_ns), justify="right"),
-        Text(state, style=fmt.state_style(summary.last_task_state)) + Text(errors, style="bold red"),
+        Text(one_line(state), style=fmt.state_style(summary.last_task_state))
+        + Text(errors, style="bold red"),
         Text("…", style="dim", justify="right"),
     )
 
@@ -115,7 +117,7 @@ class ConversationsScreen(Screen[None]):
         self._load_choices()
 
     def show_problem(self, message: str) -> None:
-        self.query_one("#list-status", Static).update(Text(message, style="bold red"))
+        self.query_one("#list-status", Static).update(Text(one_line(message), style="bold red"))
 
     def _selected_id(self) -> str | None:
         table = self.query_one(DataTable)
@@ -163,8 +165,10 @@ class ConversationsScreen(Screen[None]):
         live = " · live" if self.replay_app.source and self.replay_app.source.live else ""
         empty = "  (nothing matches; ctrl+l clears the filter)" if not shown and self.flt.active else ""
         self.query_one("#list-status", Static).update(
-            f"{shown}{more} conversations · filter: {self.flt.describe()} · "
-            f"sort: {self.sort.label} {arrow}{live}{empty}"
+            Text(
+                f"{shown}{more} conversations · filter: {one_line(self.flt.describe())} · "
+                f"sort: {self.sort.label} {arrow}{live}{empty}"
+            )
         )
 
     @work(thread=True, group="audit", exit_on_error=False)
@@ -242,7 +246,7 @@ class ConversationsScreen(Screen[None]):
         try:
             self.flt = parse_filter(event.value, time.time_ns())
         except ValueError as exc:
-            self.notify(str(exc), title="Filter", severity="error")
+            self.notify(markup(str(exc)), title="Filter", severity="error")
             return
         event.input.remove_class("-shown")
         self.query_one(DataTable).focus()

@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from a2a_observe.escaping import one_line
 from a2a_observe.replay.diff import TurnDiff, describe
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData
@@ -37,7 +38,9 @@ class RedriveScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(f"Re-driving {self.data.conversation_id} against {self.url}…", id="redrive-status")
+        yield Static(
+            Text(one_line(f"Re-driving {self.data.conversation_id} against {self.url}…")), id="redrive-status"
+        )
         with Vertical(id="redrive-panes"):
             table: DataTable[Text] = DataTable(id="redrive-table", cursor_type="row")
             table.add_columns("Turn", "Outcome", "Recorded", "Re-driven", "Differences")
@@ -64,13 +67,13 @@ class RedriveScreen(Screen[None]):
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#redrive-status", Static).update(
-            f"Re-driving against {self.url}: turn {done} of {total}"
+            Text(one_line(f"Re-driving against {self.url}: turn {done} of {total}"))
         )
 
     def _failed(self, message: str) -> None:
         self.query_one("#redrive-panes").loading = False
         self.query_one("#redrive-status", Static).update(
-            Text(f"Re-drive failed: {message}", style="bold red")
+            Text(one_line(f"Re-drive failed: {message}"), style="bold red")
         )
 
     def _show(self, result: RedriveResult) -> None:
@@ -84,7 +87,9 @@ class RedriveScreen(Screen[None]):
             else Text(f"runs differ in {differing} of {len(diff.turns)} turns", style="bold red")
         )
         self.query_one("#redrive-status", Static).update(
-            Text.assemble(f"{diff.recorded_id[:8]} → {diff.replayed_id[:8]} at {self.url}: ", verdict)
+            Text.assemble(
+                one_line(f"{diff.recorded_id[:8]} → {diff.replayed_id[:8]} at {self.url}: "), verdict
+            )
         )
         table: DataTable[Text] = self.query_one(DataTable)
         for turn in diff.turns:
@@ -94,7 +99,7 @@ class RedriveScreen(Screen[None]):
                 outcome,
                 Text(_latency(turn.recorded_latency_ns)),
                 Text(_latency(turn.replayed_latency_ns)),
-                Text(", ".join(d.field for d in turn.differences) or "-"),
+                Text(one_line(", ".join(d.field for d in turn.differences) or "-")),
                 key=turn.turn,
             )
         table.focus()

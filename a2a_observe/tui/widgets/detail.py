@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from a2a_observe.escaping import terminal
 from a2a_observe.replay import Part, Step
 from a2a_observe.replay.audits import Finding
 from a2a_observe.store.queries import EventRecord, LogRecord, SpanRecord
@@ -25,8 +26,8 @@ def _heading(title: str) -> Text:
     return Text(f"\n{title}", style="bold underline")
 
 
-def _value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+def _value(value: Any) -> Text:
+    return Text(terminal(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)))
 
 
 def _attributes(attributes: Mapping[str, Any]) -> Table:
@@ -34,30 +35,34 @@ def _attributes(attributes: Mapping[str, Any]) -> Table:
     table.add_column(style="cyan", no_wrap=True)
     table.add_column(overflow="fold")
     for key in sorted(attributes):
-        table.add_row(key, _value(attributes[key]))
+        table.add_row(Text(terminal(key)), _value(attributes[key]))
     return table
 
 
 def _span(span: SpanRecord, start_ns: int) -> list[RenderableType]:
     status = Text(span.status_code, style="bold red" if span.status_code == "ERROR" else "green")
     if span.status_message:
-        status.append(f" {span.status_message}", style="red")
+        status.append(f" {terminal(span.status_message)}", style="red")
     head = Text.assemble(
         ("SPAN ", "bold"),
-        (span.name, "bold"),
+        (terminal(span.name), "bold"),
         f"  {span.kind}  {fmt.offset(span.start_ns - start_ns)}  {fmt.duration(span.duration_ns)}  ",
         status,
     )
     ids = Text(
         f"trace {span.trace_id}  span {span.span_id}  parent {span.parent_span_id or '-'}", style="dim"
     )
-    service = Text(f"service {span.service_name or '-'}  scope {span.scope_name or '-'}", style="dim")
+    service = Text(
+        terminal(f"service {span.service_name or '-'}  scope {span.scope_name or '-'}"), style="dim"
+    )
     return [head, ids, service, _heading("Attributes"), _attributes(span.attributes)]
 
 
 def _event(event: EventRecord, start_ns: int) -> list[RenderableType]:
     return [
-        _heading(f"Protocol event {event.name} #{event.seq}  {fmt.offset(event.time_ns - start_ns)}"),
+        _heading(
+            f"Protocol event {terminal(event.name)} #{event.seq}  {fmt.offset(event.time_ns - start_ns)}"
+        ),
         _attributes(event.attributes),
     ]
 
@@ -67,8 +72,9 @@ def _content(parts: list[Part] | None) -> list[RenderableType]:
         return [_heading("Content"), Text("not captured (set A2A_OBSERVE_CAPTURE_CONTENT=true)", style="dim")]
     out: list[RenderableType] = [_heading("Content")]
     for part in parts:
-        out.append(Text(f"[{part.kind}{' ' + part.media_type if part.media_type else ''}] ", style="dim"))
-        out.append(Text(part.content))
+        kind = terminal(f"[{part.kind}{' ' + part.media_type if part.media_type else ''}] ")
+        out.append(Text(kind, style="dim"))
+        out.append(Text(terminal(part.content)))
     return out
 
 
@@ -79,9 +85,9 @@ def _logs(logs: list[LogRecord], start_ns: int) -> list[RenderableType]:
     for log in logs:
         line = Text(no_wrap=False)
         line.append(fmt.offset((log.time_ns or start_ns) - start_ns) + " ", style="dim")
-        severity = log.severity_text or "-"
+        severity = terminal(log.severity_text or "-")
         line.append(f"{severity:<5} ", style="red" if severity in ("ERROR", "CRITICAL") else "yellow")
-        line.append(log.body or "")
+        line.append(terminal(log.body or ""))
         out.append(line)
     return out
 
@@ -100,12 +106,13 @@ class Detail(VerticalScroll):
         start = data.model.start_ns
         head = Text.assemble(
             (f"STEP {step.kind}", "bold"),
-            f"  {step.path}  {step.agent or '-'}  {fmt.offset(step.time_ns - start)}\n",
-            step.summary,
+            terminal(f"  {step.path}  {step.agent or '-'}  {fmt.offset(step.time_ns - start)}\n"),
+            terminal(step.summary),
         )
         out: list[RenderableType] = [head]
         for finding in findings:
-            out.append(Text(f"⚑ {finding.finding_id} {finding.name}: {finding.message}", style="bold yellow"))
+            flag = terminal(f"⚑ {finding.finding_id} {finding.name}: {finding.message}")
+            out.append(Text(flag, style="bold yellow"))
         event = data.event_at(step)
         if event is not None:
             out.extend(_event(event, start))
@@ -125,10 +132,10 @@ class Detail(VerticalScroll):
         out.append(_heading(f"Events ({len(events)})"))
         for event in events:
             line = Text(f"{fmt.offset(event.time_ns - start)} ", style="dim")
-            line.append(event.name)
+            line.append(terminal(event.name))
             state = event.task_state or event.artifact_id or event.message_id
             if state:
-                line.append(f"  {state}", style=fmt.state_style(event.task_state))
+                line.append(f"  {terminal(state)}", style=fmt.state_style(event.task_state))
             out.append(line)
         out.extend(_logs(data.logs_of(span.span_id), start))
         self._update(out)

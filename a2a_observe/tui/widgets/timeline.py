@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from a2a_observe.escaping import one_line
 from a2a_observe.replay import Step
 from a2a_observe.tui import format as fmt
 
@@ -27,19 +28,20 @@ def step_text(step: Step, start_ns: int, finding: bool = False) -> Text:
     text.append(f"{fmt.offset(step.time_ns - start_ns):>8} ", style="dim")
     text.append("  " * depth)
     text.append(f"{icon} ", style=style or None)
+    summary = one_line(step.summary)
     if step.kind == "transition":
-        before, _, after = step.summary.partition(" → ")
-        text.append(f"{step.agent or '?'} ", style="dim")
+        before, _, after = summary.partition(" → ")
+        text.append(f"{one_line(step.agent or '?')} ", style="dim")
         if before and before != "∅":
             text.append(f" {before} ", style="dim")
             text.append("→")
         text.append(f" {after} ", style=f"reverse {fmt.state_style(after)}")
     elif step.kind == "response":
-        summary, _, state = step.summary.rpartition(": ")
-        text.append(summary + ": ", style=style)
+        said, _, state = summary.rpartition(": ")
+        text.append(said + ": ", style=style)
         text.append(state, style=fmt.state_style(state))
     else:
-        text.append(step.summary, style=style or None)
+        text.append(summary, style=style or None)
     if finding:
         text.append(" ⚑", style="bold yellow")
     return text

@@ -11,6 +11,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
 
+from a2a_observe.escaping import one_line
 from a2a_observe.store.queries import SpanRecord
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.waterfall_layout import WaterfallRow, bar, layout
@@ -30,7 +31,7 @@ def _label(row: WaterfallRow, width: int) -> Text:
     text.append(" " * row.depth + marker, style="dim")
     text.append(row.span.kind[:1], style="dim")
     text.append(" ")
-    text.append(name, style="bold red" if row.error else ("bold" if row.critical else ""))
+    text.append(one_line(name), style="bold red" if row.error else ("bold" if row.critical else ""))
     text.truncate(width, overflow="ellipsis")
     return text
 
