@@ -14,8 +14,11 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shlex
+import shutil
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 from opentelemetry import metrics, trace
@@ -123,5 +126,22 @@ def run(out: TextIO = sys.stdout, hold: float = 0.0, db: str | None = None) -> i
     for line in render_traces(spans):
         print(line, file=out)
     if db:
-        print(f"\nStep through these conversations: a2a-observe replay {db}", file=out)
+        print(f"\nStep through these conversations: {own_command()} replay {shlex.quote(db)}", file=out)
     return 0
+
+
+def own_command() -> str:
+    """How to run ``a2a-observe`` from here, as typed: the bare name when the shell finds this
+    very program on its PATH, else its path (``.venv/bin/a2a-observe`` after ``make demo``)."""
+    program = Path(sys.argv[0])
+    if program.name != "a2a-observe" or not program.exists():
+        return f"{shlex.quote(sys.executable)} -m a2a_observe.cli"
+    found = shutil.which("a2a-observe")
+    if found is not None and Path(found).resolve() == program.resolve():
+        return "a2a-observe"
+    absolute = program.absolute()
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return shlex.quote(str(absolute))
+    return shlex.quote(str(relative))

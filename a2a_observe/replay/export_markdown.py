@@ -29,13 +29,28 @@ def _quote(text: str) -> list[str]:
     return [f"> {line}" if line else ">" for line in text.splitlines() or [""]]
 
 
-def _exchange(exchange: Exchange, lines: list[str], depth: int) -> None:
+def _where(exchange: Exchange, start_ns: int) -> str:
+    """When the exchange started and the spans to look it up by, for a bug report."""
+    spans = ", ".join(
+        f"{side} `{span}`"
+        for side, span in (("client", exchange.client_span_id), ("server", exchange.server_span_id))
+        if span
+    )
+    return (
+        f"Started +{_ms(exchange.start_ns - start_ns)} into the conversation, "
+        f"took {_ms(exchange.latency_ns)}; trace `{exchange.trace_id}`" + (f", {spans}" if spans else "")
+    )
+
+
+def _exchange(exchange: Exchange, lines: list[str], depth: int, start_ns: int = 0) -> None:
     heading = "#" * min(2 + depth, 6)
     caller = exchange.caller or "user"
     title = "Turn" if depth == 0 else "Delegation"
     how = ", ".join(x for x in (exchange.method, exchange.binding) if x)
     took = _ms(exchange.latency_ns)
     lines.append(f"{heading} {title} {exchange.path}: {caller} → {exchange.agent or '?'} ({how}, {took})")
+    lines.append("")
+    lines.append(_where(exchange, start_ns or exchange.start_ns))
     lines.append("")
     for message in exchange.messages:
         if message.role == "user":
@@ -76,7 +91,7 @@ def _exchange(exchange: Exchange, lines: list[str], depth: int) -> None:
     lines.append(f"Outcome: **{exchange.final_state or exchange.response_kind or 'no task'}**")
     lines.append("")
     for child in exchange.delegations:
-        _exchange(child, lines, depth + 1)
+        _exchange(child, lines, depth + 1, start_ns)
 
 
 def to_markdown(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
@@ -85,13 +100,14 @@ def to_markdown(model: ConversationModel, findings: Sequence[Finding] = ()) -> s
         f"# Conversation {model.conversation_id}",
         "",
         f"- Started: {_when(model.start_ns)}; took {_ms(model.duration_ns)}",
+        f"- Traces: {', '.join(f'`{t}`' for t in model.trace_ids) or 'none'}",
         f"- Agents: {agents or 'none recorded'}",
         f"- Turns: {len(model.turns)}; tasks: {len(model.tasks)}; final state: {model.final_state or 'none'}",
         f"- Content: {'captured' if model.content_captured else 'not captured (structure only)'}",
         "",
     ]
     for turn in model.turns:
-        _exchange(turn, lines, 0)
+        _exchange(turn, lines, 0, model.start_ns)
     lines.append("## Findings")
     lines.append("")
     if not findings:

@@ -8,6 +8,7 @@ lines), which the detail pane shows as evidence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from a2a_observe import semconv
@@ -31,6 +32,13 @@ class ConversationData:
     @property
     def conversation_id(self) -> str:
         return self.model.conversation_id
+
+    @cached_property
+    def self_ns(self) -> dict[str, int]:
+        """Each span's self time (its duration less what its children covered)."""
+        from a2a_observe.tui.waterfall_layout import self_times  # noqa: PLC0415 - plain data
+
+        return self_times(list(self.model.spans.values()))
 
     def span(self, span_id: str) -> SpanRecord | None:
         return self.model.spans.get(span_id)

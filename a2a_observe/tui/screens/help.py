@@ -48,7 +48,13 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("j", "scroll(1)", "Down", id="help.down", show=False),
+        Binding("k", "scroll(-1)", "Up", id="help.up", show=False),
     ]
+
+    def action_scroll(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        (table.action_cursor_down if delta > 0 else table.action_cursor_up)()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
@@ -69,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
             for binding in bindings:
                 table.add_row(
                     Text("  " + _key_label(binding, keymap), style="bold cyan"),
-                    Text(binding.description),
+                    Text(binding.tooltip or binding.description),
                     Text(binding.id or "", style="dim"),
                 )
         table.focus()

@@ -38,14 +38,16 @@ def _attributes(attributes: Mapping[str, Any]) -> Table:
     return table
 
 
-def _span(span: SpanRecord, start_ns: int) -> list[RenderableType]:
+def _span(span: SpanRecord, start_ns: int, self_ns: int | None = None) -> list[RenderableType]:
     status = Text(span.status_code, style="bold red" if span.status_code == "ERROR" else "green")
     if span.status_message:
         status.append(f" {span.status_message}", style="red")
     head = Text.assemble(
         ("SPAN ", "bold"),
         (span.name, "bold"),
-        f"  {span.kind}  {fmt.offset(span.start_ns - start_ns)}  {fmt.duration(span.duration_ns)}  ",
+        f"  {span.kind}  {fmt.offset(span.start_ns - start_ns)}  {fmt.duration(span.duration_ns)}"
+        + (f" (self {fmt.duration(self_ns)})" if self_ns is not None else "")
+        + "  ",
         status,
     )
     ids = Text(
@@ -89,6 +91,8 @@ def _logs(logs: list[LogRecord], start_ns: int) -> list[RenderableType]:
 class Detail(VerticalScroll):
     """A scrollable pane whose content follows the selection."""
 
+    ALLOW_MAXIMIZE = True
+
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a step or a span", style="dim"), id="detail-body")
 
@@ -114,13 +118,13 @@ class Detail(VerticalScroll):
         span = data.span(step.span_id)
         if span is not None:
             out.append(Text(""))
-            out.extend(_span(span, start))
+            out.extend(_span(span, start, data.self_ns.get(span.span_id)))
             out.extend(_logs(data.logs_of(span.span_id), start))
         self._update(out)
 
     def show_span(self, data: ConversationData, span: SpanRecord) -> None:
         start = data.model.start_ns
-        out = _span(span, start)
+        out = _span(span, start, data.self_ns.get(span.span_id))
         events = data.events_of(span.span_id)
         out.append(_heading(f"Events ({len(events)})"))
         for event in events:
