@@ -194,3 +194,30 @@ def test_replay_of_a_missing_store_fails_at_once(tmp_path: Path) -> None:
         check=False,
     )
     assert folder.returncode == 2 and "is a folder, not a store file" in folder.stderr
+
+
+@sizes
+async def test_why_shows_the_failure_chain_and_selects_the_span_where_it_began(db, size) -> None:
+    app = make_app(db, keymap={})
+    async with app.run_test(size=size) as pilot:
+        screen = await _open_failed(pilot)
+        await pilot.press("w")
+        await wait_until(pilot, lambda: "WHY it failed" in screen_text(app))
+        text = screen_text(app)
+        assert "user → orchestrator" in text and "orchestrator → translator" in text
+        waterfall = screen.query_one(Waterfall)
+        span = screen.data.model.spans[waterfall.current_span_id()]
+        assert span.status_code == "ERROR" and span.agent_name == "translator" and span.kind == "INTERNAL"
+
+
+async def test_an_empty_live_list_says_where_to_send_otlp(tmp_path: Path) -> None:
+    from a2a_observe.tui.app import ReplayApp
+    from a2a_observe.tui.source import open_source
+    from tests.store_support import receiver_in_thread
+
+    with receiver_in_thread(tmp_path / "live.duckdb") as (url, _writer):
+        app = ReplayApp(lambda: open_source(attach=url), poll_seconds=0.2)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_until(
+                pilot, lambda: f"agents send OTLP/HTTP to {url.rstrip('/')}/v1/traces" in screen_text(app)
+            )

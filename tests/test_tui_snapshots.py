@@ -90,3 +90,13 @@ def test_filter_narrows_as_typed_and_says_what_is_wrong(app, snap_compare, size)
         await pilot.pause(0.5)
 
     assert snap_compare(app, terminal_size=size, run_before=typed)
+
+
+@sizes
+def test_why_it_failed(app, snap_compare, size) -> None:
+    async def why(pilot) -> None:
+        await _opened(pilot)
+        await pilot.press("w")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=why)

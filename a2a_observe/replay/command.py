@@ -59,6 +59,19 @@ def register(subparsers: Any) -> None:
     export.add_argument("--output", "-o", type=Path, default=None, help="a file (default: standard output)")
     export.set_defaults(handler=run_export)
 
+    explain = subparsers.add_parser(
+        "explain",
+        help="say in plain words why a conversation failed: the chain of calls to where it began",
+        description="From the user's turn down to the span where the failure began, one line per hop "
+        "with its agent, error and time. Without CONTEXT, the newest conversation that failed.",
+    )
+    explain.add_argument(
+        "context", nargs="?", default=None, metavar="CONTEXT", help="contextId or a unique prefix"
+    )
+    explain.add_argument("--db", required=True, type=Path, help="the store file")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.set_defaults(handler=run_explain)
+
     from a2a_observe.replay.redrive_command import register_redrive  # noqa: PLC0415
 
     register_redrive(subparsers)
@@ -126,4 +139,24 @@ def run_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail("export", exc)
         print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from a2a_observe.replay.explain import describe, explain, newest_failed  # noqa: PLC0415
+    from a2a_observe.replay.export_json import plain  # noqa: PLC0415
+    from a2a_observe.replay.load import open_store, rebuild  # noqa: PLC0415
+
+    try:
+        con = open_store(args.db)
+        context = args.context or newest_failed(con)
+        if context is None:
+            raise ReplayError(f"no conversation failed in {args.db}; give a CONTEXT to explain")
+        explanation = explain(rebuild(con, context))
+    except ReplayError as exc:
+        return _fail("explain", exc)
+    if args.format == "json":
+        print(json.dumps(plain(explanation), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(describe(explanation))
     return EXIT_OK

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 
 from a2a_observe.replay import Step
+from a2a_observe.replay.explain import explain
 from a2a_observe.replay.exports import export
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData, load_conversation
@@ -47,9 +48,19 @@ class ConversationScreen(Screen[None]):
         Binding("p", "step(-1)", "Previous step", id="step.previous", show=False),
         Binding("e", "jump_error(1)", "Error", id="step.next_error", tooltip="Next error"),
         Binding("E", "jump_error(-1)", "Previous error", id="step.previous_error", show=False),
-        Binding("f", "jump_finding(1)", "Finding", id="step.next_finding", tooltip="Next audit finding"),
+        Binding(
+            "f",
+            "jump_finding(1)",
+            "Finding",
+            id="step.next_finding",
+            tooltip="Next audit finding",
+            show=False,
+        ),
         Binding("F", "jump_finding(-1)", "Previous finding", id="step.previous_finding", show=False),
         Binding("s", "switch", "Span", id="step.switch", tooltip="Step ↔ span: from a step to its span"),
+        Binding(
+            "w", "explain", "Why", id="conversation.explain", tooltip="Why it failed: the calls to the cause"
+        ),
         Binding("d", "detail", "Detail", id="conversation.detail", tooltip="Detail instead of the spans"),
         Binding("x", "export", "Export", id="conversation.export"),
         Binding("c", "copy_selection", "Copy span id", id="conversation.copy", show=False),
@@ -92,6 +103,7 @@ class ConversationScreen(Screen[None]):
         narrow = event.size.width < NARROW
         self.set_class(narrow, "-narrow")
         self.set_class(narrow and event.size.height < SHORT, "-short")
+        self.refresh_bindings()
 
     @work(thread=True, exclusive=True, group="conversation", exit_on_error=False)
     def _load(self) -> None:
@@ -231,6 +243,25 @@ class ConversationScreen(Screen[None]):
         else:
             self.action_step(delta)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``d`` (detail instead of the spans) only means something on a short screen."""
+        if action == "detail":
+            return self.has_class("-short")
+        return True
+
+    def action_explain(self) -> None:
+        """The failure chain in plain words, in the detail pane; the span where it began selected."""
+        if self.data is None:
+            return
+        explanation = explain(self.data.model)
+        if self.has_class("-short") and not self.has_class("-show-detail"):
+            self.add_class("-show-detail")
+        detail = self.query_one(Detail)
+        detail.show_explanation(explanation)
+        if explanation.leaf is not None:
+            self.query_one(Waterfall).select_span(explanation.leaf.span_id)
+        detail.focus()
+
     def action_detail(self) -> None:
         """On a short narrow screen, show the detail pane in place of the spans, and back."""
         self.toggle_class("-show-detail")
@@ -317,6 +348,7 @@ class ConversationScreen(Screen[None]):
         yield SystemCommand(
             "Export…", "Write this conversation as JSON, Markdown or Mermaid", self.action_export
         )
+        yield SystemCommand("Why did it fail?", "The chain of calls to where it began", self.action_explain)
         yield SystemCommand("Copy conversation id", self.conversation_id, self.action_copy_conversation)
         yield SystemCommand("Copy trace id", "Of the selected step", self.action_copy_trace)
         yield SystemCommand("Copy span id", "Of the selected step or span", self.action_copy_selection)

@@ -271,7 +271,11 @@ class ConversationsScreen(Screen[None]):
         elif not shown and self.flt.active:
             status.append("  (nothing matches; esc clears the filter)", style="yellow")
         elif not shown and source is not None and source.live:
-            status.append(f"  (nothing yet: send OTLP/HTTP to {source.otlp_endpoint})", style="yellow")
+            status.append(
+                f"\nNothing yet: agents send OTLP/HTTP to {source.otlp_endpoint} "
+                f"(OTEL_EXPORTER_OTLP_ENDPOINT={source.otlp_endpoint.removesuffix('/v1/traces')})",
+                style="yellow",
+            )
         elif not shown and source is not None:
             status.append("  (this store holds no conversations)", style="yellow")
         self.query_one("#list-status", Static).update(status)

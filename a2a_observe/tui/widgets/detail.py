@@ -16,6 +16,8 @@ from textual.widgets import Static
 
 from a2a_observe.replay import Part, Step
 from a2a_observe.replay.audits import Finding
+from a2a_observe.replay.explain import Explanation
+from a2a_observe.replay.explain import describe as describe_explanation
 from a2a_observe.store.queries import EventRecord, LogRecord, SpanRecord
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData
@@ -136,3 +138,11 @@ class Detail(VerticalScroll):
             out.append(line)
         out.extend(_logs(data.logs_of(span.span_id), start))
         self._update(out)
+
+    def show_explanation(self, explanation: Explanation) -> None:
+        head = Text("WHY ", style="bold")
+        head.append("it failed" if explanation.failed else "it took this long", style="bold")
+        body = Text(describe_explanation(explanation).split("\n", 1)[1])
+        body.highlight_regex(r"error: .*", "bold red")
+        body.highlight_regex(r"where it began: .*", "bold yellow")
+        self._update([head, body])
