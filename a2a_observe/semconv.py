@@ -186,6 +186,14 @@ EVENT_ARTIFACT: Final = "a2a.artifact"
 EVENT_MESSAGE: Final = "a2a.message"
 """A message sent or received; carries content only when capture is on."""
 
+# --- Log events -------------------------------------------------------------------------------
+EVENT_SPAN_START: Final = "a2a_observe.span.start"
+"""Log record emitted when a SERVER or agent span starts, so work in progress is visible before
+its span ends (a span is exported only once it has ended)."""
+SPAN_START_NAME: Final = "a2a_observe.span.name"
+SPAN_START_KIND: Final = "a2a_observe.span.kind"
+SPAN_START_PARENT: Final = "a2a_observe.span.parent_span_id"
+
 # --- Metrics (recorded by the metrics module) -------------------------------------------------
 METRIC_RPC_CLIENT_DURATION: Final = "rpc.client.call.duration"
 METRIC_RPC_SERVER_DURATION: Final = "rpc.server.call.duration"

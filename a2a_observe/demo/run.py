@@ -43,9 +43,22 @@ def _telemetry(db: str | None = None) -> InMemorySpanExporter:
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     if db:
-        from a2a_observe.store import DuckDBSpanExporter
+        from opentelemetry._logs import set_logger_provider
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+        from a2a_observe.span_starts import SpanStartLogger
+        from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(DuckDBSpanExporter(db)))
+        # The start of each agent's run is logged too, so the batch job that hangs shows as
+        # running in the debugger instead of missing.
+        logger_provider = LoggerProvider(resource=resource)
+        logger_provider.add_log_record_processor(
+            BatchLogRecordProcessor(DuckDBLogExporter(db), schedule_delay_millis=500)
+        )
+        set_logger_provider(logger_provider)
+        provider.add_span_processor(SpanStartLogger(logger_provider))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -117,6 +130,10 @@ def run(out: TextIO = sys.stdout, hold: float = 0.0, db: str | None = None) -> i
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_traffic(out, hold))
     trace.get_tracer_provider().force_flush()  # type: ignore[attr-defined]
+    if db:
+        from opentelemetry._logs import get_logger_provider
+
+        get_logger_provider().force_flush()  # type: ignore[attr-defined]
     spans = exporter.get_finished_spans()
     print(
         f"{len(spans)} spans in {len({s.context.trace_id for s in spans})} traces "

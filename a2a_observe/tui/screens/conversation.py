@@ -130,6 +130,8 @@ class ConversationScreen(Screen[None]):
         title = Text.assemble(
             (model.conversation_id, "bold"), "  ", (final, fmt.state_style(model.final_state))
         )
+        if model.running:
+            title.append(f"  ▶ {len(model.running)} running", style="bold cyan")
         if data.findings:
             title.append(f"  ⚑ {plural(len(data.findings), 'finding')}", style="bold yellow")
         title.append(
@@ -143,7 +145,7 @@ class ConversationScreen(Screen[None]):
         self.query_one("#panes").loading = False
         timeline = self.query_one(Timeline)
         timeline.show(data.steps, model.start_ns, set(self._flagged))
-        self.query_one(Waterfall).show(list(model.spans.values()))
+        self.query_one(Waterfall).show(list(model.spans.values()), model.running)
         timeline.focus()
         if keep is not None and keep < len(data.steps):
             timeline.highlighted = keep

@@ -300,9 +300,15 @@ class ConversationsScreen(Screen[None]):
             turns = data.model.turns
             request = turns[0].request if turns else None
             first = request.text if request is not None and request.text else None
-            self.app.call_from_thread(self._audited, conversation_id, len(turns), len(data.findings), first)
+            running = [data.model.spans[s] for s in data.model.running]
+            oldest = min((s.start_ns for s in running), default=None)
+            self.app.call_from_thread(
+                self._audited, conversation_id, len(turns), len(data.findings), first, oldest
+            )
 
-    def _audited(self, conversation_id: str, turns: int, findings: int, first: str | None) -> None:
+    def _audited(
+        self, conversation_id: str, turns: int, findings: int, first: str | None, running_since: int | None
+    ) -> None:
         self.audits[conversation_id] = findings
         self._turns[conversation_id] = turns
         if first is not None:
@@ -311,6 +317,12 @@ class ConversationsScreen(Screen[None]):
         if conversation_id in table.rows and self._widths:
             table.update_cell(conversation_id, "turns", Text(str(turns), justify="right"))
             table.update_cell(conversation_id, "findings", _findings_cell(findings))
+            summary = next((s for s in self._summaries if s.conversation_id == conversation_id), None)
+            if running_since is not None and summary is not None:
+                elapsed = fmt.duration(time.time_ns() - running_since)
+                cell = Text(f"▶ running {elapsed}", style="bold cyan", no_wrap=True, overflow="ellipsis")
+                cell.truncate(self._widths["state"], overflow="ellipsis")
+                table.update_cell(conversation_id, "state", cell)
             if first is not None:
                 cell = Text(self._firsts[conversation_id], no_wrap=True, overflow="ellipsis")
                 cell.truncate(self._widths["first"], overflow="ellipsis")

@@ -25,6 +25,7 @@ CRITICAL = "#ffd700"
 """The critical path's colour: plain yellow, as the docs say (ANSI yellow is orange in many themes)."""
 FAILED = "#ff5f5f"
 OTHER = "#5f87d7"
+RUNNING = "#5fd7ff"
 AGENT_COLOURS = ("#87d7ff", "#d7afff", "#afd787", "#ffaf87", "#87d7d7", "#d7d787", "#ff87af", "#afafff")
 """Each agent keeps one colour on every row, so its spans are found at a glance."""
 
@@ -36,7 +37,14 @@ def agent_colour(agent: str, agents: list[str]) -> str:
 
 def legend() -> Text:
     return Text.assemble(
-        ("█", CRITICAL), " critical path  ", ("█", FAILED), " failed  ", ("█", OTHER), " other"
+        ("█", CRITICAL),
+        " critical path  ",
+        ("█", FAILED),
+        " failed  ",
+        ("▶", RUNNING),
+        " running  ",
+        ("█", OTHER),
+        " other",
     )
 
 
@@ -59,10 +67,14 @@ def _label(row: WaterfallRow, width: int, agents: list[str]) -> Text:
     return text
 
 
-def _bar(row: WaterfallRow, axis: tuple[int, int], width: int) -> Text:
+def _bar(row: WaterfallRow, axis: tuple[int, int], width: int, running: bool = False) -> Text:
     left, length = bar(row.span.start_ns, row.span.end_ns, axis[0], axis[1], width)
     style = FAILED if row.error else (CRITICAL if row.critical else OTHER)
     text = Text(" " * left, no_wrap=True)
+    if running:
+        # Still open: a hatched bar up to now, then an arrow, as the span has no end yet.
+        text.append("▒" * max(length - 1, 0) + "▶", style=f"bold {RUNNING}")
+        return text
     text.append("█" * length if length > 1 else "▌", style=style)
     if row.error:
         text.append(" ✗", style=f"bold {FAILED}")
@@ -97,12 +109,15 @@ class Waterfall(DataTable[Text]):
         self._collapsed: set[str] = set()
         self._axis = (0, 1)
         self._agents: list[str] = []
+        self.running: frozenset[str] = frozenset()
+        """Spans that started and have not ended: drawn up to now, timed as running."""
         self.self_ns: dict[str, int] = {}
         """Each span's self time: its duration less the time its children covered."""
         self._width = 0
 
-    def show(self, spans: list[SpanRecord]) -> None:
+    def show(self, spans: list[SpanRecord], running: frozenset[str] = frozenset()) -> None:
         self._spans = spans
+        self.running = running
         if spans:
             self._axis = (min(s.start_ns for s in spans), max(s.end_ns for s in spans))
         first_seen: dict[str, int] = {}
@@ -138,10 +153,16 @@ class Waterfall(DataTable[Text]):
         if with_self:
             self.add_column(Text("Self", justify="right"), width=DURATION_WIDTH, key="self")
         for row in self._rows:
+            running = row.span.span_id in self.running
+            took = row.span.end_ns - row.span.start_ns if running else row.span.duration_ns
             cells = [
                 _label(row, name_width, self._agents),
-                _bar(row, self._axis, bar_width),
-                Text(fmt.duration(row.span.duration_ns), justify="right"),
+                _bar(row, self._axis, bar_width, running),
+                Text(
+                    ("▶" if running else "") + fmt.duration(took),
+                    justify="right",
+                    style=f"bold {RUNNING}" if running else "",
+                ),
             ]
             if with_self:
                 cells.append(Text(fmt.duration(self.self_ns.get(row.span.span_id)), justify="right"))
