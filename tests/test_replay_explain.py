@@ -67,3 +67,53 @@ def test_a_conversation_that_did_not_fail_is_explained_by_its_slowest_path(
     assert main(["explain", "nope", "--db", str(db)]) == 2
     assert "no conversation 'nope'" in capsys.readouterr().err
     assert main(["explain", "--db", str(db.parent / "missing.duckdb")]) == 2
+
+
+def test_html_export_is_one_offline_page_with_chat_spans_and_findings(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from html.parser import HTMLParser
+
+    target = tmp_path / "report.html"
+    assert (
+        main(["export", FAILED_CONVERSATION[:8], "--db", str(db), "--format", "html", "-o", str(target)]) == 0
+    )
+    page = target.read_text(encoding="utf-8")
+    model = rebuild(open_store(db), FAILED_CONVERSATION)
+
+    class Reader(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.links: list[str] = []
+            self.text = ""
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.tags.append(tag)
+            self.links += [v or "" for k, v in attrs if k in ("src", "href")]
+
+        def handle_data(self, data: str) -> None:
+            self.text += data
+
+    reader = Reader()
+    reader.feed(page)
+    assert "script" not in reader.tags and reader.links == []  # nothing to fetch: opens offline
+    assert reader.tags.count("details") == len(model.spans)  # every span, each with its attributes
+    assert "RuntimeError: translator cannot handle 'please fail this translation'" in reader.text
+    assert "A2A006" in reader.text and "Why it failed" in reader.text
+    assert all(t in reader.text for t in model.trace_ids)
+
+
+def test_html_export_escapes_what_the_agents_recorded(db: Path) -> None:
+    import dataclasses
+
+    from a2a_observe.replay.export_html import to_html
+
+    model = rebuild(open_store(db), FAILED_CONVERSATION)
+    span = next(iter(model.spans.values()))
+    hostile = dataclasses.replace(
+        span, name="<script>alert(1)</script>", attributes={"x": '"><img src=x onerror=alert(1)>'}
+    )
+    page = to_html(dataclasses.replace(model, spans={**model.spans, span.span_id: hostile}))
+    assert "<script>alert" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

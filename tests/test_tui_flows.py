@@ -130,6 +130,7 @@ async def test_export_in_every_format(recorded, tmp_path, monkeypatch) -> None:
             (0, ".json", '"conversation_id"'),
             (1, ".md", "#"),
             (2, ".mmd", "sequenceDiagram"),
+            (3, ".html", "<!DOCTYPE html>"),
         ):
             await pilot.press("x")
             await pilot.press(*["down"] * moves, "enter", "enter")

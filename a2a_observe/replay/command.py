@@ -51,11 +51,12 @@ def register(subparsers: Any) -> None:
 
     export = subparsers.add_parser(
         "export",
-        help="write one conversation as JSON, a Markdown transcript or a Mermaid sequence diagram",
+        help="write one conversation as JSON, a Markdown transcript, a Mermaid sequence diagram or "
+        "one self-contained HTML page",
     )
     export.add_argument("context", metavar="CONTEXT", help="the conversation (contextId, or a unique prefix)")
     export.add_argument("--db", required=True, type=Path, help="the store file")
-    export.add_argument("--format", choices=("json", "markdown", "mermaid"), default="markdown")
+    export.add_argument("--format", choices=("json", "markdown", "mermaid", "html"), default="markdown")
     export.add_argument("--output", "-o", type=Path, default=None, help="a file (default: standard output)")
     export.set_defaults(handler=run_export)
 
