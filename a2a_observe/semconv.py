@@ -116,6 +116,10 @@ A2A_AGENT_URL: Final = "a2a.agent.url"
 
 # --- Attributes: GenAI -------------------------------------------------------------------------
 GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
+GEN_AI_USAGE_PREFIX: Final = "gen_ai.usage."
+"""Token counts (and cost, where a framework reports it) of model calls, e.g. ``input_tokens``."""
+GEN_AI_USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
 """The A2A contextId."""
 GEN_AI_AGENT_NAME: Final = "gen_ai.agent.name"
 GEN_AI_AGENT_VERSION: Final = "gen_ai.agent.version"

@@ -89,6 +89,7 @@ def run_check(args: argparse.Namespace) -> int:
     from a2a_observe.replay.export_json import plain  # noqa: PLC0415
     from a2a_observe.replay.load import open_store  # noqa: PLC0415
     from a2a_observe.replay.progress import CountProgress  # noqa: PLC0415
+    from a2a_observe.replay.usage import usage  # noqa: PLC0415
 
     unknown = [c for c in args.ignore if c not in RULES_BY_CODE]
     if unknown:
@@ -99,6 +100,13 @@ def run_check(args: argparse.Namespace) -> int:
         stuck_after=args.stuck_after, answer_within=args.answer_within, ignore=frozenset(args.ignore)
     )
     progress = None if args.quiet else CountProgress(1, "conversations")
+    rollups: dict[str, Any] = {}
+
+    def keep_usage(model: Any) -> None:
+        rollup = usage(model)
+        if not rollup.empty:
+            rollups[model.conversation_id] = plain(rollup)
+
     try:
         con = open_store(args.db)
         findings = check_store(
@@ -106,11 +114,17 @@ def run_check(args: argparse.Namespace) -> int:
             settings,
             conversations=args.conversation,
             on_progress=progress.step if progress is not None and progress.interactive else None,
+            on_model=keep_usage,
         )
     except ReplayError as exc:
         return _fail("check", exc)
     if args.format == "json":
-        print(json.dumps([plain(f) for f in findings], indent=2, ensure_ascii=False))
+        total: dict[str, float] = {}
+        for rollup in rollups.values():
+            for name, value in rollup["total"].items():
+                total[name] = total.get(name, 0.0) + value
+        doc = {"findings": [plain(f) for f in findings], "usage": {"total": total, "conversations": rollups}}
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
         for finding in findings:
             where = f" {finding.path}" if finding.path else ""

@@ -18,6 +18,7 @@ from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.explain import describe as describe_explanation
 from a2a_observe.replay.explain import explain
 from a2a_observe.replay.model import ConversationModel
+from a2a_observe.replay.usage import describe_figures, usage
 from a2a_observe.tui.waterfall_layout import layout, self_times
 
 STYLE = """
@@ -113,6 +114,16 @@ def _waterfall(model: ConversationModel) -> list[str]:
     return out
 
 
+def _usage_rows(model: ConversationModel) -> list[str]:
+    rollup = usage(model)
+    if rollup.empty:
+        return []
+    rows = [("tokens", describe_figures(rollup.total))]
+    rows += [(f"turn {path}", describe_figures(f)) for path, f in rollup.by_turn.items()]
+    rows += [(f"agent {agent}", describe_figures(f)) for agent, f in rollup.by_agent.items()]
+    return [f'<tr><td class="dim">{_e(where)}</td><td>{_e(text)}</td></tr>' for where, text in rows]
+
+
 def to_html(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
     agents = ", ".join(a.name for a in model.agents) or "none recorded"
     explanation = explain(model)
@@ -127,6 +138,7 @@ def to_html(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
         f"took {_ms(model.duration_ns)}</td></tr>",
         f'<tr><td class="dim">agents</td><td>{_e(agents)}</td></tr>',
         f'<tr><td class="dim">turns</td><td>{len(model.turns)}</td></tr>',
+        *_usage_rows(model),
         f'<tr><td class="dim">traces</td><td class="mono">{_e(", ".join(model.trace_ids))}</td></tr>',
         "</table>",
         "<h2>Why it failed</h2>" if explanation.failed else "<h2>Where the time went</h2>",

@@ -9,6 +9,7 @@ from typing import Any
 
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.model import Artifact, ConversationModel, Exchange, Message, Task
+from a2a_observe.replay.usage import usage
 
 FORMAT = "a2a-observe.conversation/1"
 """Names the document's shape, so readers can tell versions apart."""
@@ -45,5 +46,6 @@ def to_json(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
     doc["spans"] = [plain(span) for span in model.spans.values()]
     doc["duration_ns"] = model.duration_ns
     doc["final_state"] = model.final_state
+    doc["usage"] = plain(usage(model))
     doc["findings"] = [plain(f) for f in findings]
     return json.dumps({"format": FORMAT, **doc}, indent=2, ensure_ascii=False) + "\n"

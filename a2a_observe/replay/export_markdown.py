@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.model import ConversationModel, Exchange, Message
+from a2a_observe.replay.usage import describe_figures, usage
 
 
 def _when(ns: int) -> str:
@@ -106,6 +107,13 @@ def to_markdown(model: ConversationModel, findings: Sequence[Finding] = ()) -> s
         f"- Content: {'captured' if model.content_captured else 'not captured (structure only)'}",
         "",
     ]
+    rollup = usage(model)
+    if not rollup.empty:
+        lines[-1:-1] = [f"- Tokens: {describe_figures(rollup.total)}"]
+        lines.extend(["## Tokens", "", "| Where | Usage |", "|---|---|"])
+        lines.extend(f"| turn {path} | {describe_figures(f)} |" for path, f in rollup.by_turn.items())
+        lines.extend(f"| agent {agent} | {describe_figures(f)} |" for agent, f in rollup.by_agent.items())
+        lines.append("")
     for turn in model.turns:
         _exchange(turn, lines, 0, model.start_ns)
     lines.append("## Findings")

@@ -16,6 +16,7 @@ from a2a_observe.replay import ConversationModel, Part, Step, build
 from a2a_observe.replay.audits import AuditSettings, Finding, audit
 from a2a_observe.replay.content import parts_of
 from a2a_observe.replay.load import resolve
+from a2a_observe.replay.usage import UsageRollup, usage
 from a2a_observe.store.queries import Conversation, EventRecord, LogRecord, SpanRecord, conversation
 
 if TYPE_CHECKING:
@@ -32,6 +33,11 @@ class ConversationData:
     @property
     def conversation_id(self) -> str:
         return self.model.conversation_id
+
+    @cached_property
+    def usage(self) -> UsageRollup:
+        """Tokens (and cost) the agents' frameworks reported, per turn, per agent and in total."""
+        return usage(self.model)
 
     @cached_property
     def self_ns(self) -> dict[str, int]:

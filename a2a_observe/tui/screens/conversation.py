@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from a2a_observe.replay import Step
 from a2a_observe.replay.explain import explain
 from a2a_observe.replay.exports import export
+from a2a_observe.replay.usage import compact
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData, load_conversation
 from a2a_observe.tui.listing import state_label
@@ -139,6 +140,9 @@ class ConversationScreen(Screen[None]):
             f"{fmt.clock(model.start_ns)} UTC · ",
             style="dim",
         )
+        if not data.usage.empty:
+            title.append(compact(data.usage.total), style="cyan")
+            title.append(" · ", style="dim")
         title.append("agents: ", style="dim")
         title.append(", ".join(a.name for a in model.agents) or "-")
         self.query_one("#conversation-title", Static).update(title)

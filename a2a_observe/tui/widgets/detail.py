@@ -18,6 +18,7 @@ from a2a_observe.replay import Part, Step
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.explain import Explanation
 from a2a_observe.replay.explain import describe as describe_explanation
+from a2a_observe.replay.usage import describe_figures
 from a2a_observe.store.queries import EventRecord, LogRecord, SpanRecord
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData
@@ -110,6 +111,13 @@ class Detail(VerticalScroll):
             step.summary,
         )
         out: list[RenderableType] = [head]
+        turn = step.path.split(".")[0]
+        for where, figures in (
+            (f"turn {turn}", data.usage.by_turn.get(turn)),
+            (f"agent {step.agent}", data.usage.by_agent.get(step.agent or "")),
+        ):
+            if figures:
+                out.append(Text(f"Tokens of {where}: {describe_figures(figures)}", style="cyan"))
         for finding in findings:
             out.append(Text(f"⚑ {finding.finding_id} {finding.name}: {finding.message}", style="bold yellow"))
         event = data.event_at(step)
