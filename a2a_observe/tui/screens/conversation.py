@@ -352,7 +352,7 @@ class ConversationScreen(Screen[None]):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
-            "Export…", "Write this conversation as JSON, Markdown or Mermaid", self.action_export
+            "Export…", "Write this conversation as JSON, Markdown, Mermaid or HTML", self.action_export
         )
         yield SystemCommand("Why did it fail?", "The chain of calls to where it began", self.action_explain)
         yield SystemCommand("Copy conversation id", self.conversation_id, self.action_copy_conversation)

@@ -126,7 +126,14 @@ class ConversationsScreen(Screen[None]):
         Binding("F", "jump_finding(-1)", "Previous with findings", id="list.previous_finding", show=False),
         Binding("o", "sort", "Sort", id="list.sort"),
         Binding("O", "reverse", "Reverse order", id="list.reverse", show=False),
-        Binding("escape,ctrl+l", "clear_filter", "Clear filter", id="list.clear_filter", show=False),
+        Binding(
+            "escape,ctrl+l",
+            "clear_filter",
+            "Clear filter",
+            id="list.clear_filter",
+            show=False,
+            key_display="esc, ^l",
+        ),
         Binding("R", "reload", "Reload", id="list.reload", show=False),
         Binding("q", "app.quit", "Quit", id="list.quit"),
     ]

@@ -35,7 +35,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Conversation", of(ConversationScreen.BINDINGS)),
         ("Span waterfall", of(Waterfall.BINDINGS)),
         (
-            "Anywhere a list has focus",
+            "Any list",
             [
                 Binding("up,down", "", "Move"),
                 Binding("enter", "", "Open / select"),
@@ -43,6 +43,10 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
             ],
         ),
     ]
+
+
+KEY_WIDTH = 12
+ID_WIDTH = 25
 
 
 class HelpScreen(ModalScreen[None]):
@@ -59,9 +63,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static("Keys", id="help-title")
-            table: DataTable[Text] = DataTable(id="help-keys", cursor_type="row", show_header=True)
-            table.add_columns("Key", "Action", "Binding id")
-            yield table
+            yield DataTable(id="help-keys", cursor_type="row", show_header=True)
             yield Static(
                 "Remap a key by its binding id in ~/.config/a2a-observe/keymap.toml  ·  escape closes",
                 id="help-hint",
@@ -70,8 +72,15 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
         table: DataTable[Text] = self.query_one(DataTable)
+        # Fixed widths that fit the box, so the table never scrolls sideways (80 columns too).
+        box = min(self.app.size.width * 9 // 10, 100)  # as replay.tcss sizes #help-box
+        room = max(box - 4, 40)
+        action = max(room - KEY_WIDTH - ID_WIDTH - 2 * 3 - 2, 16)
+        table.add_column("Key", width=KEY_WIDTH)
+        table.add_column("Action", width=action)
+        table.add_column("Binding id", width=ID_WIDTH)
         for section, bindings in binding_sections():
-            table.add_row(Text(section, style="bold"), Text(""), Text(""))
+            table.add_row(Text(""), Text(section, style="bold underline"), Text(""))
             for binding in bindings:
                 table.add_row(
                     Text("  " + _key_label(binding, keymap), style="bold cyan"),
