@@ -221,7 +221,8 @@ def main() -> None:
             time.sleep(args.seconds)
             end = time.time()
             for name, dashboard in grafana.dashboards().items():
-                print(draw(name, dashboard, prom, start, end))
+                if any(panel.get("targets") for panel in dashboard["panels"]):  # not the runbooks
+                    print(draw(name, dashboard, prom, start, end))
 
 
 if __name__ == "__main__":
