@@ -153,6 +153,8 @@ class ConversationsScreen(Screen[None]):
         """Findings per conversation id, filled in after the list is shown."""
         self._turns: dict[str, int] = {}
         self._firsts: dict[str, str] = {}
+        self._running_since: dict[str, int] = {}
+        """Conversations with work that started and has not ended: since when (ns)."""
         self._widths: dict[str, int] = {}
         self._problem: str | None = None
         self._filter_error: str | None = None
@@ -195,7 +197,19 @@ class ConversationsScreen(Screen[None]):
         cells = _cells(summary, self._widths, self._firsts.get(key), self._turns.get(key))
         if key in self.audits:
             cells["findings"] = _findings_cell(self.audits[key])
+        if key in self._running_since:
+            cells["state"] = self._running_cell(self._running_since[key])
         table.add_row(*cells.values(), key=key)
+
+    def _running_cell(self, since_ns: int) -> Text:
+        cell = Text(
+            f"▶ running {fmt.duration(time.time_ns() - since_ns)}",
+            style="bold cyan",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        cell.truncate(self._widths["state"], overflow="ellipsis")
+        return cell
 
     def _keep(self, keep: str | None) -> None:
         if keep is None:
@@ -258,7 +272,7 @@ class ConversationsScreen(Screen[None]):
         for summary in page:
             self._add_row(table, summary)
         self._summaries.extend(page)
-        self._audit_rows([s.conversation_id for s in page if s.conversation_id not in self.audits])
+        self._audit_rows([s.conversation_id for s in page])
         if offset == 0:
             self._keep(keep)
         self._update_status()
@@ -318,18 +332,18 @@ class ConversationsScreen(Screen[None]):
     ) -> None:
         self.audits[conversation_id] = findings
         self._turns[conversation_id] = turns
+        if running_since is None:
+            self._running_since.pop(conversation_id, None)
+        else:
+            self._running_since[conversation_id] = running_since
         if first is not None:
             self._firsts[conversation_id] = " ".join(first.split())
         table: DataTable[Text] = self.query_one(DataTable)
         if conversation_id in table.rows and self._widths:
             table.update_cell(conversation_id, "turns", Text(str(turns), justify="right"))
             table.update_cell(conversation_id, "findings", _findings_cell(findings))
-            summary = next((s for s in self._summaries if s.conversation_id == conversation_id), None)
-            if running_since is not None and summary is not None:
-                elapsed = fmt.duration(time.time_ns() - running_since)
-                cell = Text(f"▶ running {elapsed}", style="bold cyan", no_wrap=True, overflow="ellipsis")
-                cell.truncate(self._widths["state"], overflow="ellipsis")
-                table.update_cell(conversation_id, "state", cell)
+            if running_since is not None:
+                table.update_cell(conversation_id, "state", self._running_cell(running_since))
             if first is not None:
                 cell = Text(self._firsts[conversation_id], no_wrap=True, overflow="ellipsis")
                 cell.truncate(self._widths["first"], overflow="ellipsis")

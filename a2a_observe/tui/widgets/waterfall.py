@@ -113,7 +113,7 @@ class Waterfall(DataTable[Text]):
         """Spans that started and have not ended: drawn up to now, timed as running."""
         self.self_ns: dict[str, int] = {}
         """Each span's self time: its duration less the time its children covered."""
-        self._width = 0
+        self._rendered_width = 0
 
     def show(self, spans: list[SpanRecord], running: frozenset[str] = frozenset()) -> None:
         self._spans = spans
@@ -143,7 +143,7 @@ class Waterfall(DataTable[Text]):
     def _render_rows(self, keep: str | None = None) -> None:
         keep = keep or self.current_span_id()
         name_width, bar_width, with_self = self._widths()
-        self._width = self.size.width
+        self._rendered_width = self.size.width
         self._rows = layout(self._spans, self._collapsed)
         self.clear(columns=True)
         self.add_column("Agent  span", width=name_width, key="span")
@@ -171,7 +171,7 @@ class Waterfall(DataTable[Text]):
             self.select_span(keep, expand=False)
 
     def on_resize(self, event: Resize) -> None:
-        if self._spans and event.size.width != self._width:
+        if self._spans and event.size.width != self._rendered_width:
             self._render_rows()
 
     def current_span_id(self) -> str | None:
