@@ -70,15 +70,15 @@ async def test_a_hung_task_is_running_with_elapsed_time_not_lost(tracer_provider
         [stuck] = [f for f in audit(model, AuditSettings(stuck_after=0)) if f.code == "A2A002"]
         assert "still running (invoke_agent batch started and has not ended)" in stuck.message
 
-        app = make_app(db, keymap={})
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_until(pilot, lambda: app.conversation_rows() == [context])
-            await wait_until(pilot, lambda: "▶ running" in screen_text(app))
-            await pilot.press("enter")
-            await wait_until(pilot, lambda: getattr(app.screen, "data", None) is not None)
-            assert isinstance(app.screen, ConversationScreen)
-            waterfall = app.screen.query_one(Waterfall)
-            assert running.span_id in waterfall.running
-            await wait_until(pilot, lambda: "1 running" in screen_text(app))
-        # A task whose agent logged its start and whose run ended without a final state is lost.
+        for size in ((80, 24), (120, 40)):
+            app = make_app(db, keymap={})
+            async with app.run_test(size=size) as pilot:
+                await wait_until(pilot, lambda app=app: app.conversation_rows() == [context])
+                await wait_until(pilot, lambda app=app: "▶ running" in screen_text(app))
+                await pilot.press("enter")
+                await wait_until(pilot, lambda app=app: getattr(app.screen, "data", None) is not None)
+                assert isinstance(app.screen, ConversationScreen)
+                waterfall = app.screen.query_one(Waterfall)
+                assert running.span_id in waterfall.running
+                await wait_until(pilot, lambda app=app: "1 running" in screen_text(app))
     logs.shutdown()

@@ -210,7 +210,8 @@ async def test_why_shows_the_failure_chain_and_selects_the_span_where_it_began(d
         assert span.status_code == "ERROR" and span.agent_name == "translator" and span.kind == "INTERNAL"
 
 
-async def test_an_empty_live_list_says_where_to_send_otlp(tmp_path: Path) -> None:
+@sizes
+async def test_an_empty_live_list_says_where_to_send_otlp(tmp_path: Path, size) -> None:
     from a2a_observe.tui.app import ReplayApp
     from a2a_observe.tui.source import open_source
     from tests.store_support import receiver_in_thread
