@@ -4,15 +4,37 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
+# The pip that Python ships, not the newest: the development environment resolves as users' do.
 $(STAMP): pyproject.toml
 	@echo "Setting up $(VENV): installing a2a-observe and its dependencies (first run only, 1 to 3 minutes)..."
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: setup demo test lint typecheck unit bench prometheus
+# The instrumentation tests also run against the a2a-sdk 0.3 line, in a second environment:
+# the package with the newest a2a-sdk 0.3.x, every other version pinned to what .venv has
+# (so it resolves at once). tests/conftest.py collects tests/sdk03 there and nothing else.
+# Another 0.3 release: make unit-sdk03 SDK03_VENV=.venv-sdk034 SDK03_SDK='a2a-sdk[http-server,grpc]==0.3.4'
+SDK03_VENV ?= .venv-sdk03
+SDK03_SDK ?= a2a-sdk[http-server,grpc]>=0.3.4,<0.4
+SDK03_PY := $(SDK03_VENV)/bin/python
+SDK03_STAMP := $(SDK03_VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
+
+$(SDK03_STAMP): $(STAMP) pyproject.toml Makefile
+	rm -rf $(SDK03_VENV)
+	python3 -m venv $(SDK03_VENV)
+	$(PY) -m pip freeze --exclude-editable | grep -vi '^a2a-sdk[=@ ]' > $(SDK03_VENV)/constraints.txt
+	$(SDK03_PY) -m pip install --quiet -c $(SDK03_VENV)/constraints.txt -e . \
+		'$(SDK03_SDK)' pytest pytest-asyncio pytest-timeout uvicorn opentelemetry-distro
+	touch $@
+
+.PHONY: setup setup-sdk03 demo test lint typecheck unit unit-sdk03 bench prometheus install-check
 setup: $(STAMP)
+setup-sdk03: $(SDK03_STAMP)
+
+# Plain pip installs of the package and each extra, in fresh virtual environments (.ci/install_check.py).
+install-check:
+	python3 .ci/install_check.py
 
 # The dashboards' tests run a real Prometheus and promtool (Debian's prometheus package).
 prometheus:
@@ -26,8 +48,8 @@ demo: $(STAMP)
 	$(VENV)/bin/a2a-observe demo
 
 lint: $(STAMP)
-	$(PY) -m ruff check a2a_observe tests benchmarks
-	$(PY) -m ruff format --check a2a_observe tests benchmarks
+	$(PY) -m ruff check a2a_observe tests benchmarks .ci
+	$(PY) -m ruff format --check a2a_observe tests benchmarks .ci
 
 typecheck: $(STAMP)
 	$(PY) -m mypy
@@ -35,7 +57,11 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
 
-test: prometheus lint typecheck unit
+# The a2a-sdk 0.3 line's tests; the cross-line ones call a 1.x agent run by .venv's Python.
+unit-sdk03: $(SDK03_STAMP)
+	A2A_OBSERVE_SDK1_PYTHON=$(abspath $(PY)) $(SDK03_PY) -m pytest -q -p no:cacheprovider
+
+test: prometheus lint typecheck install-check unit unit-sdk03
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py

@@ -7,6 +7,7 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from opentelemetry import metrics, trace
@@ -19,7 +20,26 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client import CollectorRegistry
 
 import a2a_observe
+from a2a_observe.instrumentation.a2a_sdk.versions import installed_line
 from a2a_observe.prometheus import PrometheusReader
+
+SDK_LINE = installed_line()
+SDK03_TESTS = Path(__file__).parent / "sdk03"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The installed a2a-sdk line decides what is collected: ``tests/sdk03`` holds the tests
+    written against the 0.3 API (collected only where a2a-sdk 0.3 is installed), every other
+    test module is written against 1.x (collected everywhere else)."""
+    in_sdk03 = collection_path == SDK03_TESTS or SDK03_TESTS in collection_path.parents
+    if SDK_LINE == "0.3":
+        return None if in_sdk03 or collection_path in SDK03_TESTS.parents else True
+    return True if in_sdk03 else None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    collected = "tests/sdk03 only" if SDK_LINE == "0.3" else "all but tests/sdk03"
+    return f"a2a-sdk line: {SDK_LINE or 'none'} (collecting {collected})"
 
 
 class OpenSpans(SpanProcessor):

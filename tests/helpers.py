@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import SpanKind
 
 
 def by_id(spans: Iterable[ReadableSpan]) -> dict[int, ReadableSpan]:
@@ -50,3 +51,30 @@ def json_documents(text: str) -> list[dict[str, Any]]:
         document, index = decoder.raw_decode(text, index)
         found.append(document)
     return found
+
+
+def pair(spans: list[ReadableSpan], name: str) -> tuple[ReadableSpan, ReadableSpan]:
+    """The one CLIENT and the one SERVER span named ``name``."""
+    clients = [s for s in spans if s.name == name and s.kind == SpanKind.CLIENT]
+    servers = [s for s in spans if s.name == name and s.kind == SpanKind.SERVER]
+    assert len(clients) == 1, [(s.name, s.kind) for s in spans]
+    assert len(servers) == 1, [(s.name, s.kind) for s in spans]
+    return clients[0], servers[0]
+
+
+def assert_linked(client: ReadableSpan, server: ReadableSpan) -> None:
+    """The SERVER span continues the CLIENT span's trace, across the wire."""
+    assert server.context.trace_id == client.context.trace_id
+    assert server.parent is not None
+    assert server.parent.span_id == client.context.span_id
+    assert server.parent.is_remote
+
+
+def everything_recorded(spans: list[ReadableSpan]) -> str:
+    """Every attribute and event attribute value of every span, as one string."""
+    values: list[Any] = []
+    for span in spans:
+        values.extend((span.attributes or {}).values())
+        for event in span.events:
+            values.extend((event.attributes or {}).values())
+    return json.dumps(values, default=str)

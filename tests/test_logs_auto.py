@@ -120,7 +120,7 @@ def test_no_records_are_exported_when_switched_off(env: dict[str, str]) -> None:
 
 
 def test_under_opentelemetry_instrument_threads_carry_the_ids_without_a_second_instrumentation() -> None:
-    """There the threading instrumentation comes from its own entry point; we leave it be."""
+    """Threads carry the ids there too, and nothing reports being instrumented twice."""
     instrument = str(Path(sys.executable).parent / "opentelemetry-instrument")
     spans, logs, task_id, stderr = run(
         "--setup",

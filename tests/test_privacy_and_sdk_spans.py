@@ -18,6 +18,7 @@ from a2a_observe.config import Settings
 from a2a_observe.demo.agents import EchoAgent
 from a2a_observe.demo.serving import RunningAgent, serve_agent
 from a2a_observe.sdk_client import make_client, user_message
+from tests.helpers import everything_recorded
 
 SECRET_TEXT = "the launch code is 0000"
 TOKEN = "Bearer sk-very-secret-token"
@@ -27,16 +28,6 @@ TOKEN = "Bearer sk-very-secret-token"
 def echo() -> Iterator[RunningAgent]:
     with serve_agent(EchoAgent(), "echo") as agent:
         yield agent
-
-
-def everything_recorded(spans: list[ReadableSpan]) -> str:
-    """Every attribute and event attribute value of every span, as one string."""
-    values: list[Any] = []
-    for span in spans:
-        values.extend((span.attributes or {}).values())
-        for event in span.events:
-            values.extend((event.attributes or {}).values())
-    return json.dumps(values, default=str)
 
 
 def data_part(payload: dict[str, Any]) -> Part:

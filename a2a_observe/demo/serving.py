@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +84,71 @@ def build_card(
     )
 
 
+def serve_in_thread(
+    name: str,
+    app: Any,
+    http_port: int,
+    *,
+    start_grpc: Callable[[], Awaitable[Any]] | None = None,
+    after_stop: Callable[[], Awaitable[object]] | None = None,
+) -> tuple[threading.Thread, Callable[[], None]]:
+    """Serve an ASGI ``app`` on ``http_port`` (and the gRPC server ``start_grpc`` starts) in a
+    thread with its own event loop; returns once they accept connections, with the thread
+    and the function that stops them. Whatever SDK line built the app."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=LOOPBACK, port=http_port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    failure: list[BaseException] = []
+    stop_requested: list[asyncio.Event] = []
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        stop_requested.append(stop)
+        grpc_server = await start_grpc() if start_grpc is not None else None
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.01)
+        started.set()
+        await stop.wait()
+        server.should_exit = True
+        if grpc_server is not None:
+            await grpc_server.stop(grace=None)
+        await serving
+        if after_stop is not None:
+            await after_stop()
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(main())
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+            failure.append(exc)
+            started.set()
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=run, name=f"agent-{name}", daemon=True)
+    thread.start()
+    started.wait(timeout=30)
+    if failure:
+        raise failure[0]
+
+    def request_stop() -> None:
+        if stop_requested and not loop.is_closed():
+            loop.call_soon_threadsafe(stop_requested[0].set)
+
+    return thread, request_stop
+
+
 def serve_agent(
     executor: Any,
     name: str,
@@ -98,7 +163,6 @@ def serve_agent(
 
     ``mount`` gets the Starlette app before it serves, to add routes (probes, ``/metrics``).
     """
-    import uvicorn
     from a2a.server.request_handlers import DefaultRequestHandler
     from a2a.server.routes import create_agent_card_routes, create_jsonrpc_routes, create_rest_routes
     from a2a.server.tasks import InMemoryPushNotificationConfigStore, InMemoryTaskStore
@@ -138,67 +202,30 @@ def serve_agent(
     )
     if mount is not None:
         mount(app)
-    config = uvicorn.Config(app, host=LOOPBACK, port=http_port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-    failure: list[BaseException] = []
-    stop_requested: list[asyncio.Event] = []
 
-    async def main() -> None:
-        stop = asyncio.Event()
-        stop_requested.append(stop)
-        grpc_server = None
-        if grpc_port is not None:
-            import grpc as grpc_lib
-            from a2a.compat.v0_3 import a2a_v0_3_pb2_grpc
-            from a2a.compat.v0_3.grpc_handler import CompatGrpcHandler
-            from a2a.server.request_handlers import GrpcHandler
-            from a2a.types import a2a_pb2_grpc
+    async def start_grpc() -> Any:
+        import grpc as grpc_lib
+        from a2a.compat.v0_3 import a2a_v0_3_pb2_grpc
+        from a2a.compat.v0_3.grpc_handler import CompatGrpcHandler
+        from a2a.server.request_handlers import GrpcHandler
+        from a2a.types import a2a_pb2_grpc
 
-            grpc_server = grpc_lib.aio.server()
-            a2a_pb2_grpc.add_A2AServiceServicer_to_server(GrpcHandler(handler), grpc_server)  # type: ignore[no-untyped-call]
-            a2a_v0_3_pb2_grpc.add_A2AServiceServicer_to_server(  # type: ignore[no-untyped-call]
-                CompatGrpcHandler(handler), grpc_server
-            )
-            grpc_server.add_insecure_port(f"{LOOPBACK}:{grpc_port}")
-            await grpc_server.start()
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            if serving.done():
-                serving.result()
-            await asyncio.sleep(0.01)
-        started.set()
-        await stop.wait()
-        server.should_exit = True
-        if grpc_server is not None:
-            await grpc_server.stop(grace=None)
-        await serving
-        await handler.aclose()
-        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
+        grpc_server = grpc_lib.aio.server()
+        a2a_pb2_grpc.add_A2AServiceServicer_to_server(GrpcHandler(handler), grpc_server)  # type: ignore[no-untyped-call]
+        a2a_v0_3_pb2_grpc.add_A2AServiceServicer_to_server(  # type: ignore[no-untyped-call]
+            CompatGrpcHandler(handler), grpc_server
+        )
+        grpc_server.add_insecure_port(f"{LOOPBACK}:{grpc_port}")
+        await grpc_server.start()
+        return grpc_server
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(main())
-        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
-            failure.append(exc)
-            started.set()
-        finally:
-            loop.close()
-
-    thread = threading.Thread(target=run, name=f"agent-{name}", daemon=True)
-    thread.start()
-    started.wait(timeout=30)
-    if failure:
-        raise failure[0]
-
-    def request_stop() -> None:
-        if stop_requested and not loop.is_closed():
-            loop.call_soon_threadsafe(stop_requested[0].set)
+    thread, request_stop = serve_in_thread(
+        name,
+        app,
+        http_port,
+        start_grpc=start_grpc if grpc_port is not None else None,
+        after_stop=handler.aclose,
+    )
 
     base = f"http://{LOOPBACK}:{http_port}"
     return RunningAgent(

@@ -1,8 +1,10 @@
 """Activation: one instrumentor that patches every supported A2A library.
 
-``A2AInstrumentor`` is an OpenTelemetry ``BaseInstrumentor``, registered under the
-``opentelemetry_instrumentor`` entry point, so ``opentelemetry-instrument`` finds it; the
-package-level ``instrument()`` / ``uninstrument()`` use the same object.
+``A2AInstrumentor`` is an OpenTelemetry ``BaseInstrumentor`` (or, where
+opentelemetry-instrumentation is not installed, a stand-in with the same contract, see
+``base.py``), registered under the ``opentelemetry_instrumentor`` entry point, so
+``opentelemetry-instrument`` finds it; the package-level ``instrument()`` / ``uninstrument()``
+use the same object.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from collections.abc import Collection
 from typing import Any
 
 from opentelemetry import metrics, trace
-from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 
 from a2a_observe import semconv
 from a2a_observe.config import Settings, is_disabled
+from a2a_observe.instrumentation.base import InstrumentorBase
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.metrics import A2AMetrics
 from a2a_observe.observation import Observer
@@ -24,7 +26,7 @@ from a2a_observe.version import __version__
 _log = logging.getLogger("a2a_observe")
 
 
-class A2AInstrumentor(BaseInstrumentor):  # type: ignore[misc]
+class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
     """Instruments a2a-sdk (and every other supported A2A library that is installed)."""
 
     _patches: Patches | None = None
@@ -53,10 +55,11 @@ class A2AInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         observer = Observer(tracer, settings, A2AMetrics(meter))
         patches = Patches()
         patches.active = True
-        from a2a_observe.instrumentation import a2a_sdk, python_a2a  # noqa: PLC0415
+        from a2a_observe.instrumentation import a2a_sdk, fasta2a, python_a2a  # noqa: PLC0415
 
         a2a_sdk.install(observer, patches)
         python_a2a.install(observer, patches)
+        fasta2a.install(observer, patches)
         from a2a_observe.logs.threads import propagate_context_to_threads  # noqa: PLC0415
 
         propagate_context_to_threads()  # logs in threads the agent starts name its task

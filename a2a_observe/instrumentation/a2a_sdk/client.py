@@ -22,6 +22,7 @@ from opentelemetry.trace import SpanKind
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk import translate
+from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
 from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.patching import Patches
@@ -143,15 +144,23 @@ def _split_request(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 
 
 class ClientHooks:
-    """The wrappers for one ``instrument()``; they read the observer it configured."""
+    """The wrappers for one ``instrument()``; they read the observer it configured.
+
+    This class observes the 1.x line's transports; a line whose transports differ overrides
+    what they are, what their requests mean and how trace context reaches the wire.
+    """
+
+    transports: tuple[TransportSpec, ...] = TRANSPORTS
+    methods: dict[str, str] = TRANSPORT_METHODS
+    translator: Translator = translate
 
     def __init__(self, observer: Observer) -> None:
         self.observer = observer
-        self.outcomes = Outcomes(observer.settings.capture_content)
+        self.outcomes = Outcomes(observer.settings.capture_content, self.translator)
         self._context_cls: type | None = None
 
     def install(self, patches: Patches) -> None:
-        for spec in TRANSPORTS:
+        for spec in self.transports:
             patches.when_imported(spec.module, functools.partial(self._patch_transport, patches, spec=spec))
         patches.when_imported(
             "a2a.client.card_resolver", lambda module: self._patch_card_resolver(patches, module)
@@ -159,7 +168,7 @@ class ClientHooks:
 
     def _patch_transport(self, patches: Patches, module: ModuleType, *, spec: TransportSpec) -> None:
         cls = getattr(module, spec.cls)
-        for name, method in TRANSPORT_METHODS.items():
+        for name, method in self.methods.items():
             streaming = method in semconv.STREAMING_METHODS
             patches.wrap(
                 cls,
@@ -177,21 +186,35 @@ class ClientHooks:
             self._context_cls = ClientCallContext
         return self._context_cls
 
-    def _start(
-        self, spec: TransportSpec, method: str, transport: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[CallObservation, dict[str, Any]]:
-        facts = _call_facts(
-            spec, method, transport, _split_request(args, kwargs), self.observer.settings.capture_content
-        )
+    def call_facts(
+        self, spec: TransportSpec, method: str, transport: Any, request: Any, kwargs: dict[str, Any]
+    ) -> CallFacts:
+        facts = _call_facts(spec, method, transport, request, self.observer.settings.capture_content)
         asked = _version_asked(kwargs.get("context"))
         if asked is not None and spec.binding != semconv.BINDING_GRPC:  # gRPC sends its own first
             facts = dataclasses.replace(facts, protocol_version=asked)
+        return facts
+
+    def traced_kwargs(self, kwargs: dict[str, Any], carrier: dict[str, str]) -> dict[str, Any]:
+        """The transport call's kwargs, carrying ``carrier`` to the wire."""
+        return _with_trace_context(kwargs, carrier, self._client_context_cls())
+
+    def _start(
+        self, spec: TransportSpec, method: str, transport: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[CallObservation, dict[str, Any]]:
+        facts = self.call_facts(spec, method, transport, _split_request(args, kwargs), kwargs)
         call = self.observer.start_call(SpanKind.CLIENT, facts)
-        new_kwargs = _with_trace_context(kwargs, call.carrier(), self._client_context_cls())
-        return call, new_kwargs
+        call.key = transport
+        return call, self.traced_kwargs(kwargs, call.carrier())
+
+    def observes(self, method: str, transport: Any) -> bool:
+        """Whether this call of ``method`` goes to the agent (some only answer from a cache)."""
+        return True
 
     def _unary_wrapper(self, spec: TransportSpec, method: str) -> Callable[..., Any]:
         def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            if not self.observes(method, instance):
+                return wrapped(*args, **kwargs)
             started = call_guarded("client span start", self._start, spec, method, instance, args, kwargs)
             if started is None:
                 return wrapped(*args, **kwargs)

@@ -19,6 +19,7 @@ from opentelemetry import context as otel_context
 from a2a_observe import semconv
 from a2a_observe.facts import AgentFacts
 from a2a_observe.instrumentation.a2a_sdk import translate
+from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import AgentRun, Observer, current_agent
 from a2a_observe.safety import call_guarded
@@ -29,8 +30,9 @@ _run: contextvars.ContextVar[tuple[object, AgentRun] | None] = contextvars.Conte
 
 
 class ExecutorHooks:
-    def __init__(self, observer: Observer) -> None:
+    def __init__(self, observer: Observer, translator: Translator = translate) -> None:
         self.observer = observer
+        self.translator = translator
 
     def install(self, patches: Patches) -> None:
         patches.when_imported(
@@ -50,7 +52,11 @@ class ExecutorHooks:
         )
 
     def _patch_queues(self, patches: Patches, module: ModuleType) -> None:
-        patches.wrap_subclasses(module.EventQueue, ["enqueue_event"], self._enqueue_wrapper)
+        queue = module.EventQueue
+        own = queue.__dict__.get("enqueue_event")
+        if own is not None and not getattr(own, "__isabstractmethod__", False):
+            patches.wrap(queue, "enqueue_event", self._enqueue_wrapper)  # 0.3: a concrete class
+        patches.wrap_subclasses(queue, ["enqueue_event"], self._enqueue_wrapper)
 
     def _wrapper(self, operation: str) -> Callable[..., Any]:
         def wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -107,7 +113,7 @@ class ExecutorHooks:
             run = current[1]
 
             def record() -> None:
-                facts = translate.event_facts(event, capture)
+                facts = self.translator.event_facts(event, capture)
                 if facts is not None:
                     run.emitted(event, facts)
 

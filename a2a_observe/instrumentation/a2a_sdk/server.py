@@ -12,16 +12,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from a2a_observe import semconv
 from a2a_observe.facts import CallFacts
-from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation import CallObservation, Observer, active_call
 from a2a_observe.safety import call_guarded
+
+if TYPE_CHECKING:
+    from a2a_observe.instrumentation.a2a_sdk.line import ServerLine
 
 HANDLER_METHODS: dict[str, str] = {
     "on_message_send": semconv.SEND_MESSAGE,
@@ -63,24 +65,30 @@ def _request_side(call_context: Any) -> tuple[str | None, dict[str, str]]:
 
 
 def _server_facts(
-    method: str, handler: Any, request: Any, call_context: Any, capture: bool
+    line: ServerLine, method: str, handler: Any, request: Any, call_context: Any, capture: bool
 ) -> tuple[CallFacts, dict[str, str]]:
     binding, carrier = _request_side(call_context)
     state = getattr(call_context, "state", None) or {}
     wire_method = state.get("method")
+    if wire_method is None and binding == semconv.BINDING_HTTP_JSON:
+        wire_method = line.jsonrpc_method(call_context)
+        binding = semconv.BINDING_JSONRPC if wire_method else binding
     original = wire_method if isinstance(wire_method, str) and wire_method != method else None
-    task_id, context_id, _, tenant = translate.request_ids(request)
+    translator = line.translator
+    task_id, context_id, _, tenant = translator.request_ids(request)
     message = None
     if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
-        message = translate.message_facts(request.message, capture)
+        message = translator.message_facts(request.message, capture)
         task_id, context_id = message.task_id, message.context_id
     card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
     facts = CallFacts(
         method=method,
         binding=binding,
-        protocol_version=carrier.get(_VERSION_HEADER, _DEFAULT_VERSION) if binding else None,
+        protocol_version=(line.protocol_version or carrier.get(_VERSION_HEADER, _DEFAULT_VERSION))
+        if binding
+        else None,
         original_method=original,
-        agent=translate.agent_facts(card),
+        agent=translator.agent_facts(card if card is not None else line.agent_card(handler)),
         tenant=tenant or getattr(call_context, "tenant", None) or None,
         task_id=task_id,
         context_id=context_id,
@@ -96,9 +104,10 @@ def _args(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
 
 
 class ServerHooks:
-    def __init__(self, observer: Observer) -> None:
+    def __init__(self, observer: Observer, line: ServerLine) -> None:
         self.observer = observer
-        self.outcomes = Outcomes(observer.settings.capture_content)
+        self.line = line
+        self.outcomes = Outcomes(observer.settings.capture_content, line.translator)
 
     def install(self, patches: Patches) -> None:
         patches.when_imported(
@@ -107,7 +116,7 @@ class ServerHooks:
         )
 
     def _patch_handlers(self, patches: Patches, module: ModuleType) -> None:
-        for name, method in HANDLER_METHODS.items():
+        for name, method in self.line.handler_methods.items():
             wrapper = (
                 self._stream_wrapper(method)
                 if method in semconv.STREAMING_METHODS
@@ -123,7 +132,7 @@ class ServerHooks:
         if current is not None and call_context is not None and current.key is call_context:
             return None  # a handler override calling super(): the request is observed already
         facts, carrier = _server_facts(
-            method, handler, request, call_context, self.observer.settings.capture_content
+            self.line, method, handler, request, call_context, self.observer.settings.capture_content
         )
         call = self.observer.start_server_call(facts, carrier)
         call.key = call_context

@@ -225,7 +225,7 @@ def error_facts(exc: BaseException, binding: str | None, *, server: bool = False
         elif binding == semconv.BINDING_HTTP_JSON and mapping is not None:
             http_code = mapping.http_code
     if rpc_code is None and http_code is None:
-        rpc_code, http_code = _codes_from_causes(exc)
+        rpc_code, http_code = codes_from_causes(exc)
     if server and rpc_code is None and http_code is None:
         rpc_code, http_code = _SERVER_DEFAULT_CODES.get(binding, (None, None))
     return ErrorFacts(
@@ -236,7 +236,7 @@ def error_facts(exc: BaseException, binding: str | None, *, server: bool = False
     )
 
 
-def _codes_from_causes(exc: BaseException) -> tuple[str | None, int | None]:
+def codes_from_causes(exc: BaseException) -> tuple[str | None, int | None]:
     """Status codes from the transport error a client error wraps (httpx, grpc)."""
     seen: BaseException | None = exc
     for _ in range(5):
