@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 # The pip that Python ships, not the newest: the development environment resolves as users' do.
 $(STAMP): pyproject.toml
+	@echo "Setting up $(VENV): installing a2a-observe and its dependencies (first run only, 1 to 3 minutes)..."
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@

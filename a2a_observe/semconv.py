@@ -129,6 +129,10 @@ A2A_METHOD_ORIGINAL: Final = "a2a.method.original"
 
 # --- Attributes: GenAI -------------------------------------------------------------------------
 GEN_AI_CONVERSATION_ID: Final = "gen_ai.conversation.id"
+GEN_AI_USAGE_PREFIX: Final = "gen_ai.usage."
+"""Token counts (and cost, where a framework reports it) of model calls, e.g. ``input_tokens``."""
+GEN_AI_USAGE_INPUT_TOKENS: Final = "gen_ai.usage.input_tokens"
+GEN_AI_USAGE_OUTPUT_TOKENS: Final = "gen_ai.usage.output_tokens"
 """The A2A contextId."""
 GEN_AI_AGENT_NAME: Final = "gen_ai.agent.name"
 GEN_AI_AGENT_VERSION: Final = "gen_ai.agent.version"
@@ -223,6 +227,12 @@ def task_state(raw: object) -> str | None:
     return found
 
 
+def state_label(state: str) -> str:
+    """A state as people read and type it (``input-required``), whatever spelling it is stored in:
+    screens show it where the convention's ``TASK_STATE_INPUT_REQUIRED`` would not fit."""
+    return state.lower().removeprefix("task_state_").replace("_", "-")
+
+
 def error_type(rpc_status_code: str | None, http_status_code: int | None, name: str) -> str:
     """``error.type`` as the A2A convention wants it: the wire code when one was returned (the
     JSON-RPC code, gRPC status or HTTP status, as a string), else the exception's name."""
@@ -268,6 +278,14 @@ EXCEPTION_TYPE: Final = "exception.type"
 EXCEPTION_MESSAGE: Final = "exception.message"
 EVENT_MESSAGE: Final = "a2a.message"
 """A message sent or received; carries content only when capture is on."""
+
+# --- Log events -------------------------------------------------------------------------------
+EVENT_SPAN_START: Final = "a2a_observe.span.start"
+"""Log record emitted when a SERVER or agent span starts, so work in progress is visible before
+its span ends (a span is exported only once it has ended)."""
+SPAN_START_NAME: Final = "a2a_observe.span.name"
+SPAN_START_KIND: Final = "a2a_observe.span.kind"
+SPAN_START_PARENT: Final = "a2a_observe.span.parent_span_id"
 
 # --- Metrics (recorded by the metrics module) -------------------------------------------------
 METRIC_RPC_CLIENT_DURATION: Final = "rpc.client.call.duration"

@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from a2a_observe.dashboards import grafana, promql, rules, yamlout  # noqa: E402
+from a2a_observe.dashboards import grafana, names, promql, rules, yamlout  # noqa: E402
 from a2a_observe.demo.serving import free_port  # noqa: E402
 from tests.prometheus_support import Prometheus, prometheus, traffic_app  # noqa: E402
 
@@ -89,7 +89,52 @@ def _stat(ax: Any, panel: dict[str, Any], prom: Prometheus) -> None:
     ax.set_xticks([])
     ax.set_yticks([])
     text = "no data" if math.isnan(value) else _format(value, unit)
-    ax.text(0.5, 0.45, text, ha="center", va="center", fontsize=18, color="#73bf69", transform=ax.transAxes)
+    ax.text(
+        0.5,
+        0.45,
+        text,
+        ha="center",
+        va="center",
+        fontsize=18,
+        color=_colour(panel, value),
+        transform=ax.transAxes,
+    )
+
+
+COLOURS = {"green": "#73bf69", "orange": "#ff9830", "red": "#f2495c"}
+
+
+def _colour(panel: dict[str, Any], value: float) -> str:
+    """The colour Grafana gives the value: the last threshold step at or below it."""
+    colour = "green"
+    for step in panel["fieldConfig"]["defaults"].get("thresholds", {}).get("steps", []):
+        if step["value"] is None or (not math.isnan(value) and value >= step["value"]):
+            colour = step["color"]
+    return COLOURS.get(colour, colour)
+
+
+def _table(ax: Any, panel: dict[str, Any], prom: Prometheus) -> None:
+    """An instant table: one row per label set, one column per query, as Grafana merges them."""
+    _style(ax, panel["title"])
+    ax.set_xticks([])
+    ax.set_yticks([])
+    rows: dict[tuple[str, ...], list[str]] = {}
+    units = list(panel["fieldConfig"].get("overrides", []))
+    for index, target in enumerate(panel["targets"]):
+        expr = promql.substitute(target["expr"], {"__rate_interval": RATE_INTERVAL})
+        unit = units[index]["properties"][0]["value"] if index < len(units) else "short"
+        for series in prom.query(expr):
+            metric = series["metric"]
+            key = (metric.get(names.AGENT, "?"), metric.get(names.METHOD, "?"))
+            value = float(series["value"][1])
+            cells = rows.setdefault(key, ["-"] * len(panel["targets"]))
+            cells[index] = _format(value, unit) if math.isfinite(value) else "-"
+    header = ["agent · method", *[u["matcher"]["options"] for u in units]]
+    lines = [header] + [[" · ".join(k), *v] for k, v in sorted(rows.items())]
+    for number, line in enumerate(lines[:12]):
+        y = 0.9 - number * 0.075
+        for column, cell in enumerate(line):
+            ax.text(0.01 + column * 0.25, y, cell, fontsize=8, color=TEXT, transform=ax.transAxes)
 
 
 def _timeseries(ax: Any, panel: dict[str, Any], prom: Prometheus, start: float, end: float) -> None:
@@ -191,6 +236,8 @@ def draw(name: str, dashboard: dict[str, Any], prom: Prometheus, start: float, e
         ax = fig.add_subplot(grid[pos["y"] : pos["y"] + pos["h"], pos["x"] : pos["x"] + pos["w"]])
         if panel["type"] == "stat":
             _stat(ax, panel, prom)
+        elif panel["type"] == "table":
+            _table(ax, panel, prom)
         elif panel["type"] == "heatmap":
             _heatmap(ax, panel, prom, start, end)
         else:
@@ -221,7 +268,8 @@ def main() -> None:
             time.sleep(args.seconds)
             end = time.time()
             for name, dashboard in grafana.dashboards().items():
-                print(draw(name, dashboard, prom, start, end))
+                if any(panel.get("targets") for panel in dashboard["panels"]):  # not the runbooks
+                    print(draw(name, dashboard, prom, start, end))
 
 
 if __name__ == "__main__":

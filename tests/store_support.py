@@ -30,14 +30,18 @@ from a2a_observe.store.writer import StoreWriter
 
 
 class Tap(SpanProcessor):
-    """Added once to the session provider; forwards ended spans to whatever is plugged in."""
+    """Added once to the session provider; forwards started and ended spans to whatever is
+    plugged in."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._targets: list[SpanProcessor] = []
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        return None
+        with self._lock:
+            targets = list(self._targets)
+        for target in targets:
+            target.on_start(span, parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
         with self._lock:

@@ -22,7 +22,8 @@ from tests.prometheus_support import binary
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = ROOT / "dashboards"
-PANEL_TYPES = {"stat", "timeseries", "heatmap"}
+PANEL_TYPES = {"stat", "timeseries", "heatmap", "table"}
+METRIC_DASHBOARDS = sorted(set(grafana.dashboards()) - {"a2a-runbooks"})
 PROMETHEUS_INTERNAL = {"up", "scrape_duration_seconds", "scrape_samples_scraped", "ALERTS"}
 PROMETHEUS_SELF = {"prometheus_tsdb_exemplar_exemplars_appended_total"}
 
@@ -43,7 +44,7 @@ def all_queries() -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(grafana.dashboards()))
+@pytest.mark.parametrize("name", METRIC_DASHBOARDS)
 def test_dashboard_has_the_structure_grafana_requires(name: str) -> None:
     dashboard: dict[str, Any] = json.loads(json.dumps(grafana.dashboards()[name]))  # JSON round trip
     assert re.fullmatch(r"[a-z0-9-]{1,40}", dashboard["uid"])
@@ -142,11 +143,16 @@ def test_alerts_are_named_and_annotated_like_the_mixins() -> None:
         "A2AAgentNoTraffic",
         "A2AMetricsTargetDown",
     }
+    runbooks_panels = {p["id"]: p for p in grafana.runbooks()["panels"]}
     for alert in alerts:
         assert re.fullmatch(r"A2A(?:[A-Z][a-z0-9]+)+", alert["alert"])
         assert alert["labels"]["severity"] in {"critical", "warning", "info"}
         assert set(alert["annotations"]) == {"summary", "description", "runbook_url"}
-        assert alert["annotations"]["runbook_url"].endswith("#" + alert["alert"].lower())
+        # Absolute, so Alertmanager can open it: the alert's own panel on the runbooks dashboard.
+        url = alert["annotations"]["runbook_url"]
+        panel = runbooks_panels[int(url.rpartition("viewPanel=")[2])]
+        assert url.startswith("http://127.0.0.1:3000/d/a2a-observe-runbooks/")
+        assert panel["title"] == alert["alert"] and panel["options"]["content"]
     for record in rules.recording_rules(rules.RuleSettings()):
         assert re.fullmatch(r"[a-z_]+:[a-z0-9_]+:[a-z0-9_]+", record["record"]), record["record"]
     burns = [a for a in alerts if a["alert"] == "A2AAgentLatencyBudgetBurn"]
@@ -216,3 +222,58 @@ def test_cli_exports_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[st
     groups = yaml.safe_load((tmp_path / export.RULES_FILE).read_text())["groups"]
     urls = {r["annotations"]["runbook_url"] for g in groups for r in g["rules"] if "alert" in r}
     assert "https://runbooks.example/a2aagenthigherrorratio" in urls
+    assert main(["dashboards", "export", str(tmp_path), "--grafana-url", "https://grafana.example/"]) == 0
+    groups = yaml.safe_load((tmp_path / export.RULES_FILE).read_text())["groups"]
+    urls = {r["annotations"]["runbook_url"] for g in groups for r in g["rules"] if "alert" in r}
+    assert "https://grafana.example/d/a2a-observe-runbooks/a2a-runbooks?viewPanel=1" in urls
+    assert main(["dashboards", "export", str(tmp_path), "--runbook-url", "docs/{anchor}"]) == 2
+    assert "must be an absolute http(s) URL" in capsys.readouterr().err
+
+
+def test_runbooks_dashboard_says_what_the_docs_say() -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "dashboards.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## Runbooks\n") :]
+    written = dict(re.findall(r"^### (\w+)\n(.*?)(?=\n### |\Z)", section, re.M | re.S))
+    dashboard = grafana.runbooks()
+    shown = {p["title"]: " ".join(p["options"]["content"].split()) for p in dashboard["panels"]}
+    assert shown == {name: " ".join(text.split()) for name, text in written.items()}
+    assert {a["alert"] for a in rules.alerting_rules(rules.RuleSettings())} == set(shown)
+
+
+def _stat(dashboard: dict[str, Any], title: str) -> dict[str, Any]:
+    return next(p for p in dashboard["panels"] if p["title"] == title)
+
+
+def test_thresholds_are_the_alert_rules_numbers() -> None:
+    for settings in (rules.RuleSettings(), rules.RuleSettings(error_ratio=0.02, stream_error_ratio=0.1)):
+        boards = grafana.dashboards(settings)
+
+        def red(dashboard: str, title: str, boards: dict[str, Any] = boards) -> float:
+            steps = _stat(boards[dashboard], title)["fieldConfig"]["defaults"]["thresholds"]["steps"]
+            assert steps[0] == {"color": "green", "value": None}
+            return next(step["value"] for step in steps if step["color"] == "red")
+
+        assert red("a2a-overview", "Error ratio") == settings.error_ratio
+        assert red("a2a-overview", "Error ratio by agent") == settings.error_ratio
+        assert red("a2a-overview", "p95 latency") == settings.latency_objective_seconds
+        assert red("a2a-streams", "Streams ending in error") == settings.stream_error_ratio
+
+
+def test_overview_has_red_table_per_agent_latency_caller_errors_and_trace_links() -> None:
+    overview = grafana.dashboards()["a2a-overview"]
+    table = _stat(overview, "RED by agent and method")
+    assert table["type"] == "table" and all(t["format"] == "table" and t["instant"] for t in table["targets"])
+    assert len(table["targets"]) == 3
+    latency = _stat(overview, "Latency quantiles: $agent")
+    assert latency["repeat"] == "agent"  # one graph per agent, not every agent's p99 on one
+    caller = _stat(overview, "Error ratio from caller to called agent")
+    assert (
+        "job" in caller["targets"][0]["expr"]
+        and caller["targets"][0]["legendFormat"] == "{{job}} → {{gen_ai_agent_name}}"
+    )
+    assert any(
+        "span.gen_ai.agent.name%20%3D~%20%5C%22${agent:regex}" in link["url"] for link in table["links"]
+    )
+    conversation = next(link for link in overview["links"] if "conversation" in link["title"])
+    assert "$conversation" in conversation["url"] and "gen_ai.conversation.id" in conversation["url"]
+    assert any(v["name"] == "conversation" and v["type"] == "textbox" for v in overview["templating"]["list"])

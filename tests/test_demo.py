@@ -45,7 +45,9 @@ def test_demo_prints_one_tree_per_conversation(tmp_path: Path) -> None:
         r"^Health:  http://127\.0\.0\.1:\d+/healthz \(liveness\), .*/readyz \(readiness\)", out, re.M
     )
     assert "Traceback" not in result.stderr
-    assert out.rstrip().endswith(f"Step through these conversations: a2a-observe replay {db}")
+    # The command is printed as it can be typed from here: the program's path inside .venv.
+    program = os.path.relpath(BIN / "a2a-observe")
+    assert out.rstrip().endswith(f"Step through these conversations: {program} replay {db}")
     con = open_snapshot(db)
     stored = con.execute("SELECT count(*) FROM spans").fetchone()
     assert stored is not None and stored[0] >= 40  # and whatever ended after the printout

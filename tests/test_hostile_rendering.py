@@ -196,6 +196,6 @@ async def test_the_debugger_lists_a_store_holding_one_span_posted_by_hand(tmp_pa
         assert post(f"{url}/v1/traces", body, "application/json")[0] == 200
     app = make_app(tmp_path / "one.duckdb")
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_until(pilot, lambda: "1 conversations" in screen_text(app))
+        await wait_until(pilot, lambda: "1 conversation " in screen_text(app))
         assert "by-hand" in screen_text(app)
         assert "Opening the store" not in screen_text(app)

@@ -167,7 +167,20 @@ def test_a2a002_a_task_stuck_in_working(store: Store) -> None:
     assert re.search(r"of stalled has been TASK_STATE_(SUBMITTED|WORKING) for", finding.message), (
         finding.message
     )
-    assert finding.message.endswith("(limit 0 s) and never reached a final state")
+    # Without span-start records the audit cannot tell a hung run from a lost task, and says so.
+    assert finding.message.endswith(
+        "(limit 0 s) and never reached a final state: still running or lost "
+        "(span starts are not logged: see SpanStartLogger)"
+    )
+
+
+def test_a2a002_with_span_starts_logged_and_none_open_the_task_is_lost(store: Store) -> None:
+    import dataclasses
+
+    model = rebuild(open_store(store.db), store.recorded.contexts["stalled"])
+    logged = dataclasses.replace(model, starts_recorded=True)
+    [finding] = [f for f in audit(logged, NOW_AND_FOREVER) if f.code == "A2A002"]
+    assert finding.message.endswith("never reached a final state: lost (no span of its run is still open)")
 
 
 def test_a2a002_not_for_finished_tasks_nor_before_the_limit(store: Store) -> None:

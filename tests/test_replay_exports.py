@@ -4,6 +4,7 @@ transcript and a Mermaid sequence diagram, through the library and the CLI."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +62,11 @@ def test_json_holds_the_whole_model(store: tuple[Path, Recorded]) -> None:
     assert doc["findings"] == []
 
 
+def escaped(text: str) -> str:
+    """Markdown as the export writes it: underscores in stored values are escaped."""
+    return text.replace("_", "\\_")
+
+
 def test_markdown_reads_like_a_transcript(store: tuple[Path, Recorded]) -> None:
     db, recorded = store
     model = rebuild(open_store(db), recorded.contexts["asking"])
@@ -70,19 +76,26 @@ def test_markdown_reads_like_a_transcript(store: tuple[Path, Recorded]) -> None:
         "## Turn 1: user → asking (SendMessage, JSONRPC,",
         "> hello",
         "> What is your name?",
-        "TASK_STATE_SUBMITTED → TASK_STATE_WORKING → TASK_STATE_INPUT_REQUIRED",
-        "Outcome: **TASK_STATE_INPUT_REQUIRED**",
+        escaped("TASK_STATE_SUBMITTED → TASK_STATE_WORKING → TASK_STATE_INPUT_REQUIRED"),
+        escaped("Outcome: **TASK_STATE_INPUT_REQUIRED**"),
         "## Turn 2: user → asking",
         "> Ada",
-        "TASK_STATE_INPUT_REQUIRED → TASK_STATE_WORKING → TASK_STATE_COMPLETED",
+        escaped("TASK_STATE_INPUT_REQUIRED → TASK_STATE_WORKING → TASK_STATE_COMPLETED"),
         "Artifact **greeting** (1 chunk):",
         "Hello, Ada!",
-        "Outcome: **TASK_STATE_COMPLETED**",
+        escaped("Outcome: **TASK_STATE_COMPLETED**"),
         "## Findings",
         "None.",
     ]
     positions = [text.index(piece) for piece in expected_in_order]
     assert positions == sorted(positions)
+    # Trace ids and durations, to find the spans of each exchange in any trace viewer.
+    assert f"- Traces: {', '.join(f'`{t}`' for t in model.trace_ids)}" in text
+    first = model.turns[0]
+    assert (
+        f"Started +0.0 ms into the conversation, took {first.latency_ns / 1e6:.1f} ms; "
+        f"trace `{first.trace_id}`, client `{first.client_span_id}`, server `{first.server_span_id}`"
+    ) in text
 
 
 def test_markdown_lists_the_findings(store: tuple[Path, Recorded]) -> None:
@@ -104,14 +117,25 @@ def test_mermaid_is_a_sequence_diagram_across_agents(store: tuple[Path, Recorded
         "    participant p2 as writer",
     ]
     arrows = [line.strip() for line in lines if "->>" in line or "-->>" in line]
+    turn, delegation = model.turns[0], model.turns[0].delegations[0]
+
+    def at(exchange) -> str:
+        return f"@+{(exchange.start_ns - model.start_ns) / 1e6:.1f} ms"
+
+    def took(exchange) -> str:
+        return f"in {exchange.latency_ns / 1e6:.1f} ms"
+
     assert arrows == [
-        "p0->>+p1: SendMessage plan it",
-        "p1->>+p2: SendStreamingMessage plan it",
-        "p2-->>-p1: TASK_STATE_COMPLETED, draft (2 chunks)",
-        "p1-->>-p0: TASK_STATE_COMPLETED, answer (1 chunk)",
+        f"p0->>+p1: SendMessage plan it {at(turn)}",
+        f"p1->>+p2: SendStreamingMessage plan it {at(delegation)}",
+        f"p2-->>-p1: TASK_STATE_COMPLETED {took(delegation)}, draft (2 chunks)",
+        f"p1-->>-p0: TASK_STATE_COMPLETED {took(turn)}, answer (1 chunk)",
     ]
     failed = export(rebuild(open_store(db), recorded.contexts["flaky"]), "mermaid")
-    assert "p1--x-p0: TASK_STATE_FAILED: RuntimeError translator cannot handle 'please fail'" in failed
+    assert re.search(
+        r"p1--x-p0: TASK_STATE_FAILED in \d+\.\d ms: RuntimeError translator cannot handle 'please fail'",
+        failed,
+    )
 
 
 def test_the_export_command(

@@ -99,7 +99,8 @@ def test_a_changed_agent_is_named_by_turn_and_field(recorded, agents, tracer_pro
     )
     text = describe(diff)
     assert "turn 2: DIFFERS" in text
-    assert "  artifacts[greeting].text: 'Hello, Ada!' → 'Good day, Ada!'" in text
+    expected = '  artifacts[greeting].text:\n    recorded:   "Hello, Ada!"\n    re-driven:  "Good day, Ada!"'
+    assert expected in text
     loose = compare(rebuild(con, context), rebuild(con, new), DiffOptions(text="normalised"))
     assert not loose.matches, "normalising case and spaces does not hide a different word"
 

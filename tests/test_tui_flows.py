@@ -58,7 +58,7 @@ async def test_filter_open_step_jump_and_copy(recorded) -> None:
         await _listed(pilot, 3)
         await pilot.press("slash", *"error", "enter")
         await _listed(pilot, 1)
-        await wait_until(pilot, lambda: "1 conversations · filter: error" in screen_text(app))
+        await wait_until(pilot, lambda: "1 conversation · filter: error" in screen_text(app))
         screen = await _open_first(pilot)
         data = screen.data
         assert data is not None and data.model.final_state == semconv.TASK_STATE_FAILED
@@ -96,7 +96,7 @@ async def test_filter_open_step_jump_and_copy(recorded) -> None:
         assert data.steps[screen.step_index].span_id == error_step.span_id
 
         await pilot.press("escape")
-        await wait_until(pilot, lambda: "1 conversations" in screen_text(app))
+        await wait_until(pilot, lambda: "1 conversation · " in screen_text(app))
 
 
 async def test_waterfall_collapses_and_marks_errors_and_critical_path(recorded) -> None:
@@ -104,7 +104,7 @@ async def test_waterfall_collapses_and_marks_errors_and_critical_path(recorded) 
     app = make_app(db)
     async with app.run_test(size=(160, 48)) as pilot:
         await _listed(pilot, 3)
-        await pilot.press("E")
+        await pilot.press("exclamation_mark")
         await _listed(pilot, 1)
         await _open_first(pilot)
         waterfall = app.screen.query_one(Waterfall)
@@ -131,6 +131,7 @@ async def test_export_in_every_format(recorded, tmp_path, monkeypatch) -> None:
             (0, ".json", '"conversation_id"'),
             (1, ".md", "#"),
             (2, ".mmd", "sequenceDiagram"),
+            (3, ".html", "<!DOCTYPE html>"),
         ):
             await pilot.press("x")
             await pilot.press(*["down"] * moves, "enter", "enter")
@@ -167,18 +168,25 @@ async def test_help_lists_every_key_and_the_keymap_remaps(recorded) -> None:
         await _listed(pilot, 3)
         await pilot.press("f2")
         assert isinstance(app.screen, HelpScreen)
-        text = screen_text(app)
+        # The table is longer than the screen: read every line of it by scrolling, as a user does.
+        seen = screen_text(app)
+        for _ in range(6):
+            await pilot.press("pagedown")
+            await pilot.pause()
+            seen += screen_text(app)
         for description in (
             "Filter",
             "Next error",
-            "Next finding",
+            "Next audit finding",
             "Step ↔ span",
             "Export",
             "Re-drive",
             "Collapse/expand",
+            "Errors only",
         ):
-            assert description in text
-        assert "step.next" in text
+            assert description in seen, description
+        assert "step.next" in seen
+        assert "f2" in seen  # the remapped key is shown as remapped
         await pilot.press("escape")
         screen = await _open_first(pilot)
         await pilot.press("j", "j")

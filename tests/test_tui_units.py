@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from a2a_observe import semconv
 from a2a_observe.store.queries import SpanRecord
 from a2a_observe.tui.keymap import KeymapError, load_keymap
 from a2a_observe.tui.listing import Filter, Sort, list_page, parse_filter, parse_time
@@ -20,7 +21,7 @@ NOW = 1_800_000_000_000_000_000
 def test_filter_language() -> None:
     flt = parse_filter('agent:writer state:FAILED error since:2h until:2025-01-31 "quarterly report" x', NOW)
     assert flt.agent == "writer"
-    assert flt.state == "failed"
+    assert flt.state == semconv.TASK_STATE_FAILED
     assert flt.errors_only
     assert flt.since_ns == NOW - 2 * 3600 * 10**9
     assert flt.until_ns == int(datetime(2025, 1, 31, tzinfo=UTC).timestamp() * 10**9)
@@ -41,7 +42,7 @@ def test_list_filters_and_sorts_on_a_real_recording(tmp_path) -> None:
         everything = ids(Filter())
         assert len(everything) == 3
         assert ids(Filter(errors_only=True)) == [FAILED_CONVERSATION]
-        assert ids(Filter(state="failed")) == [FAILED_CONVERSATION]
+        assert ids(Filter(state=semconv.TASK_STATE_FAILED)) == [FAILED_CONVERSATION]
         assert len(ids(Filter(agent="translator"))) == 2
         assert ids(Filter(agent="greeter")) == [everything[0]]
         assert ids(Filter(text="78C90A")) == [FAILED_CONVERSATION]

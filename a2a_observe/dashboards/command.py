@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,14 @@ def register(subparsers: Any) -> None:
         "--runbook-url",
         default=None,
         metavar="PATTERN",
-        help="runbook_url of the alerts; {anchor} becomes the alert name in lower case",
+        help="runbook_url of the alerts, an absolute URL; {anchor} becomes the alert name in lower case "
+        "(default: its panel on the runbooks dashboard of --grafana-url)",
+    )
+    export.add_argument(
+        "--grafana-url",
+        default=None,
+        metavar="URL",
+        help="where your Grafana is served, for the alerts' runbook links (default http://127.0.0.1:3000)",
     )
     export.add_argument(
         "--matcher",
@@ -38,9 +46,16 @@ def _export(args: argparse.Namespace) -> int:
     from a2a_observe.dashboards.export import export  # noqa: PLC0415
     from a2a_observe.dashboards.rules import RuleSettings  # noqa: PLC0415
 
-    settings = RuleSettings(matchers=tuple(args.matcher))
+    options: dict[str, Any] = {"matchers": tuple(args.matcher)}
     if args.runbook_url:
-        settings = RuleSettings(matchers=tuple(args.matcher), runbook_url=args.runbook_url)
+        options["runbook_url"] = args.runbook_url
+    if args.grafana_url:
+        options["grafana_url"] = args.grafana_url
+    try:
+        settings = RuleSettings(**options)
+    except ValueError as exc:
+        print(f"a2a-observe dashboards: {exc}", file=sys.stderr)
+        return 2
     for path in export(args.directory, settings):
         print(path)
     return 0

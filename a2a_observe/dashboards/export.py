@@ -70,7 +70,7 @@ def files(settings: rules.RuleSettings | None = None) -> dict[str, str]:
     """Relative path to file content."""
     out = {
         f"{GRAFANA_DIR}/{name}.json": json.dumps(model, indent=2, sort_keys=False) + "\n"
-        for name, model in grafana.dashboards().items()
+        for name, model in grafana.dashboards(settings).items()
     }
     out[f"{PROVISIONING_DIR}/dashboards.yaml"] = _HEADER + yamlout.dumps(dashboard_provider())
     out[f"{PROVISIONING_DIR}/datasources.yaml"] = (

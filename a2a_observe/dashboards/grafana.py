@@ -8,13 +8,16 @@ the label) and reads the ``$datasource`` variable, so one import serves any Prom
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from a2a_observe import semconv
 from a2a_observe.dashboards import names
 from a2a_observe.dashboards.names import MetricName
 from a2a_observe.dashboards.promql import by, eq, ne, one_of, regex, selector
+from a2a_observe.dashboards.rules import RUNBOOKS_UID, RuleSettings
 
 SCHEMA_VERSION = 39
 """Grafana 10.4 / 11; newer Grafana migrates it on load, older cannot read heatmap options."""
@@ -29,6 +32,10 @@ SERVER = eq(names.SIDE, semconv.SIDE_SERVER)
 CLIENT = eq(names.SIDE, semconv.SIDE_CLIENT)
 
 
+TEMPO = {"type": "tempo", "uid": "tempo"}
+"""The trace data source the provisioning file adds (exemplars already link to it)."""
+
+
 @dataclass
 class Target:
     expr: str
@@ -36,6 +43,7 @@ class Target:
     exemplar: bool = False
     heatmap: bool = False
     instant: bool = False
+    table: bool = False
 
 
 @dataclass
@@ -50,6 +58,43 @@ class Panel:
     stack: bool = False
     options: dict[str, Any] = field(default_factory=dict)
     decimals: int | None = None
+    thresholds: list[tuple[float, str]] = field(default_factory=list)
+    """Steps above green: (value, colour), taken from the alert rules' own numbers."""
+    repeat: str | None = None
+    """A variable to repeat the panel for, one panel per selected value."""
+    links: list[dict[str, Any]] = field(default_factory=list)
+    transformations: list[dict[str, Any]] = field(default_factory=list)
+    column_units: dict[str, str] = field(default_factory=dict)
+    """A table's unit per column (after renaming)."""
+
+
+def trace_search(title: str, traceql: str) -> dict[str, Any]:
+    """A panel link that opens Grafana Explore on Tempo with a TraceQL search, the dashboard's
+    time range and variables carried over (so ``$agent`` narrows it too)."""
+    left = json.dumps(
+        {
+            "datasource": TEMPO["uid"],
+            "queries": [{"refId": "A", "datasource": TEMPO, "queryType": "traceql", "query": traceql}],
+            "range": {"from": "$__from", "to": "$__to"},
+        },
+        separators=(",", ":"),
+    )
+    return {"title": title, "url": "/explore?left=" + quote(left, safe=":,{}$"), "targetBlank": True}
+
+
+def _attr(name: str) -> str:
+    """A span attribute in TraceQL (dots are part of the name there)."""
+    return f"span.{name}"
+
+
+FAILED_SPANS = trace_search(
+    "Failed A2A spans of these agents in Tempo",
+    f'{{ {_attr(semconv.GEN_AI_AGENT_NAME)} =~ "${{agent:regex}}" && status = error }}',
+)
+CONVERSATION_TRACES = trace_search(
+    "Traces of conversation $conversation in Tempo",
+    f'{{ {_attr(semconv.GEN_AI_CONVERSATION_ID)} = "$conversation" }}',
+)
 
 
 def _legend(*labels: str) -> str:
@@ -86,7 +131,8 @@ def _quantiles(metric: MetricName, labels: tuple[str, ...], *matchers: str) -> l
 # --- overview -----------------------------------------------------------------------------------
 
 
-def overview() -> tuple[dict[str, Any], list[list[Panel]]]:
+def overview(settings: RuleSettings | None = None) -> tuple[dict[str, Any], list[list[Panel]]]:
+    s = settings or RuleSettings()
     d = names.SERVER_DURATION
     calls = (JOB_M, AGENT_M, METHOD_M)
     failed = ne(names.ERROR_TYPE, "")
@@ -103,21 +149,26 @@ def overview() -> tuple[dict[str, Any], list[list[Panel]]]:
         ),
         Panel(
             "Error ratio",
-            "Share of served requests that failed (any error.type).",
+            "Share of served requests that failed (any error.type). Red from "
+            f"{s.error_ratio:.0%}, where A2AAgentHighErrorRatio fires.",
             [Target(f"(sum({_rate(d.count, *calls, failed)}) or vector(0)) / {requests}")],
             unit="percentunit",
             kind="stat",
             width=4,
             height=4,
+            thresholds=[(s.error_ratio / 2, "orange"), (s.error_ratio, "red")],
+            links=[FAILED_SPANS],
         ),
         Panel(
             "p95 latency",
-            "95th percentile of the time agents took to serve a request.",
+            "95th percentile of the time agents took to serve a request. Red from the latency "
+            f"objective ({s.latency_objective_seconds:g} s) that A2AAgentLatencyBudgetBurn watches.",
             [Target(_quantile(0.95, d, (), *calls))],
             unit="s",
             kind="stat",
             width=4,
             height=4,
+            thresholds=[(s.latency_objective_seconds / 2, "orange"), (s.latency_objective_seconds, "red")],
         ),
         Panel(
             "In flight",
@@ -163,7 +214,8 @@ def overview() -> tuple[dict[str, Any], list[list[Panel]]]:
     errors = [
         Panel(
             "Error ratio by agent",
-            "Failed share of each agent's requests; the A2AAgentHighErrorRatio alert fires on it.",
+            "Failed share of each agent's requests; the A2AAgentHighErrorRatio alert fires on it "
+            f"(dashed line: {s.error_ratio:.0%}).",
             [
                 Target(
                     f"sum {by(names.AGENT)} ({_rate(d.count, *calls, failed)})\n"
@@ -172,6 +224,8 @@ def overview() -> tuple[dict[str, Any], list[list[Panel]]]:
                 )
             ],
             unit="percentunit",
+            thresholds=[(s.error_ratio, "red")],
+            links=[FAILED_SPANS],
         ),
         Panel(
             "Errors by type and wire status",
@@ -188,18 +242,85 @@ def overview() -> tuple[dict[str, Any], list[list[Panel]]]:
     ]
     latency = [
         Panel(
-            "Latency quantiles by agent",
-            "Duration: p50, p95 and p99 of the time each agent took to serve a request. The dots are "
-            "exemplars: click one to open the trace of that very request.",
+            "Latency quantiles: $agent",
+            "Duration: p50, p95 and p99 of the time this agent took to serve a request, one panel per "
+            "agent (choose agents above). The dots are exemplars: click one to open the trace of that "
+            f"very request. Dashed line: the latency objective ({s.latency_objective_seconds:g} s).",
             _quantiles(d, (names.AGENT,), *calls),
             unit="s",
+            width=8,
+            repeat="agent",
+            thresholds=[(s.latency_objective_seconds, "red")],
         ),
+    ]
+    heatmap = [
         Panel(
             "Latency heatmap",
             "How request durations spread over the buckets; exemplars link each cell to a trace.",
             [_heatmap(d, *calls)],
             unit="s",
             kind="heatmap",
+        ),
+        Panel(
+            "Error ratio from caller to called agent",
+            "Share of the calls each job made to each agent that failed, as the caller saw them "
+            "(a network or proxy failure shows here but not in the agent's own error ratio).",
+            [
+                Target(
+                    f"sum {by(names.JOB, names.AGENT)} ({_rate(names.CLIENT_DURATION.count, *calls, failed)})"
+                    f"\n  / sum {by(names.JOB, names.AGENT)} ({_rate(names.CLIENT_DURATION.count, *calls)})",
+                    "{{" + names.JOB + "}} → {{" + names.AGENT + "}}",
+                )
+            ],
+            unit="percentunit",
+            thresholds=[(s.error_ratio, "red")],
+            links=[FAILED_SPANS],
+        ),
+    ]
+    red_table = [
+        Panel(
+            "RED by agent and method",
+            "Now, per agent and A2A method: requests per second, the share that failed and the p95 "
+            "duration. Sort by a column to find the worst; the links open the failed spans in Tempo.",
+            [
+                Target(f"sum {by(*agent_method)} ({_rate(d.count, *calls)})", instant=True, table=True),
+                Target(
+                    f"(sum {by(*agent_method)} ({_rate(d.count, *calls, failed)}) "
+                    f"or 0 * sum {by(*agent_method)} ({_rate(d.count, *calls)}))\n"
+                    f"  / sum {by(*agent_method)} ({_rate(d.count, *calls)})",
+                    instant=True,
+                    table=True,
+                ),
+                Target(_quantile(0.95, d, agent_method, *calls), instant=True, table=True),
+            ],
+            kind="table",
+            width=24,
+            height=7,
+            transformations=[
+                {"id": "merge", "options": {}},
+                {
+                    "id": "organize",
+                    "options": {
+                        "excludeByName": {"Time": True},
+                        "indexByName": {
+                            names.AGENT: 0,
+                            names.METHOD: 1,
+                            "Value #A": 2,
+                            "Value #B": 3,
+                            "Value #C": 4,
+                        },
+                        "renameByName": {
+                            names.AGENT: "Agent",
+                            names.METHOD: "Method",
+                            "Value #A": "Requests/s",
+                            "Value #B": "Error ratio",
+                            "Value #C": "p95",
+                        },
+                    },
+                },
+            ],
+            links=[FAILED_SPANS],
+            column_units={"Requests/s": "reqps", "Error ratio": "percentunit", "p95": "s"},
         ),
     ]
     callers = [
@@ -236,7 +357,7 @@ def overview() -> tuple[dict[str, Any], list[list[Panel]]]:
         "description": "Rate, errors and duration of A2A requests per agent and method, with exemplars "
         "that link a latency to its trace.",
     }
-    return meta, [stats, red, errors, latency, callers]
+    return meta, [stats, red_table, red, errors, latency, heatmap, callers]
 
 
 # --- tasks --------------------------------------------------------------------------------------
@@ -362,7 +483,8 @@ def tasks() -> tuple[dict[str, Any], list[list[Panel]]]:
 # --- streaming ----------------------------------------------------------------------------------
 
 
-def streams() -> tuple[dict[str, Any], list[list[Panel]]]:
+def streams(settings: RuleSettings | None = None) -> tuple[dict[str, Any], list[list[Panel]]]:
+    s = settings or RuleSettings()
     sel = (JOB_M, AGENT_M, METHOD_M)
     ends, first = names.STREAM_DURATION, names.STREAM_FIRST_EVENT
     error_end = eq(names.STREAM_END, semconv.STREAM_END_ERROR)
@@ -395,7 +517,8 @@ def streams() -> tuple[dict[str, Any], list[list[Panel]]]:
         ),
         Panel(
             "Streams ending in error",
-            "Share of streams (server side) that ended with an error.",
+            "Share of streams (server side) that ended with an error; red from "
+            f"{s.stream_error_ratio:.0%}, where A2AStreamsFailing fires.",
             [
                 Target(
                     f"(sum({_rate(ends.count, *sel, SERVER, error_end)}) or vector(0))\n"
@@ -406,6 +529,7 @@ def streams() -> tuple[dict[str, Any], list[list[Panel]]]:
             kind="stat",
             width=6,
             height=4,
+            thresholds=[(s.stream_error_ratio / 2, "orange"), (s.stream_error_ratio, "red")],
         ),
     ]
     agent_side = (names.AGENT, names.SIDE)
@@ -627,6 +751,19 @@ def variables(with_method: bool) -> list[dict[str, Any]]:
         _variable_query("job", "Job / service", f"label_values({count}, {names.JOB})"),
         _variable_query("agent", "Agent", f"label_values({count}{selector(JOB_M)}, {names.AGENT})"),
     ]
+    out.append(
+        {
+            "name": "conversation",
+            "label": "Conversation",
+            "type": "textbox",
+            "query": "",
+            "current": {"text": "", "value": ""},
+            "options": [],
+            "hide": 0,
+            "skipUrlSync": False,
+            "description": "A conversation id (contextId): the link at the top opens its traces in Tempo",
+        }
+    )
     if with_method:
         out.append(
             _variable_query(
@@ -649,6 +786,8 @@ def _target(target: Target, ref: str) -> dict[str, Any]:
     }
     if target.heatmap:
         out["format"] = "heatmap"
+    if target.table:
+        out["format"] = "table"
     return out
 
 
@@ -656,10 +795,23 @@ def _panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
     defaults: dict[str, Any] = {"unit": panel.unit}
     if panel.decimals is not None:
         defaults["decimals"] = panel.decimals
+    steps: list[dict[str, Any]] = [{"color": "green", "value": None}]
+    steps += [{"color": colour, "value": value} for value, colour in panel.thresholds]
+    defaults["thresholds"] = {"mode": "absolute", "steps": steps}
+    overrides: list[dict[str, Any]] = []
     options: dict[str, Any]
-    if panel.kind == "stat":
+    if panel.kind == "table":
+        overrides = [
+            {"matcher": {"id": "byName", "options": column}, "properties": [{"id": "unit", "value": unit}]}
+            for column, unit in panel.column_units.items()
+        ]
+        options = {
+            "showHeader": True,
+            "cellHeight": "sm",
+            "sortBy": [{"displayName": "Error ratio", "desc": True}],
+        }
+    elif panel.kind == "stat":
         defaults["color"] = {"mode": "thresholds"}
-        defaults["thresholds"] = {"mode": "absolute", "steps": [{"color": "green", "value": None}]}
         options = {
             "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
             "colorMode": "value",
@@ -699,6 +851,7 @@ def _panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
             "showPoints": "never",
             "spanNulls": False,
             "stacking": {"mode": "normal" if panel.stack else "none", "group": "A"},
+            "thresholdsStyle": {"mode": "dashed" if panel.thresholds else "off"},
         }
         defaults["min"] = 0
         options = {
@@ -712,7 +865,7 @@ def _panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
         }
     options.update(panel.options)
     refs = "ABCDEFGHIJ"
-    return {
+    out: dict[str, Any] = {
         "id": panel_id,
         "type": panel.kind,
         "title": panel.title,
@@ -720,9 +873,16 @@ def _panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
         "datasource": DATASOURCE,
         "gridPos": {"h": panel.height, "w": panel.width, "x": x, "y": y},
         "targets": [_target(t, refs[i]) for i, t in enumerate(panel.targets)],
-        "fieldConfig": {"defaults": defaults, "overrides": []},
+        "fieldConfig": {"defaults": defaults, "overrides": overrides},
         "options": options,
     }
+    if panel.links:
+        out["links"] = panel.links
+    if panel.transformations:
+        out["transformations"] = panel.transformations
+    if panel.repeat:
+        out.update({"repeat": panel.repeat, "repeatDirection": "h", "maxPerRow": 24 // panel.width})
+    return out
 
 
 def build(meta: dict[str, Any], rows: list[list[Panel]], with_method: bool = True) -> dict[str, Any]:
@@ -752,6 +912,19 @@ def build(meta: dict[str, Any], rows: list[list[Panel]], with_method: bool = Tru
         "annotations": {"list": [_alerts_annotation()]},
         "links": [
             {
+                "title": CONVERSATION_TRACES["title"],
+                "type": "link",
+                "url": CONVERSATION_TRACES["url"],
+                "icon": "external link",
+                "targetBlank": True,
+                "tooltip": "Type a conversation id (contextId) in the Conversation box first; "
+                "or open it in the terminal: a2a-observe replay STORE, or a2a-observe explain ID",
+                "asDropdown": False,
+                "includeVars": False,
+                "keepTime": False,
+                "tags": [],
+            },
+            {
                 "title": "A2A dashboards",
                 "type": "dashboards",
                 "tags": ["a2a-observe"],
@@ -762,7 +935,7 @@ def build(meta: dict[str, Any], rows: list[list[Panel]], with_method: bool = Tru
                 "targetBlank": False,
                 "tooltip": "",
                 "url": "",
-            }
+            },
         ],
         "templating": {"list": variables(with_method)},
         "panels": panels,
@@ -783,13 +956,49 @@ def _alerts_annotation() -> dict[str, Any]:
     }
 
 
-def dashboards() -> dict[str, dict[str, Any]]:
-    """File name (without ``.json``) to dashboard model."""
+def runbooks() -> dict[str, Any]:
+    """One text panel per alert, in the order the alerts' ``runbook_url`` numbers them."""
+    from a2a_observe.dashboards.runbooks import RUNBOOKS  # noqa: PLC0415 - text only
+
+    panels = []
+    for index, (alert, text) in enumerate(RUNBOOKS.items()):
+        panels.append(
+            {
+                "id": index + 1,
+                "type": "text",
+                "title": alert,
+                "description": f"What to do when {alert} fires.",
+                "gridPos": {"h": 6, "w": 24, "x": 0, "y": 6 * index},
+                "options": {"mode": "markdown", "content": text},
+            }
+        )
     return {
-        "a2a-overview": build(*overview()),
+        "uid": RUNBOOKS_UID,
+        "title": "A2A agents / Runbooks",
+        "description": "What to do when an a2a-observe alert fires; its runbook_url opens its panel.",
+        "id": None,
+        "tags": TAGS,
+        "timezone": "browser",
+        "editable": True,
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "time": {"from": "now-1h", "to": "now"},
+        "links": [],
+        "annotations": {"list": []},
+        "templating": {"list": []},
+        "panels": panels,
+    }
+
+
+def dashboards(settings: RuleSettings | None = None) -> dict[str, dict[str, Any]]:
+    """File name (without ``.json``) to dashboard model; thresholds come from ``settings``, the
+    numbers the alert rules use."""
+    return {
+        "a2a-overview": build(*overview(settings)),
         "a2a-tasks": build(*tasks(), with_method=False),
-        "a2a-streams": build(*streams()),
+        "a2a-streams": build(*streams(settings)),
         "a2a-pipeline": build(*pipeline(), with_method=False),
+        "a2a-runbooks": runbooks(),
     }
 
 

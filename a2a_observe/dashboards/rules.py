@@ -30,6 +30,10 @@ class BurnWindow:
     for_: str
 
 
+RUNBOOKS_UID = "a2a-observe-runbooks"
+"""The Grafana dashboard that shows one runbook per alert."""
+
+
 @dataclass(frozen=True)
 class RuleSettings:
     matchers: tuple[str, ...] = ()
@@ -51,11 +55,18 @@ class RuleSettings:
     no_traffic_window: str = "15m"
     no_traffic_for: str = "15m"
     target_down_for: str = "5m"
-    runbook_url: str = "docs/dashboards.md#{anchor}"
-    """Pattern for ``runbook_url``; ``{anchor}`` is the alert name in lower case."""
+    grafana_url: str = "http://127.0.0.1:3000"
+    """Where Grafana is served; each alert's ``runbook_url`` opens its runbook there."""
+    runbook_url: str = "{grafana}/d/" + RUNBOOKS_UID + "/a2a-runbooks?viewPanel={panel}"
+    """Pattern for the absolute ``runbook_url``: ``{grafana}`` is ``grafana_url``, ``{panel}``
+    the alert's panel on the runbooks dashboard, ``{anchor}`` the alert name in lower case (for
+    a wiki of your own: ``https://wiki.example/a2a#{anchor}``)."""
     windows: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
+        sample = self.runbook_url.format(grafana=self.grafana_url, panel=1, anchor="a2aalert")
+        if not sample.startswith(("http://", "https://")):
+            raise ValueError(f"runbook_url must be an absolute http(s) URL, not {sample!r}")
         if self.latency_objective_seconds not in semconv.DURATION_BUCKETS:
             raise ValueError(
                 f"latency_objective_seconds must be a bucket boundary: {semconv.DURATION_BUCKETS}"
@@ -83,6 +94,19 @@ FAST = RuleSettings(
 
 JOB_AGENT = (names.JOB, names.AGENT)
 JOB_AGENT_METHOD = (names.JOB, names.AGENT, names.METHOD)
+
+
+def runbook_panel(alert: str) -> int:
+    """The alert's panel id on the runbooks dashboard (panels are numbered from 1, in order)."""
+    from a2a_observe.dashboards.runbooks import RUNBOOKS  # noqa: PLC0415 - text only
+
+    return list(RUNBOOKS).index(alert) + 1
+
+
+def runbook_url(s: RuleSettings, alert: str) -> str:
+    return s.runbook_url.format(
+        grafana=s.grafana_url.rstrip("/"), panel=runbook_panel(alert), anchor=alert.lower()
+    )
 
 
 def _sel(settings: RuleSettings, *matchers: str) -> str:
@@ -192,7 +216,7 @@ def _alert(
     rule["annotations"] = {
         "summary": summary,
         "description": description,
-        "runbook_url": s.runbook_url.format(anchor=name.lower()),
+        "runbook_url": runbook_url(s, name),
     }
     return rule
 

@@ -14,8 +14,11 @@ import contextlib
 import dataclasses
 import logging
 import os
+import shlex
+import shutil
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 from opentelemetry import metrics, trace
@@ -40,9 +43,22 @@ def _telemetry(db: str | None = None) -> InMemorySpanExporter:
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     if db:
-        from a2a_observe.store import DuckDBSpanExporter
+        from opentelemetry._logs import set_logger_provider
+        from opentelemetry.sdk._logs import LoggerProvider
+        from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+        from a2a_observe.span_starts import SpanStartLogger
+        from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(DuckDBSpanExporter(db)))
+        # The start of each agent's run is logged too, so the batch job that hangs shows as
+        # running in the debugger instead of missing.
+        logger_provider = LoggerProvider(resource=resource)
+        logger_provider.add_log_record_processor(
+            BatchLogRecordProcessor(DuckDBLogExporter(db), schedule_delay_millis=500)
+        )
+        set_logger_provider(logger_provider)
+        provider.add_span_processor(SpanStartLogger(logger_provider))
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -114,6 +130,10 @@ def run(out: TextIO = sys.stdout, hold: float = 0.0, db: str | None = None) -> i
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_traffic(out, hold))
     trace.get_tracer_provider().force_flush()  # type: ignore[attr-defined]
+    if db:
+        from opentelemetry._logs import get_logger_provider
+
+        get_logger_provider().force_flush()  # type: ignore[attr-defined]
     spans = exporter.get_finished_spans()
     print(
         f"{len(spans)} spans in {len({s.context.trace_id for s in spans})} traces "
@@ -123,5 +143,22 @@ def run(out: TextIO = sys.stdout, hold: float = 0.0, db: str | None = None) -> i
     for line in render_traces(spans):
         print(line, file=out)
     if db:
-        print(f"\nStep through these conversations: a2a-observe replay {db}", file=out)
+        print(f"\nStep through these conversations: {own_command()} replay {shlex.quote(db)}", file=out)
     return 0
+
+
+def own_command() -> str:
+    """How to run ``a2a-observe`` from here, as typed: the bare name when the shell finds this
+    very program on its PATH, else its path (``.venv/bin/a2a-observe`` after ``make demo``)."""
+    program = Path(sys.argv[0])
+    if program.name != "a2a-observe" or not program.exists():
+        return f"{shlex.quote(sys.executable)} -m a2a_observe.cli"
+    found = shutil.which("a2a-observe")
+    if found is not None and Path(found).resolve() == program.resolve():
+        return "a2a-observe"
+    absolute = program.absolute()
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return shlex.quote(str(absolute))
+    return shlex.quote(str(relative))

@@ -145,17 +145,48 @@ def task_stuck(model: ConversationModel, settings: AuditSettings) -> Iterable[Fi
     now = settings.now()
     for task in model.tasks:
         state = task.final_state
-        if not task.transitions or state is None or state in _FINAL:
+        since = task.transitions[-1].time_ns if task.transitions else None
+        if since is None:
+            # No state change was seen (the agent's run, which records them, has not ended):
+            # the last answer about the task says where it stands.
+            answered = [e for e in model.exchanges() if e.task_id == task.task_id and e.final_state]
+            if answered and any(s in model.running for e in answered for s in e.agent_span_ids):
+                state, since = answered[-1].final_state, answered[-1].end_ns
+        if since is None or state is None or state in _FINAL:
             continue
-        age = (now - task.transitions[-1].time_ns) / 1e9
-        if age >= settings.stuck_after:
-            yield _at_task(
-                TASK_STUCK,
-                model,
-                task,
-                f"task {task.task_id} of {task.agent or '?'} has been {state} for {age:.0f} s "
-                f"(limit {settings.stuck_after:g} s) and never reached a final state",
-            )
+        age = (now - since) / 1e9
+        if age < settings.stuck_after:
+            continue
+        message = (
+            f"task {task.task_id} of {task.agent or '?'} has been {state} for {age:.0f} s "
+            f"(limit {settings.stuck_after:g} s) and never reached a final state: "
+            + _still_running_or_lost(model, task.task_id)
+        )
+        if task.transitions:
+            yield _at_task(TASK_STUCK, model, task, message)
+        else:
+            exchange = answered[-1]
+            span = next(s for s in exchange.agent_span_ids if s in model.running)
+            yield _at_exchange(TASK_STUCK, model, exchange, message, span)
+
+
+def _still_running_or_lost(model: ConversationModel, task_id: str) -> str:
+    """Tells a hung agent (its run's span started and is open) from a lost task (none is)."""
+    open_spans = [
+        model.spans[s] for s in model.running if s in model.spans and model.spans[s].task_id == task_id
+    ]
+    open_spans += [
+        model.spans[s]
+        for e in model.exchanges()
+        if e.task_id == task_id
+        for s in e.agent_span_ids
+        if s in model.running and model.spans[s] not in open_spans
+    ]
+    if open_spans:
+        return f"still running ({open_spans[0].name} started and has not ended)"
+    if model.starts_recorded:
+        return "lost (no span of its run is still open)"
+    return "still running or lost (span starts are not logged: see SpanStartLogger)"
 
 
 def input_never_answered(model: ConversationModel, settings: AuditSettings) -> Iterable[Finding]:

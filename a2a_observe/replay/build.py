@@ -31,6 +31,7 @@ from a2a_observe.replay.model import (
     Task,
     Transition,
 )
+from a2a_observe.replay.running import starts_recorded, with_running
 from a2a_observe.store.queries import Conversation, EventRecord, SpanRecord
 
 _CALL_KINDS = frozenset({"CLIENT", "SERVER"})
@@ -400,7 +401,9 @@ def _in_conversation(draft: _Draft, conversation_id: str) -> bool:
 
 
 def build(record: Conversation) -> ConversationModel:
-    """The model of ``record`` (every span, event and log of a conversation's traces)."""
+    """The model of ``record`` (every span, event and log of a conversation's traces); spans
+    that started and have not ended (see ``running``) take part as running."""
+    record, running = with_running(record)
     builder = _Builder(record)
     drafts = builder.drafts()
     roots = sorted(
@@ -490,6 +493,8 @@ def build(record: Conversation) -> ConversationModel:
         end_ns=max((s.end_ns for s in record.spans), default=0),
         content_captured=any(m.parts is not None for e in exchanges for m in e.messages)
         or any(a.text is not None for e in exchanges for a in e.artifacts),
+        running=running,
+        starts_recorded=starts_recorded(record),
     )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from a2a_observe.replay.audits import AuditSettings, Finding, audit
 from a2a_observe.replay.load import orphan_traces, rebuild, rebuild_trace, resolve
+from a2a_observe.replay.model import ConversationModel
 
 if TYPE_CHECKING:
     import duckdb
@@ -28,6 +29,7 @@ def check_store(
     *,
     conversations: Sequence[str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    on_model: Callable[[ConversationModel], None] | None = None,
 ) -> list[Finding]:
     """Findings of the given conversations (all of them, and orphan traces, when ``None``)."""
     settings = settings or AuditSettings()
@@ -40,6 +42,8 @@ def check_store(
     for done, (what, key) in enumerate(work, 1):
         model = rebuild(con, key) if what == "conversation" else rebuild_trace(con, key)
         found.extend(audit(model, settings))
+        if on_model is not None:
+            on_model(model)
         if on_progress is not None:
             on_progress(done, len(work))
     return found

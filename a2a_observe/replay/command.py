@@ -52,13 +52,27 @@ def register(subparsers: Any) -> None:
 
     export = subparsers.add_parser(
         "export",
-        help="write one conversation as JSON, a Markdown transcript or a Mermaid sequence diagram",
+        help="write one conversation as JSON, a Markdown transcript, a Mermaid sequence diagram or "
+        "one self-contained HTML page",
     )
     export.add_argument("context", metavar="CONTEXT", help="the conversation (contextId, or a unique prefix)")
     export.add_argument("--db", required=True, type=Path, help="the store file")
-    export.add_argument("--format", choices=("json", "markdown", "mermaid"), default="markdown")
+    export.add_argument("--format", choices=("json", "markdown", "mermaid", "html"), default="markdown")
     export.add_argument("--output", "-o", type=Path, default=None, help="a file (default: standard output)")
     export.set_defaults(handler=run_export)
+
+    explain = subparsers.add_parser(
+        "explain",
+        help="say in plain words why a conversation failed: the chain of calls to where it began",
+        description="From the user's turn down to the span where the failure began, one line per hop "
+        "with its agent, error and time. Without CONTEXT, the newest conversation that failed.",
+    )
+    explain.add_argument(
+        "context", nargs="?", default=None, metavar="CONTEXT", help="contextId or a unique prefix"
+    )
+    explain.add_argument("--db", required=True, type=Path, help="the store file")
+    explain.add_argument("--format", choices=("text", "json"), default="text")
+    explain.set_defaults(handler=run_explain)
 
     from a2a_observe.replay.redrive_command import register_redrive  # noqa: PLC0415
 
@@ -76,6 +90,7 @@ def run_check(args: argparse.Namespace) -> int:
     from a2a_observe.replay.export_json import plain  # noqa: PLC0415
     from a2a_observe.replay.load import open_store  # noqa: PLC0415
     from a2a_observe.replay.progress import CountProgress  # noqa: PLC0415
+    from a2a_observe.replay.usage import usage  # noqa: PLC0415
 
     unknown = [c for c in args.ignore if c not in RULES_BY_CODE]
     if unknown:
@@ -86,6 +101,13 @@ def run_check(args: argparse.Namespace) -> int:
         stuck_after=args.stuck_after, answer_within=args.answer_within, ignore=frozenset(args.ignore)
     )
     progress = None if args.quiet else CountProgress(1, "conversations")
+    rollups: dict[str, Any] = {}
+
+    def keep_usage(model: Any) -> None:
+        rollup = usage(model)
+        if not rollup.empty:
+            rollups[model.conversation_id] = plain(rollup)
+
     try:
         con = open_store(args.db)
         findings = check_store(
@@ -93,11 +115,17 @@ def run_check(args: argparse.Namespace) -> int:
             settings,
             conversations=args.conversation,
             on_progress=progress.step if progress is not None and progress.interactive else None,
+            on_model=keep_usage,
         )
     except ReplayError as exc:
         return _fail("check", exc)
     if args.format == "json":
-        print(json_document(json.dumps([plain(f) for f in findings], indent=2, ensure_ascii=False)))
+        total: dict[str, float] = {}
+        for rollup in rollups.values():
+            for name, value in rollup["total"].items():
+                total[name] = total.get(name, 0.0) + value
+        doc = {"findings": [plain(f) for f in findings], "usage": {"total": total, "conversations": rollups}}
+        print(json_document(json.dumps(doc, indent=2, ensure_ascii=False)))
     else:
         # Stored text (ids, messages) is shown with its control characters escaped.
         for finding in findings:
@@ -129,4 +157,24 @@ def run_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail("export", exc)
         print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from a2a_observe.replay.explain import describe, explain, newest_failed  # noqa: PLC0415
+    from a2a_observe.replay.export_json import plain  # noqa: PLC0415
+    from a2a_observe.replay.load import open_store, rebuild  # noqa: PLC0415
+
+    try:
+        con = open_store(args.db)
+        context = args.context or newest_failed(con)
+        if context is None:
+            raise ReplayError(f"no conversation failed in {args.db}; give a CONTEXT to explain")
+        explanation = explain(rebuild(con, context))
+    except ReplayError as exc:
+        return _fail("explain", exc)
+    if args.format == "json":
+        print(json.dumps(plain(explanation), indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(describe(explanation))
     return EXIT_OK

@@ -120,14 +120,49 @@ def _ms(ns: int | None) -> str:
     return "?" if ns is None else f"{ns / 1e6:.1f} ms"
 
 
+SHOWN_TEXT = 120
+"""Characters of a text shown in a diff line before it is cut."""
+
+
+def _tree_lines(tree: list[Any], depth: int) -> list[str]:
+    lines = []
+    for agent, method, state, children in tree:
+        lines.append(f"{'  ' * depth}{agent or '?'}: {method} → {state or 'no task'}")
+        lines.extend(_tree_lines(children, depth + 1))
+    return lines
+
+
+def show(field_name: str, value: Any) -> list[str]:
+    """A recorded or re-driven value as lines a person reads (no Python reprs)."""
+    if value is None:
+        return ["(none)"]
+    if field_name == "delegations":
+        return _tree_lines(value, 0) or ["(no delegations)"]
+    if field_name == "latency_ns":
+        return [_ms(value)]
+    if isinstance(value, list):
+        if not value:
+            return ["(none)"]
+        return [line for item in value for line in show(field_name, item)]
+    text = " ".join(str(value).split())
+    if len(text) > SHOWN_TEXT:
+        text = text[: SHOWN_TEXT - 1] + "…"
+    return [f'"{text}"' if isinstance(value, str) else text]
+
+
 def describe(diff: RunDiff) -> str:
-    """The diff as text: one line per turn, one indented line per differing field."""
+    """The diff as text: one line per turn; for each differing field, what was recorded and
+    what the re-drive got, each on lines of their own."""
     lines = [f"recorded {diff.recorded_id} → re-driven {diff.replayed_id}"]
     for turn in diff.turns:
         latency = f"latency {_ms(turn.recorded_latency_ns)} → {_ms(turn.replayed_latency_ns)}"
         lines.append(f"turn {turn.turn}: {'match' if turn.matches else 'DIFFERS'} ({latency})")
         for difference in turn.differences:
-            lines.append(f"  {difference.field}: {difference.recorded!r} → {difference.replayed!r}")
+            lines.append(f"  {difference.field.replace('_', ' ')}:")
+            for label, value in (("recorded", difference.recorded), ("re-driven", difference.replayed)):
+                shown = show(difference.field, value)
+                lines.append(f"    {label + ':':<11} {shown[0]}")
+                lines.extend(f"    {'':<11} {line}" for line in shown[1:])
     differing = sum(1 for t in diff.turns if not t.matches)
     verdict = "runs match" if diff.matches else f"runs differ in {differing} of {len(diff.turns)} turns"
     lines.append(verdict)

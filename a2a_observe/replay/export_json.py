@@ -10,6 +10,7 @@ from typing import Any
 from a2a_observe.escaping import json_document
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.model import Artifact, ConversationModel, Exchange, Message, Task
+from a2a_observe.replay.usage import usage
 
 FORMAT = "a2a-observe.conversation/1"
 """Names the document's shape, so readers can tell versions apart."""
@@ -36,6 +37,8 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
     return value
 
 
@@ -44,5 +47,6 @@ def to_json(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
     doc["spans"] = [plain(span) for span in model.spans.values()]
     doc["duration_ns"] = model.duration_ns
     doc["final_state"] = model.final_state
+    doc["usage"] = plain(usage(model))
     doc["findings"] = [plain(f) for f in findings]
     return json_document(json.dumps({"format": FORMAT, **doc}, indent=2, ensure_ascii=False)) + "\n"

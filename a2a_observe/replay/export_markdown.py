@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from a2a_observe.escaping import markdown, markdown_code, markdown_code_span, markdown_inline
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.model import ConversationModel, Exchange, Message
+from a2a_observe.replay.usage import describe_figures, usage
 
 
 def _when(ns: int) -> str:
@@ -30,7 +31,20 @@ def _quote(text: str) -> list[str]:
     return [f"> {line}" if line else ">" for line in text.splitlines() or [""]]
 
 
-def _exchange(exchange: Exchange, lines: list[str], depth: int) -> None:
+def _where(exchange: Exchange, start_ns: int) -> str:
+    """When the exchange started and the spans to look it up by, for a bug report."""
+    spans = ", ".join(
+        f"{side} `{span}`"
+        for side, span in (("client", exchange.client_span_id), ("server", exchange.server_span_id))
+        if span
+    )
+    return (
+        f"Started +{_ms(exchange.start_ns - start_ns)} into the conversation, "
+        f"took {_ms(exchange.latency_ns)}; trace `{exchange.trace_id}`" + (f", {spans}" if spans else "")
+    )
+
+
+def _exchange(exchange: Exchange, lines: list[str], depth: int, start_ns: int = 0) -> None:
     heading = "#" * min(2 + depth, 6)
     caller = markdown_inline(exchange.caller or "user")
     title = "Turn" if depth == 0 else "Delegation"
@@ -38,6 +52,8 @@ def _exchange(exchange: Exchange, lines: list[str], depth: int) -> None:
     took = _ms(exchange.latency_ns)
     agent = markdown_inline(exchange.agent or "?")
     lines.append(f"{heading} {title} {markdown_inline(exchange.path)}: {caller} → {agent} ({how}, {took})")
+    lines.append("")
+    lines.append(_where(exchange, start_ns or exchange.start_ns))
     lines.append("")
     for message in exchange.messages:
         if message.role == "user":
@@ -85,7 +101,7 @@ def _exchange(exchange: Exchange, lines: list[str], depth: int) -> None:
     )
     lines.append("")
     for child in exchange.delegations:
-        _exchange(child, lines, depth + 1)
+        _exchange(child, lines, depth + 1, start_ns)
 
 
 def to_markdown(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
@@ -97,13 +113,21 @@ def to_markdown(model: ConversationModel, findings: Sequence[Finding] = ()) -> s
         f"# Conversation {markdown_inline(model.conversation_id)}",
         "",
         f"- Started: {_when(model.start_ns)}; took {_ms(model.duration_ns)}",
+        f"- Traces: {', '.join(f'`{t}`' for t in model.trace_ids) or 'none'}",
         f"- Agents: {agents or 'none recorded'}",
         f"- Turns: {len(model.turns)}; tasks: {len(model.tasks)}; final state: {final_state}",
         f"- Content: {'captured' if model.content_captured else 'not captured (structure only)'}",
         "",
     ]
+    rollup = usage(model)
+    if not rollup.empty:
+        lines[-1:-1] = [f"- Tokens: {describe_figures(rollup.total)}"]
+        lines.extend(["## Tokens", "", "| Where | Usage |", "|---|---|"])
+        lines.extend(f"| turn {path} | {describe_figures(f)} |" for path, f in rollup.by_turn.items())
+        lines.extend(f"| agent {agent} | {describe_figures(f)} |" for agent, f in rollup.by_agent.items())
+        lines.append("")
     for turn in model.turns:
-        _exchange(turn, lines, 0)
+        _exchange(turn, lines, 0, model.start_ns)
     lines.append("## Findings")
     lines.append("")
     if not findings:

@@ -15,10 +15,15 @@ USER = "user"
 _safe = escaping.mermaid
 
 
+def _ms(ns: int) -> str:
+    return f"{ns / 1e6:.1f} ms"
+
+
 class _Diagram:
-    def __init__(self) -> None:
+    def __init__(self, start_ns: int = 0) -> None:
         self.ids: dict[str, str] = {}
         self.lines: list[str] = []
+        self.start_ns = start_ns
 
     def who(self, name: str) -> str:
         if name not in self.ids:
@@ -29,7 +34,10 @@ class _Diagram:
         caller = self.who(exchange.caller or USER)
         agent = self.who(exchange.agent or "unknown agent")
         asked = short(exchange.request.text if exchange.request else None, 60)
-        self.lines.append(f"    {caller}->>+{agent}: {_safe(f'{exchange.method} {asked}'.strip())}")
+        at = f"@+{_ms(exchange.start_ns - self.start_ns)}"
+        self.lines.append(
+            f"    {caller}->>+{agent}: {_safe(f'{exchange.method} {asked} {at}'.replace('  ', ' '))}"
+        )
         if exchange.transitions:
             moves = " → ".join(t.state for t in exchange.transitions)
             self.lines.append(f"    Note over {agent}: {_safe(moves)}")
@@ -40,7 +48,9 @@ class _Diagram:
                 self.lines.append(f"    Note over {agent}: {_safe(said)}")
         for child in exchange.delegations:
             self.exchange(child)
-        outcome = exchange.final_state or exchange.response_kind or "no task"
+        outcome = (
+            f"{exchange.final_state or exchange.response_kind or 'no task'} in {_ms(exchange.latency_ns)}"
+        )
         produced = [
             f"{a.name or a.artifact_id} ({a.chunk_count} chunk{'s' if a.chunk_count != 1 else ''})"
             for a in exchange.artifacts
@@ -59,7 +69,7 @@ class _Diagram:
 
 
 def to_mermaid(model: ConversationModel, findings: Sequence[Finding] = ()) -> str:
-    diagram = _Diagram()
+    diagram = _Diagram(model.start_ns)
     diagram.who(USER)
     for turn in model.turns:
         diagram.exchange(turn)

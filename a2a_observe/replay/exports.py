@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from a2a_observe.replay.audits import Finding
+from a2a_observe.replay.export_html import to_html
 from a2a_observe.replay.export_json import to_json
 from a2a_observe.replay.export_markdown import to_markdown
 from a2a_observe.replay.export_mermaid import to_mermaid
@@ -12,8 +13,13 @@ from a2a_observe.replay.model import ConversationModel
 
 Exporter = Callable[[ConversationModel, Sequence[Finding]], str]
 
-FORMATS: dict[str, Exporter] = {"json": to_json, "markdown": to_markdown, "mermaid": to_mermaid}
-EXTENSIONS = {"json": ".json", "markdown": ".md", "mermaid": ".mmd"}
+FORMATS: dict[str, Exporter] = {
+    "json": to_json,
+    "markdown": to_markdown,
+    "mermaid": to_mermaid,
+    "html": to_html,
+}
+EXTENSIONS = {"json": ".json", "markdown": ".md", "mermaid": ".mmd", "html": ".html"}
 
 
 def export(model: ConversationModel, fmt: str, findings: Sequence[Finding] = ()) -> str:

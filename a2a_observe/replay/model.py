@@ -226,6 +226,10 @@ class ConversationModel:
     end_ns: int
     content_captured: bool
     """True when any message or artifact content was recorded."""
+    running: frozenset[str] = frozenset()
+    """Spans that started and have not ended yet (their end is the time the model was built)."""
+    starts_recorded: bool = False
+    """True when span starts were logged, so an open span would have been seen."""
 
     @property
     def duration_ns(self) -> int:

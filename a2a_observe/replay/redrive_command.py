@@ -28,12 +28,27 @@ def register_redrive(subparsers: Any) -> None:
         help="send a recorded conversation's user turns to a live agent and diff the new run",
         description=(
             "Send the user turns of recorded conversations to the agent at URL (its agent card is "
-            "read from there), record the new runs in the same store and print a per-turn diff. "
-            "Exit 0 when every run matches its recording, 1 when one differs."
+            "read from there), record the new runs in the same store (or --out) and print a per-turn "
+            "diff once the agents' spans are in. Exit 0 when every run matches its recording, 1 when "
+            "one differs."
         ),
     )
     parser.add_argument("contexts", nargs="+", metavar="CONTEXT", help="conversations to re-drive")
     parser.add_argument("--db", required=True, type=Path, help="the store file")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="record the new runs in this store instead of --db (the agents' spans are read from both)",
+    )
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="how long to wait for the called agents' spans to reach the store (default 15)",
+    )
     parser.add_argument("--against", required=True, metavar="URL", help="the agent's base URL or card URL")
     parser.add_argument("--binding", default=None, help="JSONRPC, HTTP+JSON or GRPC (default: as recorded)")
     parser.add_argument(
@@ -58,6 +73,7 @@ def run_redrive(args: argparse.Namespace) -> int:
     from a2a_observe.replay.load import open_store, rebuild  # noqa: PLC0415
     from a2a_observe.replay.model import ConversationModel  # noqa: PLC0415
     from a2a_observe.replay.progress import CountProgress  # noqa: PLC0415
+    from a2a_observe.replay.readback import read_back  # noqa: PLC0415
     from a2a_observe.replay.recorder import recording_into  # noqa: PLC0415
     from a2a_observe.replay.redrive import RedriveRun, recorded_turns, redrive  # noqa: PLC0415
 
@@ -69,10 +85,16 @@ def run_redrive(args: argparse.Namespace) -> int:
     except ReplayError as exc:
         print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    target: Path = args.out or args.db
+    say = _Say(quiet=args.quiet)
+    say(
+        f"re-driving {_count(total, 'turn')} of {_count(len(recorded), 'conversation')} "
+        f"against {args.against}; recording into {target}"
+    )
     progress = None if args.quiet else CountProgress(total, "turns")
     runs: list[RedriveRun] = []
     try:
-        with recording_into(args.db):
+        with recording_into(target):
             for model in recorded:
                 offset = sum(len(r.turns) for r in runs)
 
@@ -82,23 +104,33 @@ def run_redrive(args: argparse.Namespace) -> int:
 
                 runs.append(asyncio.run(redrive(model, args.against, binding=args.binding, on_progress=step)))
     except ReplayError as exc:
-        print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    finally:
         if progress is not None:
             progress.finish()
+        print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if progress is not None:
+        progress.finish()
     options = DiffOptions(text=args.text, latency_factor=args.latency_factor, chunks=args.chunks)
+    stores = [target, args.db]
+    diffs: list[RunDiff] = []
     try:
-        con = open_store(args.db)
-        diffs: list[RunDiff] = [
-            compare(model, rebuild(con, run.context_id), options)
-            for model, run in zip(recorded, runs, strict=True)
-        ]
+        for model, run in zip(recorded, runs, strict=True):
+            say(f"reading back {run.context_id} (waiting up to {args.wait:g} s for the agents' spans)")
+            found = read_back(stores, run.context_id, timeout=args.wait)
+            if not found.settled:
+                print(
+                    f"a2a-observe redrive: the agents behind turn {', '.join(found.missing)} did not report "
+                    f"their spans to {' or '.join(str(s) for s in dict.fromkeys(stores))} within "
+                    f"{args.wait:g} s: what they did cannot be compared (see --wait)",
+                    file=sys.stderr,
+                )
+            diffs.append(compare(model, found.model, options))
     except ReplayError as exc:
         print(
             f"a2a-observe redrive: the new runs could not be read back: {one_line(str(exc))}", file=sys.stderr
         )
         return EXIT_BAD_INPUT
+    sys.stderr.flush()
     if args.format == "json":
         document = json.dumps(
             [{**plain(d), "matches": d.matches} for d in diffs], indent=2, ensure_ascii=False
@@ -107,3 +139,18 @@ def run_redrive(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(terminal("".join(describe(d) for d in diffs)))
     return EXIT_OK if all(d.matches for d in diffs) else EXIT_DIFFERENT
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+class _Say:
+    """Progress notes on stderr, before the result that goes to stdout."""
+
+    def __init__(self, *, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def __call__(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=sys.stderr, flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from a2a_observe import semconv
 from a2a_observe.replay.model import ConversationModel, Exchange, Step
 
 
@@ -42,7 +43,8 @@ def _of_exchange(exchange: Exchange) -> list[Step]:
                 message.span_id,
             )
     for transition in exchange.transitions:
-        moved = f"{transition.from_state or '∅'} → {transition.state}"
+        was = semconv.state_label(transition.from_state) if transition.from_state else "∅"
+        moved = f"{was} → {semconv.state_label(transition.state)}"
         add(transition.time_ns, "transition", moved, transition.trace_id, transition.span_id)
     for artifact in exchange.artifacts:
         label = artifact.name or artifact.artifact_id
@@ -54,7 +56,8 @@ def _of_exchange(exchange: Exchange) -> list[Step]:
         error = exchange.error
         summary = f"{error.error_type or 'error'}: {short(error.message)}"
         add(exchange.end_ns, "error", summary, error.trace_id, error.span_id)
-    outcome = exchange.final_state or exchange.response_kind or "no task"
+    final = semconv.state_label(exchange.final_state) if exchange.final_state else None
+    outcome = final or exchange.response_kind or "no task"
     add(exchange.end_ns, "response", f"{who or '?'} → {caller}: {outcome}", exchange.trace_id, first_span)
     return out
 

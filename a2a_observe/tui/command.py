@@ -37,9 +37,27 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run_replay, replay_parser=parser)
 
 
+def _store_problem(path: Path) -> str | None:
+    """What makes ``path`` unusable before a screen is drawn for it, as ``check`` says it."""
+    if not path.exists():
+        return f"{path}: no such store file"
+    if path.is_dir():
+        return f"{path} is a folder, not a store file"
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}"
+    return None
+
+
 def run_replay(args: argparse.Namespace) -> int:
     if (args.db is None) == (args.attach is None):
         args.replay_parser.error("give a store file or --attach URL (one of them)")
+    problem = _store_problem(args.db) if args.db is not None else None
+    if problem is not None:
+        print(f"a2a-observe replay: {problem}", file=sys.stderr)
+        return 2
     try:
         app_module = importlib.import_module("a2a_observe.tui.app")
     except ModuleNotFoundError as exc:

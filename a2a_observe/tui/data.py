@@ -8,6 +8,7 @@ lines), which the detail pane shows as evidence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from a2a_observe import semconv
@@ -15,6 +16,7 @@ from a2a_observe.replay import ConversationModel, Part, Step, build
 from a2a_observe.replay.audits import AuditSettings, Finding, audit
 from a2a_observe.replay.content import parts_of
 from a2a_observe.replay.load import resolve
+from a2a_observe.replay.usage import UsageRollup, usage
 from a2a_observe.store.queries import Conversation, EventRecord, LogRecord, SpanRecord, conversation
 
 if TYPE_CHECKING:
@@ -31,6 +33,18 @@ class ConversationData:
     @property
     def conversation_id(self) -> str:
         return self.model.conversation_id
+
+    @cached_property
+    def usage(self) -> UsageRollup:
+        """Tokens (and cost) the agents' frameworks reported, per turn, per agent and in total."""
+        return usage(self.model)
+
+    @cached_property
+    def self_ns(self) -> dict[str, int]:
+        """Each span's self time (its duration less what its children covered)."""
+        from a2a_observe.tui.waterfall_layout import self_times  # noqa: PLC0415 - plain data
+
+        return self_times(list(self.model.spans.values()))
 
     def span(self, span_id: str) -> SpanRecord | None:
         return self.model.spans.get(span_id)

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from a2a_observe import semconv
+from a2a_observe.store.legacy import state_case
 from a2a_observe.store.queries import ConversationSummary, _records
 
 if TYPE_CHECKING:
@@ -59,6 +61,22 @@ def parse_time(text: str, now_ns: int) -> int:
     return int(moment.timestamp() * 1_000_000_000)
 
 
+TASK_STATES = semconv.TASK_STATES
+
+
+state_label = semconv.state_label
+
+
+def parse_state(text: str) -> str:
+    """The stored value of a state typed as ``failed``, ``FAILED`` or ``TASK_STATE_FAILED``."""
+    wanted = state_label(text)
+    for state in TASK_STATES:
+        if state_label(state) == wanted:
+            return state
+    choices = ", ".join(state_label(s) for s in TASK_STATES)
+    raise ValueError(f"{text!r} is not a task state; states are {choices}")
+
+
 @dataclass(frozen=True)
 class Filter:
     agent: str | None = None
@@ -67,6 +85,9 @@ class Filter:
     since_ns: int | None = None
     until_ns: int | None = None
     text: str = ""
+    since_text: str | None = None
+    """``since`` as it was typed (``1h``), to show it back as such."""
+    until_text: str | None = None
 
     @property
     def active(self) -> bool:
@@ -77,13 +98,13 @@ class Filter:
         if self.agent:
             parts.append(f"agent:{self.agent}")
         if self.state:
-            parts.append(f"state:{self.state}")
+            parts.append(f"state:{state_label(self.state)}")
         if self.errors_only:
             parts.append("error")
         if self.since_ns is not None:
-            parts.append(f"since:{self.since_ns}")
+            parts.append(f"since:{self.since_text or self.since_ns}")
         if self.until_ns is not None:
-            parts.append(f"until:{self.until_ns}")
+            parts.append(f"until:{self.until_text or self.until_ns}")
         if self.text:
             parts.append(repr(self.text))
         return " ".join(parts) or "all"
@@ -106,9 +127,10 @@ def parse_filter(query: str, now_ns: int) -> Filter:
         if sep and key == "agent" and value:
             values["agent"] = value
         elif sep and key == "state" and value:
-            values["state"] = value.lower()
+            values["state"] = parse_state(value)
         elif sep and key in ("since", "until") and value:
             values[f"{key}_ns"] = parse_time(value, now_ns)
+            values[f"{key}_text"] = value
         elif token.lower() in ("error", "errors", "is:error", "has:error"):
             values["errors_only"] = True
         else:
@@ -125,7 +147,9 @@ def _having(flt: Filter) -> tuple[list[str], list[Any]]:
     if flt.errors_only:
         having.append("count(*) FILTER (WHERE status_code = 'ERROR') > 0")
     if flt.state:
-        having.append("arg_max(task_state, end_ns) FILTER (WHERE task_state IS NOT NULL) = ?")
+        # Stores opened read-only keep the spellings they were written with.
+        latest = f"arg_max({state_case('task_state')}, end_ns)"
+        having.append(f"{latest} FILTER (WHERE task_state IS NOT NULL) = ?")
         params.append(flt.state)
     if flt.since_ns is not None:
         having.append("max(end_ns) >= ?")
@@ -179,6 +203,22 @@ def list_page(
     )
     by_id = {summary.conversation_id: summary for summary in found}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def first_operations(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
+    """What each conversation began with, to tell apart conversations among the same agents:
+    the first call's method and the agent it went to (the first message's text, when it was
+    captured, comes later from the rebuilt conversation)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = con.execute(
+        "SELECT conversation_id, arg_min(name, start_ns), arg_min(agent_name, start_ns) "
+        f"FROM spans WHERE conversation_id IN ({marks}) AND kind IN ('CLIENT', 'SERVER') "
+        "GROUP BY conversation_id",
+        ids,
+    ).fetchall()
+    return {str(r[0]): f"{r[1]} → {r[2]}" if r[2] else str(r[1]) for r in rows}
 
 
 def agents_and_states(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import duckdb
 
 T = TypeVar("T")
+DEFAULT_COLLECTOR = "http://127.0.0.1:4318"
+"""Where ``a2a-observe collect`` listens unless told otherwise."""
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,22 @@ class Source:
         open_connection: Callable[[], duckdb.DuckDBPyConnection],
         *,
         live: bool,
+        collector: str | None = None,
     ) -> None:
         self.label = label
         self.live = live
+        self.collector = collector
+        """The collector's base URL when the source is one (or a store a collector writes)."""
         self._open = open_connection
         self._lock = threading.Lock()
         self._con = open_connection()
         self.revision = _revision(self._con)
+
+    @property
+    def otlp_endpoint(self) -> str:
+        """Where agents send their spans for this source to show them."""
+        base = (self.collector or DEFAULT_COLLECTOR).rstrip("/")
+        return f"{base}/v1/traces"
 
     def read(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn`` on a cursor of the current snapshot; safe from any thread."""
@@ -118,7 +129,7 @@ def open_source(
     """The source for a store file or a collector's URL (exactly one of them)."""
     token = token if token is not None else reader_token()
     if attach is not None:
-        return Source(attach, lambda: download_snapshot(attach, token, timeout), live=True)
+        return Source(attach, lambda: download_snapshot(attach, token, timeout), live=True, collector=attach)
     if db is None:
         raise StoreError("a store file or a collector URL is needed")
     path = Path(db)
@@ -134,5 +145,10 @@ def open_source(
             return opened
 
         return Source(str(path), reuse, live=False)
-    live = find_collector(path) is not None
-    return Source(str(path), lambda: open_snapshot(path, timeout=timeout, token=token), live=live)
+    found = find_collector(path)
+    return Source(
+        str(path),
+        lambda: open_snapshot(path, timeout=timeout, token=token),
+        live=found is not None,
+        collector=found.url if found is not None else None,
+    )

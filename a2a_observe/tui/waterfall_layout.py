@@ -89,3 +89,45 @@ def bar(start_ns: int, end_ns: int, axis_start: int, axis_end: int, width: int) 
     left = min(max(left, 0), max(width - 1, 0))
     length = max(1, round((end_ns - start_ns) * width / span))
     return left, min(length, max(width - left, 1))
+
+
+def self_times(spans: Sequence[SpanRecord]) -> dict[str, int]:
+    """Each span's self time: its duration less the time covered by any of its children,
+    overlapping children counted once (where the span itself, not its callees, spent time)."""
+    _, children = _children(spans)
+    out: dict[str, int] = {}
+    for span in spans:
+        covered = 0
+        reach = span.start_ns
+        for child in sorted(children.get(span.span_id, ()), key=lambda c: c.start_ns):
+            start, end = max(child.start_ns, reach), min(child.end_ns, span.end_ns)
+            if end > start:
+                covered += end - start
+                reach = end
+        out[span.span_id] = max(span.end_ns - span.start_ns - covered, 0)
+    return out
+
+
+def _tick_label(ns: float) -> str:
+    if ns == 0:
+        return "0"
+    if ns < 1_000_000:
+        return f"{ns / 1000:.0f}µs"
+    if ns < 1_000_000_000:
+        return f"{ns / 1_000_000:.0f}ms" if ns >= 10_000_000 else f"{ns / 1_000_000:.1f}ms"
+    return f"{ns / 1e9:.1f}s"
+
+
+def axis_ticks(total_ns: int, width: int) -> str:
+    """A header ``width`` cells wide with the time at its start, quarters and end, each label
+    placed where its moment falls on the bars below (the last one ends at the edge)."""
+    cells = [" "] * width
+    count = 4 if width >= 40 else (2 if width >= 16 else 1)
+    for index in range(count + 1):
+        label = _tick_label(total_ns * index / count)
+        at = round(width * index / count)
+        start = min(max(at - (len(label) if index == count else 0), 0), max(width - len(label), 0))
+        if index and "".join(cells[max(start - 1, 0) : start + len(label)]).strip():
+            continue
+        cells[start : start + len(label)] = list(label)
+    return "".join(cells[:width])

@@ -19,10 +19,14 @@ from textual.widgets import Footer, Header, OptionList, Static
 
 from a2a_observe.escaping import markup, one_line
 from a2a_observe.replay import Step
+from a2a_observe.replay.explain import explain
 from a2a_observe.replay.exports import export
+from a2a_observe.replay.usage import compact
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData, load_conversation
+from a2a_observe.tui.listing import state_label
 from a2a_observe.tui.messages import StoreChanged
+from a2a_observe.tui.screens.conversations import plural
 from a2a_observe.tui.screens.dialogs import ExportDialog, RedriveDialog
 from a2a_observe.tui.widgets.detail import Detail
 from a2a_observe.tui.widgets.timeline import Timeline
@@ -33,22 +37,38 @@ if TYPE_CHECKING:
 
 NARROW = 120
 """Below this many columns the panes stack instead of standing side by side."""
+SHORT = 32
+"""Below this many rows a narrow screen shows two panes, the chat and the spans or the detail
+(``d`` switches), rather than three panes too short to read."""
 
 
 class ConversationScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "step(1)", "Next", id="step.next"),
-        Binding("p", "step(-1)", "Previous", id="step.previous"),
-        Binding("e", "jump_error(1)", "Next error", id="step.next_error"),
+        Binding("j", "move(1)", "Down", id="conversation.down", show=False),
+        Binding("k", "move(-1)", "Up", id="conversation.up", show=False),
+        Binding("n", "step(1)", "Next step", id="step.next", show=False),
+        Binding("p", "step(-1)", "Previous step", id="step.previous", show=False),
+        Binding("e", "jump_error(1)", "Error", id="step.next_error", tooltip="Next error"),
         Binding("E", "jump_error(-1)", "Previous error", id="step.previous_error", show=False),
-        Binding("f", "jump_finding(1)", "Next finding", id="step.next_finding"),
+        Binding(
+            "f",
+            "jump_finding(1)",
+            "Finding",
+            id="step.next_finding",
+            tooltip="Next audit finding",
+            show=False,
+        ),
         Binding("F", "jump_finding(-1)", "Previous finding", id="step.previous_finding", show=False),
-        Binding("s", "switch", "Step ↔ span", id="step.switch"),
+        Binding("s", "switch", "Span", id="step.switch", tooltip="Step ↔ span: from a step to its span"),
+        Binding(
+            "w", "explain", "Why", id="conversation.explain", tooltip="Why it failed: the calls to the cause"
+        ),
+        Binding("d", "detail", "Detail", id="conversation.detail", tooltip="Detail instead of the spans"),
         Binding("x", "export", "Export", id="conversation.export"),
-        Binding("c", "copy_selection", "Copy id", id="conversation.copy"),
+        Binding("c", "copy_selection", "Copy span id", id="conversation.copy", show=False),
         Binding("C", "copy_conversation", "Copy conversation id", id="conversation.copy_context", show=False),
-        Binding("r", "redrive", "Re-drive", id="conversation.redrive"),
-        Binding("z", "zoom", "Zoom pane", id="conversation.zoom", show=False),
+        Binding("r", "redrive", "Re-drive", id="conversation.redrive", show=False),
+        Binding("z", "zoom", "Zoom", id="conversation.zoom", tooltip="Zoom the pane; z again restores"),
         Binding("escape,q", "back", "Back", id="conversation.back"),
     ]
 
@@ -72,7 +92,7 @@ class ConversationScreen(Screen[None]):
             with Vertical(id="right"):
                 yield Waterfall(id="waterfall")
                 yield Detail(id="detail")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(Timeline).border_title = "Conversation"
@@ -82,7 +102,10 @@ class ConversationScreen(Screen[None]):
         self._load()
 
     def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
+        narrow = event.size.width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.set_class(narrow and event.size.height < SHORT, "-short")
+        self.refresh_bindings()
 
     @work(thread=True, exclusive=True, group="conversation", exit_on_error=False)
     def _load(self) -> None:
@@ -105,21 +128,29 @@ class ConversationScreen(Screen[None]):
         self.data = data
         self._flagged = dict(data.finding_steps().items())  # type: ignore[arg-type]
         model = data.model
+        final = one_line(state_label(model.final_state)) if model.final_state else "-"
         title = Text.assemble(
-            ("conversation ", "bold"),
-            (one_line(model.conversation_id), "bold"),
-            f"  {fmt.clock(model.start_ns)} UTC  {fmt.duration(model.duration_ns)}  ",
-            f"{len(model.turns)} turns  ",
-            (one_line(model.final_state or "-"), fmt.state_style(model.final_state)),
-            one_line(f"  agents: {', '.join(a.name for a in model.agents) or '-'}"),
+            (one_line(model.conversation_id), "bold"), "  ", (final, fmt.state_style(model.final_state))
         )
+        if model.running:
+            title.append(f"  ▶ {len(model.running)} running", style="bold cyan")
         if data.findings:
-            title.append(f"  ⚑ {len(data.findings)} findings", style="bold yellow")
+            title.append(f"  ⚑ {plural(len(data.findings), 'finding')}", style="bold yellow")
+        title.append(
+            f"\n{plural(len(model.turns), 'turn')} · {fmt.duration(model.duration_ns)} · "
+            f"{fmt.clock(model.start_ns)} UTC · ",
+            style="dim",
+        )
+        if not data.usage.empty:
+            title.append(compact(data.usage.total), style="cyan")
+            title.append(" · ", style="dim")
+        title.append("agents: ", style="dim")
+        title.append(one_line(", ".join(a.name for a in model.agents) or "-"))
         self.query_one("#conversation-title", Static).update(title)
         self.query_one("#panes").loading = False
         timeline = self.query_one(Timeline)
         timeline.show(data.steps, model.start_ns, set(self._flagged))
-        self.query_one(Waterfall).show(list(model.spans.values()))
+        self.query_one(Waterfall).show(list(model.spans.values()), model.running)
         timeline.focus()
         if keep is not None and keep < len(data.steps):
             timeline.highlighted = keep
@@ -209,14 +240,53 @@ class ConversationScreen(Screen[None]):
             if span is not None:
                 self.query_one(Detail).show_span(self.data, span)
 
+    def action_move(self, delta: int) -> None:
+        """j and k move in whichever pane has focus: steps, spans, or the detail's lines."""
+        focused = self.focused
+        if isinstance(focused, Waterfall):
+            (focused.action_cursor_down if delta > 0 else focused.action_cursor_up)()
+        elif focused is not None and focused.id == "detail":
+            self.query_one(Detail).scroll_relative(y=delta, animate=False)
+        else:
+            self.action_step(delta)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """``d`` (detail instead of the spans) only means something on a short screen."""
+        if action == "detail":
+            return self.has_class("-short")
+        return True
+
+    def action_explain(self) -> None:
+        """The failure chain in plain words, in the detail pane; the span where it began selected."""
+        if self.data is None:
+            return
+        explanation = explain(self.data.model)
+        if self.has_class("-short") and not self.has_class("-show-detail"):
+            self.add_class("-show-detail")
+        detail = self.query_one(Detail)
+        detail.show_explanation(explanation)
+        if explanation.leaf is not None:
+            self.query_one(Waterfall).select_span(explanation.leaf.span_id)
+        detail.focus()
+
+    def action_detail(self) -> None:
+        """On a short narrow screen, show the detail pane in place of the spans, and back."""
+        self.toggle_class("-show-detail")
+        if self.has_class("-show-detail"):
+            self.query_one(Detail).focus()
+        else:
+            self.query_one(Timeline).focus()
+
     def action_zoom(self) -> None:
-        if self.is_maximized:
+        """One pane fills the screen; ``z`` again puts every pane back."""
+        if self.maximized is not None:
             self.minimize()
-        elif self.focused is not None:
+            return
+        if self.focused is not None:
             self.maximize(self.focused)
 
     def action_back(self) -> None:
-        if self.is_maximized:
+        if self.maximized is not None:
             self.minimize()
         else:
             self.app.pop_screen()
@@ -283,8 +353,9 @@ class ConversationScreen(Screen[None]):
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         yield SystemCommand(
-            "Export…", "Write this conversation as JSON, Markdown or Mermaid", self.action_export
+            "Export…", "Write this conversation as JSON, Markdown, Mermaid or HTML", self.action_export
         )
+        yield SystemCommand("Why did it fail?", "The chain of calls to where it began", self.action_explain)
         yield SystemCommand("Copy conversation id", self.conversation_id, self.action_copy_conversation)
         yield SystemCommand("Copy trace id", "Of the selected step", self.action_copy_trace)
         yield SystemCommand("Copy span id", "Of the selected step or span", self.action_copy_selection)

@@ -12,51 +12,100 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from a2a_observe.escaping import markup, one_line
+from a2a_observe.escaping import one_line
 from a2a_observe.replay.audits import AuditSettings
 from a2a_observe.store.queries import ConversationSummary
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import load_conversation
-from a2a_observe.tui.listing import PAGE_SIZE, Filter, Sort, agents_and_states, list_page, parse_filter
+from a2a_observe.tui.listing import (
+    PAGE_SIZE,
+    Filter,
+    Sort,
+    agents_and_states,
+    first_operations,
+    list_page,
+    parse_filter,
+    state_label,
+)
 from a2a_observe.tui.messages import StoreChanged
 
 if TYPE_CHECKING:
     from a2a_observe.tui.app import ReplayApp
 
-COLUMNS = (
-    ("started", "Started"),
-    ("conversation", "Conversation"),
-    ("agents", "Agents"),
-    ("turns", "Turns"),
-    ("duration", "Duration"),
-    ("state", "State"),
-    ("findings", "⚑"),
-)
 NARROW = 120
-"""Below this many columns times lose their date and ids are shortened, as git does."""
+"""Below this many columns times lose their date, as git's short ids do."""
+WITH_AGENTS = 100
+"""From this many columns the agents get a column of their own."""
 LOAD_MORE_WITHIN = 10
 """Rows from the end of the list at which the next page is fetched."""
+TYPING_PAUSE = 0.25
+"""Seconds after the last key typed into the filter before the list narrows."""
+FIXED = {"started": 8, "conversation": 8, "turns": 5, "duration": 8, "state": 16, "findings": 2}
+LABELS = {
+    "started": "Started",
+    "conversation": "Id",
+    "first": "First message",
+    "agents": "Agents",
+    "turns": "Turns",
+    "duration": "Duration",
+    "state": "State",
+    "findings": "⚑",
+}
+ORDER = ("started", "conversation", "first", "agents", "turns", "duration", "state", "findings")
+CHROME = 3
+"""Cells a table row needs besides its columns: the vertical scrollbar and a spare one."""
 
 
-def _row(summary: ConversationSummary, narrow: bool) -> tuple[Text, ...]:
-    state = summary.last_task_state or "-"
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def column_widths(total: int) -> dict[str, int]:
+    """Every column's width so the row fits ``total`` cells: no horizontal scrolling, ever."""
+    widths = dict(FIXED)
+    if total >= NARROW:
+        widths["started"] = 19
+    keys = [k for k in ORDER if k != "agents" or total >= WITH_AGENTS]
+    padding = 2 * len(keys)
+    free = max(total - sum(widths.values()) - padding - CHROME, 10)
+    if "agents" in keys:
+        widths["agents"] = max(free // 2, 6)
+        widths["first"] = max(free - widths["agents"], 6)
+    else:
+        widths["first"] = free
+    return {k: widths[k] for k in keys}
+
+
+def _cells(
+    summary: ConversationSummary, widths: dict[str, int], first: str | None, turns: int | None
+) -> dict[str, Text]:
+    state = state_label(summary.last_task_state) if summary.last_task_state else "-"
     errors = f" ✗{summary.errors}" if summary.errors else ""
-    agents = ", ".join(summary.agents) or "-"
-    return (
-        Text(fmt.clock(summary.start_ns)[11:] if narrow else fmt.clock(summary.start_ns)),
-        Text(one_line(summary.conversation_id[:8] if narrow else summary.conversation_id)),
-        Text(one_line(fmt.short_id(agents, 16) if narrow else agents), overflow="ellipsis", no_wrap=True),
-        Text(str(summary.traces), justify="right"),
-        Text(fmt.duration(summary.duration_ns), justify="right"),
-        Text(one_line(state), style=fmt.state_style(summary.last_task_state))
+    started = fmt.clock(summary.start_ns)
+    cells = {
+        "started": Text(started if widths["started"] >= len(started) else started[11:]),
+        "conversation": Text(one_line(summary.conversation_id[: widths["conversation"]])),
+        "first": Text(one_line(first) if first else "…", style="" if first else "dim"),
+        "agents": Text(one_line(", ".join(summary.agents) or "-")),
+        "turns": Text(str(turns if turns is not None else summary.traces), justify="right"),
+        "duration": Text(fmt.duration(summary.duration_ns), justify="right"),
+        "state": Text(one_line(state), style=fmt.state_style(summary.last_task_state))
         + Text(errors, style="bold red"),
-        Text("…", style="dim", justify="right"),
-    )
+        "findings": Text("…", style="dim", justify="right"),
+    }
+    for key, cell in cells.items():
+        if key in widths:
+            cell.no_wrap = True
+            cell.overflow = "ellipsis"
+            cell.truncate(widths[key], overflow="ellipsis")
+    return {k: cells[k] for k in widths}
 
 
 def _findings_cell(count: int) -> Text:
@@ -67,11 +116,26 @@ def _findings_cell(count: int) -> Text:
 
 class ConversationsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "move(1)", "Down", id="list.down", show=False),
+        Binding("k", "move(-1)", "Up", id="list.up", show=False),
         Binding("slash", "filter", "Filter", id="list.filter", key_display="/"),
+        Binding(
+            "exclamation_mark", "errors", "Errors", id="list.errors", key_display="!", tooltip="Errors only"
+        ),
+        Binding("e", "jump_error(1)", "Next with errors", id="list.next_error", show=False),
+        Binding("E", "jump_error(-1)", "Previous with errors", id="list.previous_error", show=False),
+        Binding("f", "jump_finding(1)", "Next with findings", id="list.next_finding", show=False),
+        Binding("F", "jump_finding(-1)", "Previous with findings", id="list.previous_finding", show=False),
         Binding("o", "sort", "Sort", id="list.sort"),
-        Binding("O", "reverse", "Reverse", id="list.reverse", show=False),
-        Binding("E", "errors", "Errors only", id="list.errors"),
-        Binding("ctrl+l", "clear_filter", "Clear filter", id="list.clear_filter", show=False),
+        Binding("O", "reverse", "Reverse order", id="list.reverse", show=False),
+        Binding(
+            "escape,ctrl+l",
+            "clear_filter",
+            "Clear filter",
+            id="list.clear_filter",
+            show=False,
+            key_display="esc, ^l",
+        ),
         Binding("R", "reload", "Reload", id="list.reload", show=False),
         Binding("q", "app.quit", "Quit", id="list.quit"),
     ]
@@ -89,6 +153,14 @@ class ConversationsScreen(Screen[None]):
         self._states: list[str] = []
         self.audits: dict[str, int] = {}
         """Findings per conversation id, filled in after the list is shown."""
+        self._turns: dict[str, int] = {}
+        self._firsts: dict[str, str] = {}
+        self._running_since: dict[str, int] = {}
+        """Conversations with work that started and has not ended: since when (ns)."""
+        self._widths: dict[str, int] = {}
+        self._problem: str | None = None
+        self._filter_error: str | None = None
+        self._typing: Timer | None = None
 
     @property
     def replay_app(self) -> ReplayApp:
@@ -98,14 +170,56 @@ class ConversationsScreen(Screen[None]):
         yield Header()
         yield Input(placeholder="agent:NAME state:STATE error since:1h until:2025-01-31 text", id="filter")
         yield Static("Opening the store…", id="list-status")
-        table: DataTable[Text] = DataTable(id="conversations", cursor_type="row", zebra_stripes=True)
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
-        yield table
-        yield Footer()
+        yield DataTable(id="conversations", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
+        if self._problem is not None:
+            self.show_problem(self._problem)
+
+    def on_resize(self, event: Resize) -> None:
+        widths = column_widths(event.size.width)
+        if widths != self._widths:
+            self._widths = widths
+            self._fill_table(keep=self._selected_id())
+
+    def _fill_table(self, keep: str | None = None) -> None:
+        """All rows again, in the current columns (after a resize changed them)."""
+        table: DataTable[Text] = self.query_one(DataTable)
+        table.clear(columns=True)
+        for key, width in self._widths.items():
+            table.add_column(LABELS[key], width=width, key=key)
+        for summary in self._summaries:
+            self._add_row(table, summary)
+        self._keep(keep)
+
+    def _add_row(self, table: DataTable[Text], summary: ConversationSummary) -> None:
+        key = summary.conversation_id
+        cells = _cells(summary, self._widths, self._firsts.get(key), self._turns.get(key))
+        if key in self.audits:
+            cells["findings"] = _findings_cell(self.audits[key])
+        if key in self._running_since:
+            cells["state"] = self._running_cell(self._running_since[key])
+        table.add_row(*cells.values(), key=key)
+
+    def _running_cell(self, since_ns: int) -> Text:
+        cell = Text(
+            f"▶ running {fmt.duration(time.time_ns() - since_ns)}",
+            style="bold cyan",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        cell.truncate(self._widths["state"], overflow="ellipsis")
+        return cell
+
+    def _keep(self, keep: str | None) -> None:
+        if keep is None:
+            return
+        for index, summary in enumerate(self._summaries):
+            if summary.conversation_id == keep:
+                self.query_one(DataTable).move_cursor(row=index)
+                return
 
     def shown_ids(self) -> list[str]:
         return [s.conversation_id for s in self._summaries]
@@ -117,7 +231,9 @@ class ConversationsScreen(Screen[None]):
         self._load_choices()
 
     def show_problem(self, message: str) -> None:
-        self.query_one("#list-status", Static).update(Text(one_line(message), style="bold red"))
+        self._problem = message
+        if self.is_mounted:
+            self.query_one("#list-status", Static).update(Text(one_line(message), style="bold red"))
 
     def _selected_id(self) -> str | None:
         table = self.query_one(DataTable)
@@ -133,43 +249,59 @@ class ConversationsScreen(Screen[None]):
         self._loading = True
         try:
             page = source.read(lambda con: list_page(con, flt, sort, descending=descending, offset=offset))
+            firsts = source.read(lambda con: first_operations(con, [s.conversation_id for s in page]))
         except Exception as exc:  # noqa: BLE001 - a failed read is shown, never raised into the UI
             self.app.call_from_thread(self.show_problem, f"Reading the store failed: {exc}")
             return
         finally:
             self._loading = False
-        self.app.call_from_thread(self._show_page, page, offset, keep)
+        self.app.call_from_thread(self._show_page, page, firsts, offset, keep)
 
-    def _show_page(self, page: list[ConversationSummary], offset: int, keep: str | None) -> None:
+    def _show_page(
+        self, page: list[ConversationSummary], firsts: dict[str, str], offset: int, keep: str | None
+    ) -> None:
         table: DataTable[Text] = self.query_one(DataTable)
+        if not self._widths:
+            self._widths = column_widths(self.size.width)
+            self._fill_table()
         if offset == 0:
             self.workers.cancel_group(self, "audit")
             table.clear()
             self._summaries = []
         self._exhausted = len(page) < PAGE_SIZE
+        for key, first in firsts.items():
+            self._firsts.setdefault(key, first)
         for summary in page:
-            table.add_row(*_row(summary, self.size.width < NARROW), key=summary.conversation_id)
+            self._add_row(table, summary)
         self._summaries.extend(page)
         self._audit_rows([s.conversation_id for s in page])
-        if keep is not None and offset == 0:
-            for index, summary in enumerate(self._summaries):
-                if summary.conversation_id == keep:
-                    table.move_cursor(row=index)
-                    break
+        if offset == 0:
+            self._keep(keep)
         self._update_status()
 
     def _update_status(self) -> None:
         shown = len(self._summaries)
         more = "" if self._exhausted else "+"
         arrow = "↓" if self.descending else "↑"
-        live = " · live" if self.replay_app.source and self.replay_app.source.live else ""
-        empty = "  (nothing matches; ctrl+l clears the filter)" if not shown and self.flt.active else ""
-        self.query_one("#list-status", Static).update(
-            Text(
-                f"{shown}{more} conversations · filter: {one_line(self.flt.describe())} · "
-                f"sort: {self.sort.label} {arrow}{live}{empty}"
-            )
+        source = self.replay_app.source
+        live = " · live" if source and source.live else ""
+        status = Text(
+            f"{shown}{more} conversation{'' if shown == 1 and not more else 's'} · "
+            f"filter: {one_line(self.flt.describe())} · sort: {self.sort.label} {arrow}{live}"
         )
+        if self._filter_error is not None:
+            status = Text(one_line(self._filter_error), style="bold red")
+        elif not shown and self.flt.active:
+            status.append("  (nothing matches; esc clears the filter)", style="yellow")
+        elif not shown and source is not None and source.live:
+            status.append(
+                f"\nNothing yet: agents send OTLP/HTTP to {source.otlp_endpoint} "
+                f"(OTEL_EXPORTER_OTLP_ENDPOINT={source.otlp_endpoint.removesuffix('/v1/traces')})",
+                style="yellow",
+            )
+        elif not shown and source is not None:
+            status.append("  (this store holds no conversations)", style="yellow")
+        self.query_one("#list-status", Static).update(status)
 
     @work(thread=True, group="audit", exit_on_error=False)
     def _audit_rows(self, ids: list[str]) -> None:
@@ -188,16 +320,36 @@ class ConversationsScreen(Screen[None]):
                 )
             except Exception:  # noqa: BLE001 - a conversation that cannot be rebuilt keeps "…"
                 continue
+            turns = data.model.turns
+            request = turns[0].request if turns else None
+            first = request.text if request is not None and request.text else None
+            running = [data.model.spans[s] for s in data.model.running]
+            oldest = min((s.start_ns for s in running), default=None)
             self.app.call_from_thread(
-                self._audited, conversation_id, len(data.model.turns), len(data.findings)
+                self._audited, conversation_id, len(turns), len(data.findings), first, oldest
             )
 
-    def _audited(self, conversation_id: str, turns: int, findings: int) -> None:
+    def _audited(
+        self, conversation_id: str, turns: int, findings: int, first: str | None, running_since: int | None
+    ) -> None:
         self.audits[conversation_id] = findings
+        self._turns[conversation_id] = turns
+        if running_since is None:
+            self._running_since.pop(conversation_id, None)
+        else:
+            self._running_since[conversation_id] = running_since
+        if first is not None:
+            self._firsts[conversation_id] = " ".join(first.split())
         table: DataTable[Text] = self.query_one(DataTable)
-        if conversation_id in table.rows:
+        if conversation_id in table.rows and self._widths:
             table.update_cell(conversation_id, "turns", Text(str(turns), justify="right"))
             table.update_cell(conversation_id, "findings", _findings_cell(findings))
+            if running_since is not None:
+                table.update_cell(conversation_id, "state", self._running_cell(running_since))
+            if first is not None:
+                cell = Text(self._firsts[conversation_id], no_wrap=True, overflow="ellipsis")
+                cell.truncate(self._widths["first"], overflow="ellipsis")
+                table.update_cell(conversation_id, "first", cell)
 
     @work(thread=True, exclusive=True, group="choices", exit_on_error=False)
     def _load_choices(self) -> None:
@@ -241,21 +393,59 @@ class ConversationsScreen(Screen[None]):
         box.add_class("-shown")
         box.focus()
 
+    def _parse(self, query: str) -> bool:
+        """Apply a typed filter; a mistake is shown in the status line and keeps the list."""
+        try:
+            flt = parse_filter(query, time.time_ns())
+        except ValueError as exc:
+            self._filter_error = f"filter: {exc}"
+            self._update_status()
+            return False
+        self._filter_error = None
+        if flt != self.flt:
+            self.flt = flt
+        else:
+            self._update_status()
+        return True
+
+    @on(Input.Changed, "#filter")
+    def _typed(self, event: Input.Changed) -> None:
+        """Narrow the list as the user types, once typing pauses."""
+        if self._typing is not None:
+            self._typing.stop()
+        value = event.value
+        self._typing = self.set_timer(TYPING_PAUSE, lambda: self._parse(value))
+
     @on(Input.Submitted, "#filter")
     def _apply_filter(self, event: Input.Submitted) -> None:
-        try:
-            self.flt = parse_filter(event.value, time.time_ns())
-        except ValueError as exc:
-            self.notify(markup(str(exc)), title="Filter", severity="error")
-            return
-        event.input.remove_class("-shown")
-        self.query_one(DataTable).focus()
-
-    def key_escape(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_class("-shown"):
-            box.remove_class("-shown")
+        if self._typing is not None:
+            self._typing.stop()
+        if self._parse(event.value):
+            event.input.remove_class("-shown")
             self.query_one(DataTable).focus()
+
+    def action_move(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        if delta > 0:
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
+
+    def _jump(self, wanted: list[int], delta: int, what: str) -> None:
+        table = self.query_one(DataTable)
+        current = table.cursor_row
+        ahead = [i for i in wanted if i > current] if delta > 0 else [i for i in wanted if i < current][::-1]
+        if not wanted:
+            self.notify(f"No conversation {what} in the list")
+            return
+        table.move_cursor(row=(ahead or (wanted if delta > 0 else wanted[::-1]))[0])
+
+    def action_jump_error(self, delta: int) -> None:
+        self._jump([i for i, s in enumerate(self._summaries) if s.errors], delta, "with errors")
+
+    def action_jump_finding(self, delta: int) -> None:
+        flagged = [i for i, s in enumerate(self._summaries) if self.audits.get(s.conversation_id)]
+        self._jump(flagged, delta, "with audit findings")
 
     def action_sort(self) -> None:
         self.sort = self.sort.next()
@@ -267,8 +457,19 @@ class ConversationsScreen(Screen[None]):
         self.flt = self.flt.with_errors(not self.flt.errors_only)
 
     def action_clear_filter(self) -> None:
-        self.query_one("#filter", Input).value = ""
-        self.flt = Filter()
+        """Escape: the filter box closes and the whole list is back."""
+        if self._typing is not None:
+            self._typing.stop()
+        box = self.query_one("#filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = ""
+        box.remove_class("-shown")
+        self._filter_error = None
+        self.query_one(DataTable).focus()
+        if self.flt.active:
+            self.flt = Filter()
+        else:
+            self._update_status()
 
     def action_reload(self) -> None:
         self.reload()

@@ -19,6 +19,7 @@ FORMAT_LABELS = {
     "json": "JSON (the full model)",
     "markdown": "Markdown transcript",
     "mermaid": "Mermaid sequence diagram",
+    "html": "HTML page (chat, spans, findings; opens offline)",
 }
 
 

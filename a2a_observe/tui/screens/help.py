@@ -35,7 +35,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Conversation", of(ConversationScreen.BINDINGS)),
         ("Span waterfall", of(Waterfall.BINDINGS)),
         (
-            "Anywhere a list has focus",
+            "Any list",
             [
                 Binding("up,down", "", "Move"),
                 Binding("enter", "", "Open / select"),
@@ -45,17 +45,25 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     ]
 
 
+KEY_WIDTH = 12
+ID_WIDTH = 25
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        Binding("j", "scroll(1)", "Down", id="help.down", show=False),
+        Binding("k", "scroll(-1)", "Up", id="help.up", show=False),
     ]
+
+    def action_scroll(self, delta: int) -> None:
+        table = self.query_one(DataTable)
+        (table.action_cursor_down if delta > 0 else table.action_cursor_up)()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static("Keys", id="help-title")
-            table: DataTable[Text] = DataTable(id="help-keys", cursor_type="row", show_header=True)
-            table.add_columns("Key", "Action", "Binding id")
-            yield table
+            yield DataTable(id="help-keys", cursor_type="row", show_header=True)
             yield Static(
                 "Remap a key by its binding id in ~/.config/a2a-observe/keymap.toml  ·  escape closes",
                 id="help-hint",
@@ -64,12 +72,19 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
         table: DataTable[Text] = self.query_one(DataTable)
+        # Fixed widths that fit the box, so the table never scrolls sideways (80 columns too).
+        box = min(self.app.size.width * 9 // 10, 100)  # as replay.tcss sizes #help-box
+        room = max(box - 4, 40)
+        action = max(room - KEY_WIDTH - ID_WIDTH - 2 * 3 - 2, 16)
+        table.add_column("Key", width=KEY_WIDTH)
+        table.add_column("Action", width=action)
+        table.add_column("Binding id", width=ID_WIDTH)
         for section, bindings in binding_sections():
-            table.add_row(Text(section, style="bold"), Text(""), Text(""))
+            table.add_row(Text(""), Text(section, style="bold underline"), Text(""))
             for binding in bindings:
                 table.add_row(
                     Text("  " + _key_label(binding, keymap), style="bold cyan"),
-                    Text(binding.description),
+                    Text(binding.tooltip or binding.description),
                     Text(binding.id or "", style="dim"),
                 )
         table.focus()

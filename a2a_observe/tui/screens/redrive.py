@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.console import Group
@@ -59,7 +60,10 @@ class RedriveScreen(Screen[None]):
             self.app.call_from_thread(self._progress, done, total)
 
         try:
-            result = redrive_and_compare(self.data.model, self.url, progress)
+            source = getattr(self.app, "source", None)
+            shown = Path(source.label) if source is not None and not source.live else None
+            stores = [shown] if shown is not None and shown.is_file() else []
+            result = redrive_and_compare(self.data.model, self.url, progress, agents_stores=stores)
         except Exception as exc:  # noqa: BLE001 - the reason is shown; the debugger stays up
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
             return

@@ -17,6 +17,9 @@ from textual.widgets import Static
 from a2a_observe.escaping import terminal
 from a2a_observe.replay import Part, Step
 from a2a_observe.replay.audits import Finding
+from a2a_observe.replay.explain import Explanation
+from a2a_observe.replay.explain import describe as describe_explanation
+from a2a_observe.replay.usage import describe_figures
 from a2a_observe.store.queries import EventRecord, LogRecord, SpanRecord
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData
@@ -39,14 +42,16 @@ def _attributes(attributes: Mapping[str, Any]) -> Table:
     return table
 
 
-def _span(span: SpanRecord, start_ns: int) -> list[RenderableType]:
+def _span(span: SpanRecord, start_ns: int, self_ns: int | None = None) -> list[RenderableType]:
     status = Text(span.status_code, style="bold red" if span.status_code == "ERROR" else "green")
     if span.status_message:
         status.append(f" {terminal(span.status_message)}", style="red")
     head = Text.assemble(
         ("SPAN ", "bold"),
         (terminal(span.name), "bold"),
-        f"  {span.kind}  {fmt.offset(span.start_ns - start_ns)}  {fmt.duration(span.duration_ns)}  ",
+        f"  {span.kind}  {fmt.offset(span.start_ns - start_ns)}  {fmt.duration(span.duration_ns)}"
+        + (f" (self {fmt.duration(self_ns)})" if self_ns is not None else "")
+        + "  ",
         status,
     )
     ids = Text(
@@ -95,6 +100,8 @@ def _logs(logs: list[LogRecord], start_ns: int) -> list[RenderableType]:
 class Detail(VerticalScroll):
     """A scrollable pane whose content follows the selection."""
 
+    ALLOW_MAXIMIZE = True
+
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a step or a span", style="dim"), id="detail-body")
 
@@ -110,6 +117,13 @@ class Detail(VerticalScroll):
             terminal(step.summary),
         )
         out: list[RenderableType] = [head]
+        turn = step.path.split(".")[0]
+        for where, figures in (
+            (f"turn {turn}", data.usage.by_turn.get(turn)),
+            (f"agent {step.agent}", data.usage.by_agent.get(step.agent or "")),
+        ):
+            if figures:
+                out.append(Text(f"Tokens of {where}: {describe_figures(figures)}", style="cyan"))
         for finding in findings:
             flag = terminal(f"⚑ {finding.finding_id} {finding.name}: {finding.message}")
             out.append(Text(flag, style="bold yellow"))
@@ -121,13 +135,13 @@ class Detail(VerticalScroll):
         span = data.span(step.span_id)
         if span is not None:
             out.append(Text(""))
-            out.extend(_span(span, start))
+            out.extend(_span(span, start, data.self_ns.get(span.span_id)))
             out.extend(_logs(data.logs_of(span.span_id), start))
         self._update(out)
 
     def show_span(self, data: ConversationData, span: SpanRecord) -> None:
         start = data.model.start_ns
-        out = _span(span, start)
+        out = _span(span, start, data.self_ns.get(span.span_id))
         events = data.events_of(span.span_id)
         out.append(_heading(f"Events ({len(events)})"))
         for event in events:
@@ -139,3 +153,11 @@ class Detail(VerticalScroll):
             out.append(line)
         out.extend(_logs(data.logs_of(span.span_id), start))
         self._update(out)
+
+    def show_explanation(self, explanation: Explanation) -> None:
+        head = Text("WHY ", style="bold")
+        head.append("it failed" if explanation.failed else "it took this long", style="bold")
+        body = Text(describe_explanation(explanation).split("\n", 1)[1])
+        body.highlight_regex(r"error: .*", "bold red")
+        body.highlight_regex(r"where it began: .*", "bold yellow")
+        self._update([head, body])

@@ -1,0 +1,78 @@
+"""Work in progress made visible: one log record when a SERVER or agent span starts.
+
+A span reaches an exporter only when it ends, so a task that hangs leaves no trace of the
+agent's run at all, and a live view cannot tell "still running" from "lost". This processor
+emits a small log record at the start of each SERVER span and each ``invoke_agent`` span,
+carrying the span's own trace and span ids, name, kind, parent and the A2A attributes known at
+start; the store keeps it with the other logs, and the replay shows a span that started and
+has not ended as running, with its elapsed time.
+
+Add it beside the exporters: ``tracer_provider.add_span_processor(SpanStartLogger())``
+(it uses the global logger provider unless given one). It never raises into the app.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry._logs import LoggerProvider, SeverityNumber, get_logger_provider
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import NonRecordingSpan, SpanKind
+
+from a2a_observe import semconv
+from a2a_observe.version import __version__
+
+_log = logging.getLogger("a2a_observe.span_starts")
+KEPT = (
+    semconv.GEN_AI_AGENT_NAME,
+    semconv.GEN_AI_CONVERSATION_ID,
+    semconv.A2A_TASK_ID,
+    semconv.A2A_METHOD_NAME,
+    semconv.GEN_AI_OPERATION_NAME,
+)
+"""Attributes copied onto the record (when the span has them at start)."""
+
+
+def signals_start(span: ReadableSpan) -> bool:
+    attributes = span.attributes or {}
+    agent_run = attributes.get(semconv.GEN_AI_OPERATION_NAME) == semconv.OPERATION_INVOKE_AGENT
+    return span.kind == SpanKind.SERVER or agent_run or span.name.startswith(semconv.OPERATION_INVOKE_AGENT)
+
+
+class SpanStartLogger(SpanProcessor):
+    def __init__(self, logger_provider: LoggerProvider | None = None) -> None:
+        self._provider = logger_provider
+        self._failed = False
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        try:
+            if signals_start(span):
+                self._emit(span)
+        except Exception:  # noqa: BLE001 - never into the app; said once
+            if not self._failed:
+                self._failed = True
+                _log.warning("a2a-observe: cannot log the start of span %s", span.name, exc_info=True)
+
+    def _emit(self, span: Span) -> None:
+        provider = self._provider or get_logger_provider()
+        logger = provider.get_logger(semconv.INSTRUMENTATION_SCOPE, __version__)
+        context = span.get_span_context()
+        attributes: dict[str, Any] = {
+            key: value for key, value in (span.attributes or {}).items() if key in KEPT
+        }
+        attributes[semconv.SPAN_START_NAME] = span.name
+        attributes[semconv.SPAN_START_KIND] = span.kind.name
+        if span.parent is not None:
+            attributes[semconv.SPAN_START_PARENT] = format(span.parent.span_id, "016x")
+        logger.emit(
+            timestamp=span.start_time,
+            context=trace.set_span_in_context(NonRecordingSpan(context)),
+            severity_number=SeverityNumber.DEBUG,
+            severity_text="DEBUG",
+            body=f"started {span.name}",
+            attributes=attributes,
+            event_name=semconv.EVENT_SPAN_START,
+        )
