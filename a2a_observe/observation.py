@@ -201,8 +201,19 @@ class Observer:
         return self.start_call(SpanKind.SERVER, facts, parent)
 
     def start_agent_run(
-        self, operation: str, agent: AgentFacts, task_id: str | None, context_id: str | None
+        self,
+        operation: str,
+        agent: AgentFacts,
+        task_id: str | None,
+        context_id: str | None,
+        *,
+        agent_span: bool = True,
     ) -> AgentRun:
+        """``agent_span=False``: someone else reports the agent operation; the run still records
+        what the agent did (metrics, log ids) under the current span, but opens no span."""
+        ids = _ids(task_id, context_id, agent.name)
+        if not agent_span:
+            return AgentRun(self, trace.NonRecordingSpan(trace.get_current_span().get_span_context()), ids)
         attrs = {
             semconv.GEN_AI_OPERATION_NAME: operation,
             **self.agent_attributes(agent),
@@ -215,7 +226,7 @@ class Observer:
             kind=SpanKind.INTERNAL,
             attributes=self.clean(attrs),
         )
-        return AgentRun(self, span, _ids(task_id, context_id, agent.name))
+        return AgentRun(self, span, ids)
 
 
 class CallObservation:

@@ -4,6 +4,7 @@ once for the session (OpenTelemetry allows one global provider per process)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,19 +26,36 @@ from a2a_observe.prometheus import PrometheusReader
 
 SDK_LINE = installed_line()
 SDK03_TESTS = Path(__file__).parent / "sdk03"
+FRAMEWORK_TESTS = Path(__file__).parent / "frameworks"
+FRAMEWORK_TESTS_ENV = "A2A_OBSERVE_FRAMEWORK_TESTS"
+"""Set by ``make test-frameworks`` in each framework's own virtual environment."""
+
+
+def _within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """The installed a2a-sdk line decides what is collected: ``tests/sdk03`` holds the tests
-    written against the 0.3 API (collected only where a2a-sdk 0.3 is installed), every other
-    test module is written against 1.x (collected everywhere else)."""
-    in_sdk03 = collection_path == SDK03_TESTS or SDK03_TESTS in collection_path.parents
+    """What the environment decides is collected. ``tests/frameworks`` needs agent frameworks
+    that conflict with each other and with the main environment: it is collected only in a
+    framework's own environment (``make test-frameworks``), and there nothing else is. Beside
+    it, the installed a2a-sdk line decides: ``tests/sdk03`` holds the tests written against the
+    0.3 API (collected only where a2a-sdk 0.3 is installed), every other test module is written
+    against 1.x (collected everywhere else)."""
+    if os.environ.get(FRAMEWORK_TESTS_ENV):
+        wanted = _within(collection_path, FRAMEWORK_TESTS) or collection_path in FRAMEWORK_TESTS.parents
+        return None if wanted else True
+    if _within(collection_path, FRAMEWORK_TESTS):
+        return True
+    in_sdk03 = _within(collection_path, SDK03_TESTS)
     if SDK_LINE == "0.3":
         return None if in_sdk03 or collection_path in SDK03_TESTS.parents else True
     return True if in_sdk03 else None
 
 
 def pytest_report_header(config: pytest.Config) -> str:
+    if os.environ.get(FRAMEWORK_TESTS_ENV):
+        return f"a2a-sdk line: {SDK_LINE or 'none'} (collecting tests/frameworks only)"
     collected = "tests/sdk03 only" if SDK_LINE == "0.3" else "all but tests/sdk03"
     return f"a2a-sdk line: {SDK_LINE or 'none'} (collecting {collected})"
 

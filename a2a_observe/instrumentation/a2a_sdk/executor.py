@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from opentelemetry import context as otel_context
+from opentelemetry import trace
 
 from a2a_observe import semconv
 from a2a_observe.facts import AgentFacts
@@ -27,6 +28,31 @@ from a2a_observe.safety import call_guarded
 _run: contextvars.ContextVar[tuple[object, AgentRun] | None] = contextvars.ContextVar(
     "a2a_observe_agent_run", default=None
 )
+
+
+FRAMEWORKS_WITH_AGENT_SPANS: tuple[str, ...] = ("google.adk.", "strands.")
+"""Packages whose ``AgentExecutor`` runs an agent that reports its own ``invoke_agent`` span
+(google-adk's ``A2aAgentExecutor``, strands-agents' ``StrandsA2AExecutor``): the span opens
+inside ``execute``, after our wrapper has run, so only the executor's package can tell."""
+
+
+def agent_reported_elsewhere(executor: object) -> bool:
+    """Whether someone else reports the agent operation this executor performs, so that ours
+    would be a duplicate: the conventions want one agent span per operation, and the one who
+    runs the agent knows it best (its model, its tools, its own name for the agent).
+
+    True when ``executor`` is (or subclasses) a framework's executor and the framework reports
+    its own agent span, or when an agent span is already current (an agent that calls an
+    executor in-process, as a tool).
+    """
+    if any((cls.__module__ + ".").startswith(FRAMEWORKS_WITH_AGENT_SPANS) for cls in type(executor).__mro__):
+        return True
+    current = trace.get_current_span()
+    attributes = getattr(current, "attributes", None) or {}
+    return bool(
+        current.is_recording()
+        and attributes.get(semconv.GEN_AI_OPERATION_NAME) == semconv.OPERATION_INVOKE_AGENT
+    )
 
 
 class ExecutorHooks:
@@ -79,7 +105,9 @@ class ExecutorHooks:
         agent = current_agent() or AgentFacts(name=type(instance).__name__)
         task_id = getattr(request_context, "task_id", None)
         context_id = getattr(request_context, "context_id", None)
-        return self.observer.start_agent_run(operation, agent, task_id, context_id)
+        return self.observer.start_agent_run(
+            operation, agent, task_id, context_id, agent_span=not agent_reported_elsewhere(instance)
+        )
 
     async def _run(
         self, wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any], operation: str
