@@ -168,7 +168,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--jobs", type=int, default=2, help="cases installed at once (default 2)")
-    parser.add_argument("--timeout", type=float, default=300, help="seconds one install may take (300)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds one install may take (600): a guard against pip backtracking without end, not a "
+        "speed test, since make test runs this beside the unit tests on a busy machine",
+    )
     parser.add_argument("--only", action="append", default=[], help="run the cases with this name")
     options = parser.parse_args()
     cases = [c for c in CASES if not options.only or c.name in options.only]
