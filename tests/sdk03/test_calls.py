@@ -97,6 +97,11 @@ async def test_send_message_client_server_and_agent_spans(spans, echo, binding) 
         assert span.status.status_code == StatusCode.UNSET
     client_attrs = client_span.attributes or {}
     assert client_attrs[semconv.SERVER_ADDRESS] == "127.0.0.1"
+    if binding != "GRPC":  # the HTTP bindings know both ends of the request
+        server_attrs = server_span.attributes or {}
+        assert server_attrs[semconv.SERVER_ADDRESS] == "127.0.0.1"
+        assert server_attrs[semconv.CLIENT_ADDRESS] == "127.0.0.1"
+        assert isinstance(server_attrs[semconv.CLIENT_PORT], int)
     if binding == "JSONRPC":
         assert client_attrs[semconv.A2A_METHOD_ORIGINAL] == "message/send"
         assert (server_span.attributes or {})[semconv.A2A_METHOD_ORIGINAL] == "message/send"

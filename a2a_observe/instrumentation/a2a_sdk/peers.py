@@ -64,6 +64,26 @@ def _note(http_request: Any) -> Request:
 _V1_METHODS = frozenset(semconv.A2A_METHODS)
 
 
+def note_peers(patches: Patches, module: ModuleType, builder_name: str) -> None:
+    """Note the peer of every request whose call context a builder of this module makes.
+
+    Both SDK lines build a ``ServerCallContext`` from the Starlette request in one abstract
+    builder (1.x ``ServerCallContextBuilder``, 0.3 ``CallContextBuilder``) whose subclasses
+    apps may bring; wrapping each subclass's ``build`` is where the socket's peer is still known.
+    """
+    builder = getattr(module, builder_name, None)
+    if builder is not None:
+        patches.wrap_subclasses(builder, ["build"], _build_wrapper)
+
+
+def _build_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    result = wrapped(*args, **kwargs)
+    http_request = args[0] if args else kwargs.get("request")
+    if _request.get() is None:
+        call_guarded("request peer", _note, http_request)
+    return result
+
+
 class RejectionHooks:
     def __init__(self, observer: Observer) -> None:
         self.observer = observer
@@ -81,9 +101,7 @@ class RejectionHooks:
         )
 
     def _patch_builders(self, patches: Patches, module: ModuleType) -> None:
-        builder = getattr(module, "ServerCallContextBuilder", None)
-        if builder is not None:
-            patches.wrap_subclasses(builder, ["build"], self._build_wrapper)
+        note_peers(patches, module, "ServerCallContextBuilder")
 
     def _patch_dispatcher(self, patches: Patches, module: ModuleType) -> None:
         dispatcher = getattr(module, "JsonRpcDispatcher", None)
@@ -92,14 +110,6 @@ class RejectionHooks:
         patches.wrap(dispatcher, "handle_requests", self._handle_wrapper)
         patches.wrap(dispatcher, "_generate_error_response", self._error_wrapper)
         patches.wrap(dispatcher, "_create_response", self._response_wrapper)
-
-    @staticmethod
-    def _build_wrapper(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        result = wrapped(*args, **kwargs)
-        http_request = args[0] if args else kwargs.get("request")
-        if _request.get() is None:
-            call_guarded("request peer", _note, http_request)
-        return result
 
     @staticmethod
     async def _handle_wrapper(
