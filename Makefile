@@ -65,7 +65,8 @@ unit: $(STAMP)
 # downloads); a rebuilt one starts from scratch, so nothing stale survives a change of its list.
 FRAMEWORK_ENVS := a2a-sdk-1 a2a-sdk-0.3
 FRAMEWORK_TESTS_a2a-sdk-1 := tests/frameworks/test_google_adk.py
-FRAMEWORK_TESTS_a2a-sdk-0.3 := tests/frameworks/test_google_adk.py tests/frameworks/test_strands.py
+FRAMEWORK_TESTS_a2a-sdk-0.3 := tests/frameworks/test_google_adk.py tests/frameworks/test_strands.py \
+	tests/frameworks/test_beeai.py
 FRAMEWORK_VENVS := .venv-frameworks
 FRAMEWORK_TEST_FLAGS := -q -p no:cacheprovider -W ignore::UserWarning -W ignore::DeprecationWarning
 
