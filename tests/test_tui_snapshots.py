@@ -87,7 +87,7 @@ def test_filter_narrows_as_typed_and_says_what_is_wrong(app, snap_compare, size)
         await pilot.press("slash", *"state:failed since:1000w")
         await wait_until(pilot, lambda: len(pilot.app.conversation_rows()) == 1)
         await pilot.press(*" state:bogus")
-        await wait_until(pilot, lambda: "is not a task state" in screen_text(pilot.app))
+        await wait_until(pilot, lambda: "'bogus' is not a task state" in screen_text(pilot.app))
         pilot.app.screen.query_one("#filter").cursor_blink = False  # a blinking cursor differs by the frame
         await pilot.pause()
 
