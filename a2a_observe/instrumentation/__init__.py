@@ -20,8 +20,8 @@ from a2a_observe import semconv
 from a2a_observe.config import Settings, is_disabled
 from a2a_observe.instrumentation.base import InstrumentorBase
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.metrics import A2AMetrics
-from a2a_observe.observation import Observer
+from a2a_observe.observation.observer import Observer
+from a2a_observe.signals.metrics import A2AMetrics
 from a2a_observe.version import __version__
 
 _log = logging.getLogger("a2a_observe")
