@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from a2a_observe import semconv
+from a2a_observe.replay.waterfall_layout import axis_ticks, self_times
 from a2a_observe.tui.listing import Filter, parse_filter, parse_state, state_label
 from a2a_observe.tui.screens.conversation import ConversationScreen
 from a2a_observe.tui.screens.conversations import column_widths, plural
-from a2a_observe.tui.waterfall_layout import axis_ticks, self_times
 from a2a_observe.tui.widgets.waterfall import Waterfall
 from tests.support.tui import FAILED_CONVERSATION, fixture_store, make_app, screen_text, wait_until
 from tests.tui.test_units import _span

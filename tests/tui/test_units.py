@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from a2a_observe import semconv
+from a2a_observe.replay.waterfall_layout import bar, critical_path, layout
 from a2a_observe.store.queries import SpanRecord
 from a2a_observe.tui.keymap import KeymapError, load_keymap
 from a2a_observe.tui.listing import Filter, Sort, list_page, parse_filter, parse_time
 from a2a_observe.tui.source import open_source
-from a2a_observe.tui.waterfall_layout import bar, critical_path, layout
 from tests.support.tui import FAILED_CONVERSATION, fixture_store
 
 NOW = 1_800_000_000_000_000_000

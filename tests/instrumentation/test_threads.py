@@ -12,7 +12,10 @@ import pytest
 from opentelemetry import trace
 
 from a2a_observe.instrumentation.base import StandaloneInstrumentor
-from a2a_observe.logs.threads import propagate_context_to_threads, stop_propagating_context_to_threads
+from a2a_observe.instrumentation.threads import (
+    propagate_context_to_threads,
+    stop_propagating_context_to_threads,
+)
 
 
 def span_ids_seen_in_threads() -> tuple[int, dict[str, int]]:
