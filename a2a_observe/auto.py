@@ -13,7 +13,7 @@ once routed through stdlib) reach that exporter with their trace context and A2A
 from __future__ import annotations
 
 from a2a_observe.config import is_disabled
-from a2a_observe.providers import configure_from_env
+from a2a_observe.signals.providers import configure_from_env
 
 if not is_disabled():
     configure_from_env()
@@ -25,8 +25,8 @@ if not is_disabled():
 
     bridge_logs_from_env()
 
-    from a2a_observe.exporter_health import bound_exit
     from a2a_observe.safety import call_guarded
+    from a2a_observe.signals.exporter_health import bound_exit
 
     call_guarded("exporter tracking", bound_exit)
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from a2a_observe.dashboards import grafana, names, promql, rules, yamlout  # noqa: E402
 from a2a_observe.demo.serving import free_port  # noqa: E402
-from tests.prometheus_support import Prometheus, prometheus, traffic_app  # noqa: E402
+from tests.support.prometheus import Prometheus, prometheus, traffic_app  # noqa: E402
 
 OUT = ROOT / "docs" / "images"
 RATE_INTERVAL = "10s"

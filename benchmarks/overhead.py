@@ -43,7 +43,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from prometheus_client import CollectorRegistry
 
 import a2a_observe
-from a2a_observe.prometheus import PrometheusReader
+from a2a_observe.signals.prometheus import PrometheusReader
 
 
 def sdk_telemetry_off() -> object:
@@ -109,7 +109,7 @@ class Modes:
     _saved: dict[str, object] | None = None
 
     def _empty_spans(self, empty: bool) -> None:
-        from a2a_observe.observation import AgentRun, CallObservation, Observer
+        from a2a_observe.observation.observer import AgentRun, CallObservation, Observer
 
         targets = {
             "clean": (Observer, lambda self, attrs: {}),
@@ -130,7 +130,7 @@ class Modes:
 async def unary_round(card: object, count: int) -> tuple[list[float], float]:
     from a2a.types import SendMessageRequest
 
-    from a2a_observe.sdk_client import make_client, user_message
+    from a2a_observe.replay.sdk_client import make_client, user_message
 
     client = make_client(card, "JSONRPC", streaming=False)
     latencies = []
@@ -147,7 +147,7 @@ async def unary_round(card: object, count: int) -> tuple[list[float], float]:
 async def stream_round(card: object, count: int) -> tuple[list[float], float]:
     from a2a.types import SendMessageRequest
 
-    from a2a_observe.sdk_client import make_client, user_message
+    from a2a_observe.replay.sdk_client import make_client, user_message
 
     client = make_client(card, "JSONRPC", streaming=True)
     latencies = []

@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry
 
 import a2a_observe
 from a2a_observe.instrumentation.a2a_sdk.versions import installed_line
-from a2a_observe.prometheus import PrometheusReader
+from a2a_observe.signals.prometheus import PrometheusReader
 
 SDK_LINE = installed_line()
 SDK03_TESTS = Path(__file__).parent / "sdk03"

@@ -13,7 +13,7 @@ import pytest
 
 from a2a_observe import semconv
 from a2a_observe.demo.serving import free_port
-from tests.helpers import json_documents
+from tests.support.helpers import json_documents
 
 APP = Path(__file__).parent / "apps" / "echo_app.py"
 BIN = Path(sys.executable).parent

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.escaping import one_line
+from a2a_observe.replay.escaping import one_line
 from a2a_observe.store.errors import StoreError
 
 

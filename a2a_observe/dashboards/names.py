@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from a2a_observe import semconv
-from a2a_observe.metrics import A2AMetrics
-from a2a_observe.prometheus import label_name, prometheus_name
+from a2a_observe.signals.metrics import A2AMetrics
+from a2a_observe.signals.prometheus import label_name, prometheus_name
 
 
 @dataclass(frozen=True)

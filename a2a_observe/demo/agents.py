@@ -17,7 +17,7 @@ from a2a.server.events import EventQueue
 from a2a.server.tasks import TaskUpdater
 from a2a.types import Part, TaskState
 
-from a2a_observe.sdk_client import final_text, send_text
+from a2a_observe.replay.sdk_client import final_text, send_text
 
 
 async def start_task(context: RequestContext, event_queue: EventQueue) -> TaskUpdater:

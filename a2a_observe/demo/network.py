@@ -73,7 +73,7 @@ def demo_network(slow_seconds: float = 0.6, batch_seconds: float = 3600.0) -> It
     from a2a_observe.demo.agents import AskingAgent, FlakyAgent, Orchestrator, SlowAgent, StreamingWriter
     from a2a_observe.demo.python_a2a_agents import Relay, serve_python_a2a_agent
     from a2a_observe.demo.serving import serve_agent as serve
-    from a2a_observe.web import mount_starlette
+    from a2a_observe.probes.web import mount_starlette
 
     def serve_agent(executor: Any, name: str, description: str) -> RunningAgent:
         """Every agent answers /healthz, /readyz and /metrics beside its A2A routes."""
@@ -115,7 +115,7 @@ async def send_turn(network: DemoNetwork, turn: Turn) -> TurnResult:
 
     from a2a.types import TaskState
 
-    from a2a_observe.sdk_client import final_text, send_text
+    from a2a_observe.replay.sdk_client import final_text, send_text
 
     def state_name(state: int) -> str:
         return semconv.task_state(TaskState.Name(state)) or semconv.TASK_STATE_UNSPECIFIED

@@ -21,7 +21,7 @@ from python_a2a import A2AClient, A2AServer, AgentCard, Message, MessageRole, Te
 
 from a2a_observe.demo.agents import start_task
 from a2a_observe.demo.serving import LOOPBACK, free_port
-from a2a_observe.sdk_client import final_text, send_text
+from a2a_observe.replay.sdk_client import final_text, send_text
 
 
 def _text(message: Any) -> str:

@@ -30,7 +30,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 import a2a_observe
 from a2a_observe.config import Settings
-from a2a_observe.render import render_traces
+from a2a_observe.demo.render import render_traces
 
 SERVICE = "a2a-observe-demo"
 
@@ -47,7 +47,7 @@ def _telemetry(db: str | None = None) -> InMemorySpanExporter:
         from opentelemetry.sdk._logs import LoggerProvider
         from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
 
-        from a2a_observe.span_starts import SpanStartLogger
+        from a2a_observe.signals.span_starts import SpanStartLogger
         from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(DuckDBSpanExporter(db)))
@@ -64,7 +64,7 @@ def _telemetry(db: str | None = None) -> InMemorySpanExporter:
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    from a2a_observe.prometheus import PrometheusReader
+    from a2a_observe.signals.prometheus import PrometheusReader
 
     metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[PrometheusReader()]))
     return exporter
@@ -73,7 +73,7 @@ def _telemetry(db: str | None = None) -> InMemorySpanExporter:
 async def _traffic(out: TextIO, hold: float) -> None:
     from a2a_observe.demo.network import demo_network, traffic
     from a2a_observe.demo.serving import free_port
-    from a2a_observe.prometheus import serve_metrics
+    from a2a_observe.signals.prometheus import serve_metrics
 
     with demo_network() as network:
         metrics_server = serve_metrics(free_port())

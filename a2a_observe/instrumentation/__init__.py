@@ -20,8 +20,8 @@ from a2a_observe import semconv
 from a2a_observe.config import Settings, is_disabled
 from a2a_observe.instrumentation.base import InstrumentorBase
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.metrics import A2AMetrics
-from a2a_observe.observation import Observer
+from a2a_observe.observation.observer import Observer
+from a2a_observe.signals.metrics import A2AMetrics
 from a2a_observe.version import __version__
 
 _log = logging.getLogger("a2a_observe")
@@ -84,7 +84,7 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
         a2a_sdk.install(observer, patches)
         python_a2a.install(observer, patches)
         fasta2a.install(observer, patches)
-        from a2a_observe.logs.threads import propagate_context_to_threads  # noqa: PLC0415
+        from a2a_observe.instrumentation.threads import propagate_context_to_threads  # noqa: PLC0415
 
         propagate_context_to_threads()  # logs in threads the agent starts name its task
         type(self)._patches = patches
@@ -94,7 +94,7 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
         patches = type(self)._patches
         if patches is not None:
             patches.undo()
-            from a2a_observe.logs.threads import stop_propagating_context_to_threads  # noqa: PLC0415
+            from a2a_observe.instrumentation.threads import stop_propagating_context_to_threads  # noqa: PLC0415
 
             stop_propagating_context_to_threads()
         type(self)._patches = None

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
 
 from a2a_observe import semconv
-from a2a_observe.observation import CallObservation
+from a2a_observe.observation.observer import CallObservation
 from a2a_observe.safety import call_guarded
 
 T = TypeVar("T")

@@ -15,7 +15,7 @@ from opentelemetry import trace
 from opentelemetry.trace import format_span_id, format_trace_id
 
 from a2a_observe import semconv
-from a2a_observe.observation import current_ids
+from a2a_observe.observation.observer import current_ids
 from a2a_observe.safety import report_internal_error
 
 FIELDS: tuple[str, ...] = (

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from a2a_observe.escaping import json_document, one_line
 from a2a_observe.replay.errors import ReplayError
+from a2a_observe.replay.escaping import json_document, one_line
 
 EXIT_OK = 0
 EXIT_FOUND = 1

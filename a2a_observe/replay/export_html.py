@@ -19,7 +19,7 @@ from a2a_observe.replay.explain import describe as describe_explanation
 from a2a_observe.replay.explain import explain
 from a2a_observe.replay.model import ConversationModel
 from a2a_observe.replay.usage import describe_figures, usage
-from a2a_observe.tui.waterfall_layout import layout, self_times
+from a2a_observe.replay.waterfall_layout import layout, self_times
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #1b1f24; background: #fff; }

@@ -7,8 +7,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from a2a_observe.escaping import json_document
 from a2a_observe.replay.audits import Finding
+from a2a_observe.replay.escaping import json_document
 from a2a_observe.replay.model import Artifact, ConversationModel, Exchange, Message, Task
 from a2a_observe.replay.usage import usage
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from a2a_observe.escaping import markdown, markdown_code, markdown_code_span, markdown_inline
 from a2a_observe.replay.audits import Finding
+from a2a_observe.replay.escaping import markdown, markdown_code, markdown_code_span, markdown_inline
 from a2a_observe.replay.model import ConversationModel, Exchange, Message
 from a2a_observe.replay.usage import describe_figures, usage
 

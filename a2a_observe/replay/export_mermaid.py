@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from a2a_observe import escaping
+from a2a_observe.replay import escaping
 from a2a_observe.replay.audits import Finding
 from a2a_observe.replay.model import ConversationModel, Exchange
 from a2a_observe.replay.steps import short

@@ -137,7 +137,7 @@ async def redrive(
     """Send the recorded user turns of ``model`` to the agent at ``url`` in a new conversation."""
     from a2a.types import CancelTaskRequest, SendMessageRequest  # noqa: PLC0415
 
-    from a2a_observe.sdk_client import make_client, user_message  # noqa: PLC0415
+    from a2a_observe.replay.sdk_client import make_client, user_message  # noqa: PLC0415
 
     turns = recorded_turns(model)
     card = await fetch_card(url)

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from a2a_observe.escaping import json_document, one_line, terminal
 from a2a_observe.replay.errors import ReplayError
+from a2a_observe.replay.escaping import json_document, one_line, terminal
 
 EXIT_OK = 0
 EXIT_DIFFERENT = 1

@@ -1,5 +1,5 @@
 """Spans that started and have not ended: read from the start records the span-start logger
-writes (see ``a2a_observe.span_starts``), so a hung agent's run is seen while it hangs.
+writes (see ``a2a_observe.signals.span_starts``), so a hung agent's run is seen while it hangs.
 
 Each one becomes a span that lasts until ``now``, marked running, so the waterfall, the
 exchange it belongs to and the audits treat it like any other span while knowing it is open.

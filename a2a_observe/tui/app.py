@@ -12,7 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from a2a_observe.escaping import markup, one_line
+from a2a_observe.replay.escaping import markup, one_line
 from a2a_observe.store.errors import StoreError
 from a2a_observe.tui.keymap import load_keymap
 from a2a_observe.tui.messages import StoreChanged

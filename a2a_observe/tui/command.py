@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.escaping import one_line
+from a2a_observe.replay.escaping import one_line
 
 
 def register(subparsers: Any) -> None:

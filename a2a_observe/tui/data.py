@@ -42,7 +42,7 @@ class ConversationData:
     @cached_property
     def self_ns(self) -> dict[str, int]:
         """Each span's self time (its duration less what its children covered)."""
-        from a2a_observe.tui.waterfall_layout import self_times  # noqa: PLC0415 - plain data
+        from a2a_observe.replay.waterfall_layout import self_times  # noqa: PLC0415 - plain data
 
         return self_times(list(self.model.spans.values()))
 

@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace import TracerProvider
 import a2a_observe
 from a2a_observe.demo.network import TURNS, demo_network, send_turn, traffic
 from a2a_observe.demo.serving import free_port
-from a2a_observe.prometheus import PrometheusReader, serve_metrics
+from a2a_observe.signals.prometheus import PrometheusReader, serve_metrics
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--idle", action="append", default=[], help="agent to leave alone after the first round")

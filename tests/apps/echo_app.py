@@ -22,7 +22,7 @@ if args.auto == "first":
 from a2a.types import SendMessageRequest  # noqa: E402
 
 from a2a_observe.demo.agents import EchoAgent  # noqa: E402
-from a2a_observe.sdk_client import final_text, make_client, user_message  # noqa: E402
+from a2a_observe.replay.sdk_client import final_text, make_client, user_message  # noqa: E402
 
 if args.auto == "last":
     import a2a_observe.auto  # noqa: F401

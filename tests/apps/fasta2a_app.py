@@ -23,7 +23,7 @@ if args.auto == "last":
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fasta2a_support import echo_app, serve_app, user_message  # noqa: E402
+from tests.support.fasta2a import echo_app, serve_app, user_message  # noqa: E402
 
 
 async def main() -> None:

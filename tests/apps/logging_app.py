@@ -1,5 +1,5 @@
 """An app for the log export tests: ``import a2a_observe.auto`` first, then one agent that
-logs from everywhere (see ``tests/log_support.py``) and one call to it.
+logs from everywhere (see ``tests/support/logs.py``) and one call to it.
 
 ``--setup configure`` sets logging up with ``configure_logging()``; ``--setup basic`` the
 way many apps do, with ``logging.basicConfig`` after the import.
@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from a2a_observe.demo.serving import serve_agent
 from a2a_observe.logs import configure_logging
-from a2a_observe.sdk_client import final_text, send_text
-from tests.log_support import LoggingAgent
+from a2a_observe.replay.sdk_client import final_text, send_text
+from tests.support.logs import LoggingAgent
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--setup", choices=["configure", "basic"], default="configure")

@@ -40,7 +40,7 @@ a2a_observe.instrument()
 
 from a2a_observe.demo.agents import EchoAgent  # noqa: E402
 from a2a_observe.demo.serving import serve_agent  # noqa: E402
-from a2a_observe.sdk_client import final_text, make_client, user_message  # noqa: E402
+from a2a_observe.replay.sdk_client import final_text, make_client, user_message  # noqa: E402
 
 
 def serve() -> None:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from opentelemetry.sdk.trace import ReadableSpan
 
 from a2a_observe import semconv
-from tests.metric_helpers import total
+from tests.support.metrics import total
 
 MESSAGE_METHODS = (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE)
 

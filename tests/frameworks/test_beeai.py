@@ -32,7 +32,7 @@ from tests.frameworks.checks import (
     message_spans,
     observe_agent_spans,
 )
-from tests.helpers import parent_of
+from tests.support.helpers import parent_of
 
 
 class ScriptedChatModel(ChatModel):

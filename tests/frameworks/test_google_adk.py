@@ -32,7 +32,7 @@ from tests.frameworks.checks import (
     task_transitions,
 )
 from tests.frameworks.serving import served
-from tests.helpers import parent_of
+from tests.support.helpers import parent_of
 
 WELL_KNOWN_CARD = "/.well-known/agent-card.json"
 

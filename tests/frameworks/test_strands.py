@@ -30,7 +30,7 @@ from tests.frameworks.checks import (
     task_transitions,
 )
 from tests.frameworks.serving import served
-from tests.helpers import parent_of
+from tests.support.helpers import parent_of
 
 
 class ScriptedModel(Model):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from a2a_observe import semconv
-from tests.helpers import json_documents
+from tests.support.helpers import json_documents
 
 APP = Path(__file__).resolve().parents[1] / "apps" / "sdk03_app.py"
 BIN = Path(sys.executable).parent

@@ -24,7 +24,6 @@ from a2a.types import (
 from opentelemetry.trace import SpanKind, StatusCode
 
 from a2a_observe import semconv
-from tests.helpers import assert_linked, pair
 from tests.sdk03.support import (
     BINDINGS,
     EchoAgent,
@@ -35,6 +34,7 @@ from tests.sdk03.support import (
     serve_agent,
     user_message,
 )
+from tests.support.helpers import assert_linked, pair
 
 WIRE_NAMES = {
     semconv.SEND_MESSAGE: "message/send",

@@ -15,7 +15,6 @@ from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.semconv import INSTRUMENTATION_SCOPE as SCOPE
-from tests.helpers import tree
 from tests.sdk03.support import (
     BINDINGS,
     FlakyAgent,
@@ -27,6 +26,7 @@ from tests.sdk03.support import (
     text_part,
     user_message,
 )
+from tests.support.helpers import tree
 
 # The agent's own span is opted in here (A2A_OBSERVE_AGENT_SPANS), so it is checked on this
 # line too; the default (what the agent did as events of the SERVER span) is the same code.

@@ -13,7 +13,6 @@ from a2a.types import TaskIdParams, TaskQueryParams
 from opentelemetry.trace import StatusCode
 
 from a2a_observe import semconv
-from tests.helpers import pair
 from tests.sdk03.support import (
     BINDINGS,
     EchoAgent,
@@ -23,6 +22,7 @@ from tests.sdk03.support import (
     serve_agent,
     user_message,
 )
+from tests.support.helpers import pair
 
 WIRE_CODE = {
     # binding: (TaskNotFound, TaskNotCancelable) as the 0.3 SDK answers them: error.type

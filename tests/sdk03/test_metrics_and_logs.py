@@ -18,7 +18,6 @@ from opentelemetry.trace import SpanKind, format_span_id, format_trace_id
 
 from a2a_observe import semconv
 from a2a_observe.logs import TraceContextFilter, add_trace_context
-from tests.metric_helpers import labels, total
 from tests.sdk03.support import (
     BINDINGS,
     EchoAgent,
@@ -30,6 +29,7 @@ from tests.sdk03.support import (
     text_part,
     user_message,
 )
+from tests.support.metrics import labels, total
 
 HIGH_CARDINALITY = {semconv.A2A_TASK_ID, semconv.GEN_AI_CONVERSATION_ID, semconv.A2A_MESSAGE_ID}
 LOGGER = "tests.sdk03.logging_agent"

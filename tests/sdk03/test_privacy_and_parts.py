@@ -15,7 +15,6 @@ from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.config import Settings
-from tests.helpers import everything_recorded
 from tests.sdk03.support import (
     BINDINGS,
     EchoAgent,
@@ -25,6 +24,7 @@ from tests.sdk03.support import (
     text_part,
     user_message,
 )
+from tests.support.helpers import everything_recorded
 
 SECRET_TEXT = "the launch code is 0000"
 TOKEN = "Bearer sk-very-secret-token"

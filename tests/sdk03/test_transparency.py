@@ -14,7 +14,7 @@ from a2a.types import TaskQueryParams
 import a2a_observe
 from a2a_observe import safety
 from a2a_observe.instrumentation.a2a_sdk.v03 import translate
-from a2a_observe.observation import Observer
+from a2a_observe.observation.observer import Observer
 from a2a_observe.semconv import INSTRUMENTATION_SCOPE as SCOPE
 from tests.sdk03.support import (
     BINDINGS,

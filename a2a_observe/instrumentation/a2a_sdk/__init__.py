@@ -1,4 +1,4 @@
-"""The a2a-sdk adapter: patches only; every signal is made by :mod:`a2a_observe.observation`.
+"""The a2a-sdk adapter: patches only; every signal is made by :mod:`a2a_observe.observation.observer`.
 
 Two SDK lines are supported, chosen by the installed version (:mod:`.versions`): 1.x
 (protobuf types, protocol v1.0 with v0.3 compat), observed by the modules beside this one,
@@ -17,7 +17,7 @@ from a2a_observe.instrumentation.a2a_sdk.peers import RejectionHooks
 from a2a_observe.instrumentation.a2a_sdk.server import HANDLER_METHODS, ServerHooks
 from a2a_observe.instrumentation.a2a_sdk.versions import installed_line
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import Observer
+from a2a_observe.observation.observer import Observer
 
 SDK1_SERVER = ServerLine(translator=translate, handler_methods=HANDLER_METHODS, agent_card=no_card)
 

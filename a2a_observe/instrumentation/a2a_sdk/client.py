@@ -20,13 +20,13 @@ from urllib.parse import urlsplit
 from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
-from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
 from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import CallObservation, Observer
+from a2a_observe.observation.facts import CallFacts
+from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
 
 

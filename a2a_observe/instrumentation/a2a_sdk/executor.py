@@ -19,11 +19,11 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from a2a_observe import semconv
-from a2a_observe.facts import AgentFacts
 from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import AgentRun, Observer, current_agent
+from a2a_observe.observation.facts import AgentFacts
+from a2a_observe.observation.observer import AgentRun, Observer, current_agent
 from a2a_observe.safety import call_guarded
 
 _run: contextvars.ContextVar[tuple[object, AgentRun] | None] = contextvars.ContextVar(

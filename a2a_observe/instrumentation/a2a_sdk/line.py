@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from a2a_observe.facts import AgentFacts, ErrorFacts, EventFacts, MessageFacts
+from a2a_observe.observation.facts import AgentFacts, ErrorFacts, EventFacts, MessageFacts
 
 
 class Translator(Protocol):

@@ -13,7 +13,7 @@ from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.common import run_async
-from a2a_observe.observation import CallObservation
+from a2a_observe.observation.observer import CallObservation
 
 
 class Outcomes:

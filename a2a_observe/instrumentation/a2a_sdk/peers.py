@@ -20,10 +20,10 @@ from types import ModuleType
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.facts import CallFacts, ErrorFacts
 from a2a_observe.instrumentation.addresses import host_and_port
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import Observer
+from a2a_observe.observation.facts import CallFacts, ErrorFacts
+from a2a_observe.observation.observer import Observer
 from a2a_observe.safety import call_guarded
 
 

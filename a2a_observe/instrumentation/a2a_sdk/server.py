@@ -15,13 +15,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from a2a_observe import semconv
-from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk import peers
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
 from a2a_observe.instrumentation.addresses import grpc_peer, host_and_port
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import CallObservation, Observer, active_call
+from a2a_observe.observation.facts import CallFacts
+from a2a_observe.observation.observer import CallObservation, Observer, active_call
 from a2a_observe.safety import call_guarded
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.facts import (
+from a2a_observe.observation.facts import (
     AgentFacts,
     ArtifactFacts,
     ErrorFacts,

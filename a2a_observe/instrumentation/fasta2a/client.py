@@ -18,11 +18,11 @@ from typing import Any
 from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
-from a2a_observe.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import CallObservation, Observer
+from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
+from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
 
 CLIENT_METHODS: dict[str, str] = {

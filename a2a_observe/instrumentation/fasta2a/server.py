@@ -16,11 +16,11 @@ from types import ModuleType
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import CallObservation, Observer
+from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
+from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
 
 _VERSION_HEADER = "a2a-version"

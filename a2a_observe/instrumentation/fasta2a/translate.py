@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.facts import ArtifactFacts, ErrorFacts, EventFacts, MessageFacts, PartFacts
+from a2a_observe.observation.facts import ArtifactFacts, ErrorFacts, EventFacts, MessageFacts, PartFacts
 
 V1_METHODS = frozenset(semconv.A2A_METHODS)
 OTHER_ERROR = "_OTHER"

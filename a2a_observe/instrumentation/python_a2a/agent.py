@@ -22,10 +22,10 @@ from typing import Any
 from opentelemetry import context as otel_context
 
 from a2a_observe import semconv
-from a2a_observe.facts import AgentFacts
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
-from a2a_observe.observation import AgentRun, Observer, current_agent
+from a2a_observe.observation.facts import AgentFacts
+from a2a_observe.observation.observer import AgentRun, Observer, current_agent
 from a2a_observe.safety import call_guarded
 
 HANDLERS = ("handle_message", "handle_task", "handle_conversation")

@@ -28,11 +28,11 @@ from urllib.parse import urlsplit, urlunsplit
 from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
-from a2a_observe.facts import CallFacts, ErrorFacts, MessageFacts
 from a2a_observe.instrumentation.common import observe_async_stream, run_async, run_sync
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
-from a2a_observe.observation import CallObservation, Observer
+from a2a_observe.observation.facts import CallFacts, ErrorFacts, MessageFacts
+from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
 
 SYNC, ASYNC, STREAM = "sync", "async", "stream"

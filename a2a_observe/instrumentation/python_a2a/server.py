@@ -20,12 +20,12 @@ from types import ModuleType
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.instrumentation.addresses import host_and_port
 from a2a_observe.instrumentation.common import ObservedIterator
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
-from a2a_observe.observation import CallObservation, Observer
+from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
+from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
 
 _OWN_MODULES = "python_a2a."

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.facts import AgentFacts, ArtifactFacts, EventFacts, MessageFacts, PartFacts
+from a2a_observe.observation.facts import AgentFacts, ArtifactFacts, EventFacts, MessageFacts, PartFacts
 
 ERROR_CONTENT = "ErrorContent"
 """``error.type`` of a call whose answer is python-a2a's error content."""

@@ -17,8 +17,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 
-from a2a_observe.escaping import markup, one_line
 from a2a_observe.replay import Step
+from a2a_observe.replay.escaping import markup, one_line
 from a2a_observe.replay.explain import explain
 from a2a_observe.replay.exports import export
 from a2a_observe.replay.usage import compact

@@ -19,8 +19,8 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from a2a_observe.escaping import one_line
 from a2a_observe.replay.audits import AuditSettings
+from a2a_observe.replay.escaping import one_line
 from a2a_observe.store.queries import ConversationSummary
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import load_conversation

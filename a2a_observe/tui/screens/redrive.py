@@ -14,8 +14,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from a2a_observe.escaping import one_line
 from a2a_observe.replay.diff import TurnDiff, describe
+from a2a_observe.replay.escaping import one_line
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData
 from a2a_observe.tui.redrive import RedriveResult, redrive_and_compare

@@ -14,9 +14,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from a2a_observe.escaping import terminal
 from a2a_observe.replay import Part, Step
 from a2a_observe.replay.audits import Finding
+from a2a_observe.replay.escaping import terminal
 from a2a_observe.replay.explain import Explanation
 from a2a_observe.replay.explain import describe as describe_explanation
 from a2a_observe.replay.usage import describe_figures

@@ -7,8 +7,8 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from a2a_observe.escaping import one_line
 from a2a_observe.replay import Step
+from a2a_observe.replay.escaping import one_line
 from a2a_observe.tui import format as fmt
 
 ICONS = {

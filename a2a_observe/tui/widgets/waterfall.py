@@ -12,10 +12,10 @@ from textual.events import Resize
 from textual.message import Message
 from textual.widgets import DataTable
 
-from a2a_observe.escaping import one_line
+from a2a_observe.replay.escaping import one_line
+from a2a_observe.replay.waterfall_layout import WaterfallRow, axis_ticks, bar, layout, self_times
 from a2a_observe.store.queries import SpanRecord
 from a2a_observe.tui import format as fmt
-from a2a_observe.tui.waterfall_layout import WaterfallRow, axis_ticks, bar, layout, self_times
 
 NAME_WIDTH = (26, 40)
 """The span column's width on narrow and wide panes."""

@@ -12,7 +12,7 @@ from a2a_observe.instrumentation.a2a_sdk.v03 import translate
 from a2a_observe.instrumentation.a2a_sdk.v03.client import ClientHooks03
 from a2a_observe.instrumentation.a2a_sdk.v03.server import ServerHooks03
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import Observer
+from a2a_observe.observation.observer import Observer
 
 
 def install(observer: Observer, patches: Patches) -> None:

@@ -18,12 +18,12 @@ import wrapt
 from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
-from a2a_observe.facts import CallFacts
 from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks, TransportSpec, _address
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.a2a_sdk.v03 import translate
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import active_call
+from a2a_observe.observation.facts import CallFacts
+from a2a_observe.observation.observer import active_call
 from a2a_observe.safety import call_guarded
 
 PROTOCOL_VERSION = "0.3"

@@ -19,7 +19,7 @@ from a2a_observe.instrumentation.a2a_sdk.line import ServerLine
 from a2a_observe.instrumentation.a2a_sdk.server import ServerHooks
 from a2a_observe.instrumentation.a2a_sdk.v03 import translate
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.observation import Observer
+from a2a_observe.observation.observer import Observer
 from a2a_observe.safety import call_guarded
 
 HANDLER_METHODS: dict[str, str] = {

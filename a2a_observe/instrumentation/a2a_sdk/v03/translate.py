@@ -14,7 +14,8 @@ import sys
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.facts import (
+from a2a_observe.instrumentation.a2a_sdk.translate import codes_from_causes
+from a2a_observe.observation.facts import (
     AgentFacts,
     ArtifactFacts,
     ErrorFacts,
@@ -22,7 +23,6 @@ from a2a_observe.facts import (
     MessageFacts,
     PartFacts,
 )
-from a2a_observe.instrumentation.a2a_sdk.translate import codes_from_causes
 
 _SERVER_DEFAULT_CODES: dict[str | None, tuple[str | None, int | None]] = {
     semconv.BINDING_JSONRPC: ("-32603", None),

@@ -1,0 +1,605 @@
+"""The one place that turns neutral A2A facts into OpenTelemetry signals.
+
+Adapters open a :class:`CallObservation` (a CLIENT or SERVER call) or an :class:`AgentRun`
+(the agent's own work), feed it facts and end it. Only this module knows span names,
+attribute names, events and values (through :mod:`a2a_observe.semconv`), so every library is
+observed the same way, as the OpenTelemetry A2A conventions say. It never raises into the
+adapter's caller: the adapters run every method through :mod:`a2a_observe.safety`.
+
+An agent run has no span of its own unless ``A2A_OBSERVE_AGENT_SPANS`` opts in: A2A
+instrumentations report A2A requests only, so by default what the agent did (state changes,
+artifacts, messages) becomes events of the SERVER span that serves it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode, Tracer
+
+from a2a_observe import semconv
+from a2a_observe.config import Settings
+from a2a_observe.observation.capture import cap_attribute, error_description, exception_attributes, parts_json
+from a2a_observe.observation.facts import (
+    AgentFacts,
+    ArtifactFacts,
+    CallFacts,
+    ErrorFacts,
+    EventFacts,
+    MessageFacts,
+)
+from a2a_observe.signals.metrics import A2AMetrics, call_attributes
+
+_AGENT_KEY = otel_context.create_key("a2a_observe.agent")
+"""The serving agent's identity, carried in the OTel context from the SERVER span to the
+``invoke_agent`` span, which runs in a task the SDK starts and cannot otherwise name."""
+
+
+_active_call: contextvars.ContextVar[CallObservation | None] = contextvars.ContextVar(
+    "a2a_observe_active_call", default=None
+)
+
+
+def active_call() -> CallObservation | None:
+    """The call whose span is current in this task, if it is one of ours."""
+    return _active_call.get()
+
+
+_IDS_KEY = otel_context.create_key("a2a_observe.ids")
+"""The A2A ids of the call or agent run whose span is current, carried in the OTel context
+so that log lines (and threads that propagate the context) can name the task."""
+
+
+def current_ids(ctx: otel_context.Context | None = None) -> dict[str, str]:
+    """``a2a.task.id``, ``gen_ai.conversation.id`` and ``gen_ai.agent.name`` of the current
+    call or agent run, those that are known; empty outside any A2A work."""
+    value = otel_context.get_value(_IDS_KEY, ctx)
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _ids(task_id: Any, context_id: Any, agent_name: Any) -> dict[str, str]:
+    ids = {
+        semconv.A2A_TASK_ID: task_id,
+        semconv.GEN_AI_CONVERSATION_ID: context_id,
+        semconv.GEN_AI_AGENT_NAME: agent_name,
+    }
+    return {k: str(v) for k, v in ids.items() if v}
+
+
+_SUPPRESS_PLAIN = "suppress_instrumentation"
+"""The plain-string key older instrumentations set, which contrib still honours."""
+
+
+def is_instrumentation_enabled() -> bool:
+    """False inside ``suppress_instrumentation()``: the OpenTelemetry API's context key that
+    every contrib instrumentation honours (read here without depending on contrib)."""
+    return not (
+        otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY) or otel_context.get_value(_SUPPRESS_PLAIN)
+    )
+
+
+def current_agent(ctx: otel_context.Context | None = None) -> AgentFacts | None:
+    value = otel_context.get_value(_AGENT_KEY, ctx)
+    return value if isinstance(value, AgentFacts) else None
+
+
+class Observer:
+    """Holds the tracer and settings that every observation of one ``instrument()`` uses."""
+
+    def __init__(self, tracer: Tracer, settings: Settings, metrics: A2AMetrics | None = None) -> None:
+        self.tracer = tracer
+        self.settings = settings
+        self.metrics = metrics
+
+    # -- attribute helpers ---------------------------------------------------------------------
+    def clean(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Drop unknown values, cap sizes: one dict, handed to the SDK in one call."""
+        limit = self.settings.max_attribute_length
+        out: dict[str, Any] = {}
+        for key, value in attrs.items():
+            if value is None:
+                continue
+            if type(value) is str:
+                if value:
+                    out[key] = value if len(value) <= limit else value[:limit]
+            elif isinstance(value, list | tuple):
+                if value:
+                    out[key] = cap_attribute(value, limit)
+            else:
+                out[key] = value
+        return out
+
+    def record_exception(self, span: Span, exc: BaseException) -> None:
+        """The ``exception`` event, with the message only when the settings allow error text
+        (the SDK's ``record_exception`` always writes it)."""
+        span.add_event(semconv.EVENT_EXCEPTION, exception_attributes(self.settings, exc))
+
+    def set(self, span: Span, key: str, value: Any) -> None:
+        attrs = self.clean({key: value})
+        if attrs:
+            span.set_attributes(attrs)
+
+    def message_attributes(self, message: MessageFacts) -> dict[str, Any]:
+        return {
+            semconv.A2A_MESSAGE_ID: message.message_id,
+            semconv.A2A_MESSAGE_ROLE: message.role,
+            semconv.A2A_MESSAGE_PARTS_COUNT: len(message.parts),
+            semconv.A2A_MESSAGE_PARTS_KINDS: sorted({p.kind for p in message.parts}),
+            semconv.A2A_MESSAGE_REFERENCE_TASK_IDS: list(message.reference_task_ids),
+            semconv.A2A_MESSAGE_SIZE: message.size,
+            semconv.A2A_TASK_ID: message.task_id,
+            semconv.GEN_AI_CONVERSATION_ID: message.context_id,
+        }
+
+    def set_message(self, span: Span, message: MessageFacts) -> None:
+        span.set_attributes(self.clean(self.message_attributes(message)))
+
+    def content_attributes(self, parts: Any) -> dict[str, Any]:
+        if not self.settings.capture_content:
+            return {}
+        text, truncated = parts_json(parts, self.settings.max_content_length, self.settings.redact_patterns)
+        attrs: dict[str, Any] = {semconv.A2A_CONTENT: text}
+        if truncated:
+            attrs[semconv.A2A_CONTENT_TRUNCATED] = True
+        return attrs
+
+    def message_event_attributes(self, message: MessageFacts) -> dict[str, Any]:
+        attrs: dict[str, Any] = {
+            semconv.A2A_MESSAGE_PARTS_COUNT: len(message.parts),
+            semconv.A2A_MESSAGE_PARTS_KINDS: sorted({p.kind for p in message.parts}),
+            semconv.A2A_MESSAGE_ID: message.message_id,
+            semconv.A2A_MESSAGE_ROLE: message.role,
+        }
+        attrs.update(self.content_attributes(message.parts))
+        return self.clean(attrs)
+
+    def artifact_event_attributes(self, artifact: ArtifactFacts) -> dict[str, Any]:
+        attrs: dict[str, Any] = {
+            semconv.A2A_ARTIFACT_APPEND: artifact.append,
+            semconv.A2A_ARTIFACT_LAST_CHUNK: artifact.last_chunk,
+            semconv.A2A_ARTIFACT_PARTS_COUNT: len(artifact.parts),
+            semconv.A2A_ARTIFACT_ID: artifact.artifact_id,
+            semconv.A2A_ARTIFACT_NAME: artifact.name,
+        }
+        attrs.update(self.content_attributes(artifact.parts))
+        return self.clean(attrs)
+
+    @staticmethod
+    def agent_attributes(agent: AgentFacts) -> dict[str, Any]:
+        return {
+            semconv.GEN_AI_AGENT_NAME: agent.name,
+            semconv.GEN_AI_AGENT_VERSION: agent.version,
+            semconv.GEN_AI_AGENT_DESCRIPTION: agent.description,
+        }
+
+    def set_agent(self, span: Span, agent: AgentFacts) -> None:
+        span.set_attributes(self.clean(self.agent_attributes(agent)))
+
+    def call_attributes(self, facts: CallFacts) -> dict[str, Any]:
+        card = facts.method == semconv.GET_AGENT_CARD
+        attrs: dict[str, Any] = {
+            semconv.A2A_METHOD_NAME: None if card else facts.method,
+            semconv.A2A_METHOD_ORIGINAL: facts.original_method,
+            semconv.A2A_PROTOCOL_BINDING: facts.binding,
+            semconv.A2A_PROTOCOL_VERSION: facts.protocol_version,
+            semconv.A2A_TENANT: facts.tenant,
+            semconv.SERVER_ADDRESS: facts.server_address,
+            semconv.SERVER_PORT: facts.server_port if facts.server_address else None,
+            semconv.CLIENT_ADDRESS: facts.client_address,
+            semconv.CLIENT_PORT: facts.client_port if facts.client_address else None,
+            semconv.URL_FULL: facts.url,
+            **self.agent_attributes(facts.agent),
+        }
+        if facts.message is not None:
+            attrs.update(self.message_attributes(facts.message))
+        if facts.task_id:
+            attrs[semconv.A2A_TASK_ID] = facts.task_id
+        if facts.context_id:
+            attrs[semconv.GEN_AI_CONVERSATION_ID] = facts.context_id
+        return self.clean(attrs)
+
+    # -- opening observations -----------------------------------------------------------------
+    @staticmethod
+    def metric_attributes(facts: CallFacts, span_attributes: dict[str, Any]) -> dict[str, Any]:
+        """The call's metric labels: the RPC metrics' own ``rpc.*`` beside the span's names."""
+        return call_attributes(
+            {
+                **span_attributes,
+                semconv.RPC_SYSTEM_NAME: semconv.BINDING_RPC_SYSTEM.get(facts.binding or ""),
+                semconv.RPC_METHOD: span_attributes.get(semconv.A2A_METHOD_NAME),
+            }
+        )
+
+    def start_call(
+        self,
+        kind: SpanKind,
+        facts: CallFacts,
+        parent: otel_context.Context | None = None,
+    ) -> CallObservation:
+        attributes = self.call_attributes(facts)
+        card = facts.method == semconv.GET_AGENT_CARD
+        if not is_instrumentation_enabled():
+            span: Span = INVALID_SPAN  # the app suppressed instrumentation for this block
+        else:
+            name = semconv.AGENT_CARD_SPAN if card else facts.method
+            span = self.tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
+        call = CallObservation(self, span, facts, parent, kind)
+        if self.metrics is not None and not card and span.is_recording():
+            call.start_metrics(self.metrics, self.metric_attributes(facts, attributes))
+        if facts.message is not None and self.settings.capture_content:
+            span.add_event(semconv.EVENT_MESSAGE, self.message_event_attributes(facts.message))
+        return call
+
+    def start_server_call(self, facts: CallFacts, carrier: dict[str, str]) -> CallObservation:
+        """A SERVER span whose parent is the caller's span, taken from ``carrier``."""
+        parent = propagate.extract(carrier)
+        parent = otel_context.set_value(_AGENT_KEY, facts.agent, parent)
+        return self.start_call(SpanKind.SERVER, facts, parent)
+
+    def start_agent_run(
+        self,
+        operation: str,
+        agent: AgentFacts,
+        task_id: str | None,
+        context_id: str | None,
+        *,
+        agent_span: bool = True,
+    ) -> AgentRun:
+        """The agent's work on a request: an ``invoke_agent`` span when opted in, else a run
+        whose events go to the SERVER span serving the request (or, without one, nowhere but
+        the metrics). ``agent_span=False``: someone else reports the agent operation (see
+        ``agent_reported_elsewhere``), so no span is opened even when opted in."""
+        ids = _ids(task_id, context_id, agent.name)
+        settings = self.settings
+        if (
+            settings.agent_spans
+            and agent_span
+            and operation == semconv.OPERATION_INVOKE_AGENT
+            and is_instrumentation_enabled()
+        ):
+            attrs = {
+                semconv.GEN_AI_OPERATION_NAME: operation,
+                semconv.GEN_AI_PROVIDER_NAME: settings.agent_provider,
+                **self.agent_attributes(agent),
+                semconv.A2A_TASK_ID: task_id,
+                semconv.GEN_AI_CONVERSATION_ID: context_id,
+            }
+            span = self.tracer.start_span(
+                semconv.agent_span_name(operation, agent.name),
+                kind=SpanKind.INTERNAL,
+                attributes=self.clean(attrs),
+            )
+            return AgentRun(self, span, ids, owned=True)
+        call = active_call()
+        if call is None or call.kind != SpanKind.SERVER:
+            return AgentRun(self, INVALID_SPAN, ids, owned=False)
+        return AgentRun(self, call.span, ids, owned=False, call=call)
+
+
+class CallObservation:
+    """One A2A call: a CLIENT or SERVER span, its stream events and its outcome."""
+
+    def __init__(
+        self,
+        observer: Observer,
+        span: Span,
+        facts: CallFacts,
+        parent: otel_context.Context | None,
+        kind: SpanKind,
+    ) -> None:
+        self.observer = observer
+        self.span = span
+        self.kind = kind
+        self.facts = facts
+        self._parent = parent
+        self._started = time.monotonic()
+        self._events = 0
+        self._ended = False
+        self._stream_end: str | None = None
+        self._latest: dict[str, Any] = {}
+        """Attributes that change per stream event, set once when the call ends."""
+        self._metrics: A2AMetrics | None = None
+        self._metric_attrs: dict[str, Any] = {}
+        self._side_attrs: dict[str, Any] = {}
+        self._error: ErrorFacts | None = None
+        self._error_type: str | None = None
+        self._exceptions: list[BaseException] = []
+        self._response_size = 0
+        self.key: object | None = None
+        """What the adapter identifies the call by (a server's request context)."""
+
+    @property
+    def context(self) -> otel_context.Context:
+        """The context in which this call's span is the current span."""
+        facts = self.facts
+        ids = _ids(
+            self._latest.get(semconv.A2A_TASK_ID, facts.task_id),
+            self._latest.get(semconv.GEN_AI_CONVERSATION_ID, facts.context_id),
+            facts.agent.name,
+        )
+        ctx = otel_context.set_value(_IDS_KEY, ids, self._parent)
+        return trace.set_span_in_context(self.span, ctx)
+
+    @contextmanager
+    def activated(self) -> Iterator[None]:
+        """Make the span current for the duration of a block in the same task."""
+        token = otel_context.attach(self.context)
+        call_token = _active_call.set(self)
+        try:
+            yield
+        finally:
+            _active_call.reset(call_token)
+            otel_context.detach(token)
+
+    def carrier(self) -> dict[str, str]:
+        """W3C trace context (and baggage) for this span, through the global propagator."""
+        headers: dict[str, str] = {}
+        propagate.inject(headers, context=self.context)
+        return headers
+
+    # -- metrics ------------------------------------------------------------------------------
+    @property
+    def streaming(self) -> bool:
+        return self.facts.method in semconv.STREAMING_METHODS
+
+    def start_metrics(self, metrics: A2AMetrics, span_attributes: dict[str, Any]) -> None:
+        self._metrics = metrics
+        side = semconv.SIDE_SERVER if self.kind == SpanKind.SERVER else semconv.SIDE_CLIENT
+        self._metric_attrs = call_attributes(span_attributes)
+        self._side_attrs = {**self._metric_attrs, semconv.A2A_CALL_SIDE: side}
+        if self.kind == SpanKind.SERVER:
+            metrics.active_requests.add(1, self._metric_attrs)
+        if self.streaming:
+            metrics.active_streams.add(1, {**self._metric_attrs, semconv.A2A_CALL_SIDE: side})
+        message = self.facts.message
+        if message is not None and message.size is not None:
+            metrics.request_size.record(message.size, {**self._metric_attrs, semconv.A2A_CALL_SIDE: side})
+
+    def _end_metrics(self, metrics: A2AMetrics) -> None:
+        duration = time.monotonic() - self._started
+        server = self.kind == SpanKind.SERVER
+        attrs = self._metric_attrs
+        ctx = trace.set_span_in_context(self.span)
+        outcome = dict(attrs)
+        if self._error_type is not None:
+            outcome[semconv.ERROR_TYPE] = self._error_type
+        (metrics.server_duration if server else metrics.client_duration).record(duration, outcome, ctx)
+        with_side = self._side_attrs
+        if self._error is not None:
+            error_attrs = {**with_side, semconv.ERROR_TYPE: self._error_type}
+            if self._error.rpc_status_code is not None:
+                error_attrs[semconv.RPC_RESPONSE_STATUS_CODE] = self._error.rpc_status_code
+            if self._error.http_status_code is not None:
+                error_attrs[semconv.HTTP_RESPONSE_STATUS_CODE] = self._error.http_status_code
+            metrics.errors.add(1, error_attrs, ctx)
+        if self._response_size:
+            metrics.response_size.record(self._response_size, with_side, ctx)
+        if server:
+            metrics.active_requests.add(-1, attrs)
+        if self.streaming:
+            metrics.active_streams.add(-1, with_side)
+            end = self._stream_end or semconv.STREAM_END_COMPLETED
+            metrics.stream_duration.record(duration, {**with_side, semconv.A2A_STREAM_END: end}, ctx)
+
+    def result(self, event: EventFacts | None) -> None:
+        """What a unary call returned (a task, a message, or nothing)."""
+        if event is None:
+            return
+        if event.size:
+            self._response_size += event.size
+        o, span = self.observer, self.span
+        span.set_attributes(
+            o.clean(
+                {
+                    semconv.A2A_RESPONSE_KIND: event.kind,
+                    semconv.A2A_TASK_ID: event.task_id,
+                    semconv.GEN_AI_CONVERSATION_ID: event.context_id,
+                    semconv.A2A_TASK_STATE: semconv.task_state(event.state),
+                }
+            )
+        )
+        if event.message is not None and o.settings.capture_content:
+            span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
+
+    def stream_event(self, event: EventFacts) -> None:
+        """One event of a stream: a span event; the span keeps the latest state and ids."""
+        o, span = self.observer, self.span
+        attrs: dict[str, Any] = {
+            semconv.A2A_STREAM_EVENT_KIND: event.kind,
+            semconv.A2A_STREAM_EVENT_INDEX: self._events,
+        }
+        metrics = self._metrics
+        if self._events == 0:
+            first = time.monotonic() - self._started
+            self._latest[semconv.A2A_STREAM_TIME_TO_FIRST_EVENT] = first
+            if metrics is not None:
+                ctx = trace.set_span_in_context(self.span)
+                metrics.time_to_first_event.record(first, self._side_attrs, ctx)
+        if metrics is not None:
+            metrics.stream_events.add(1, {**self._side_attrs, semconv.A2A_STREAM_EVENT_KIND: event.kind})
+        if event.size:
+            self._response_size += event.size
+        self._events += 1
+        state = semconv.task_state(event.state)
+        if state:
+            attrs[semconv.A2A_TASK_STATE] = state
+            self._latest[semconv.A2A_TASK_STATE] = state
+        if event.task_id and event.task_id != self._latest.get(semconv.A2A_TASK_ID):
+            attrs[semconv.A2A_TASK_ID] = event.task_id  # only where it changes: the span has it
+            self._latest[semconv.A2A_TASK_ID] = event.task_id
+        if event.context_id:
+            self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id
+        if event.artifact is not None:
+            attrs.update(o.artifact_event_attributes(event.artifact))
+        if event.message is not None:
+            attrs.update(o.message_event_attributes(event.message))
+        span.add_event(semconv.EVENT_STREAM, attrs)
+
+    def stream_ended(self, how: str) -> None:
+        self._stream_end = how
+
+    def error(self, error: ErrorFacts, exception: BaseException | None = None) -> None:
+        """The call failed: ``error.type`` is the wire code when the protocol returned one,
+        else the exception's canonical name (or the adapter's name for the failure)."""
+        name = semconv.exception_name(exception) if exception is not None else error.error_type
+        error_type = semconv.error_type(error.rpc_status_code, error.http_status_code, name)
+        self._error = error
+        self._error_type = error_type
+        span = self.span
+        span.set_attributes(self.observer.clean({semconv.ERROR_TYPE: error_type}))
+        description = error_description(self.observer.settings, error.message, error_type)
+        span.set_status(Status(StatusCode.ERROR, description))
+
+    def record_exception(self, exc: BaseException) -> None:
+        """An ``exception`` event, once per exception however many hooks saw it pass."""
+        if any(seen is exc for seen in self._exceptions):
+            return
+        self._exceptions.append(exc)
+        self.observer.record_exception(self.span, exc)
+
+    def exception(self, exc: BaseException, error: ErrorFacts) -> None:
+        self.record_exception(exc)
+        self.error(error, exc)
+
+    def end(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        attrs = self._latest
+        if self._stream_end is not None:
+            attrs[semconv.A2A_STREAM_END] = self._stream_end
+            attrs[semconv.A2A_STREAM_EVENTS_COUNT] = self._events
+        if attrs:
+            self.span.set_attributes(self.observer.clean(attrs))
+        if self._metrics is not None:  # first, so whoever sees the span ended sees its metrics
+            self._end_metrics(self._metrics)
+        self.span.end()
+
+
+class AgentRun:
+    """The agent's own work on a task and what it emitted: on its own ``invoke_agent`` span
+    (``owned``, when opted in) or as events of the SERVER span serving the request."""
+
+    def __init__(
+        self,
+        observer: Observer,
+        span: Span,
+        ids: dict[str, str],
+        *,
+        owned: bool = True,
+        call: CallObservation | None = None,
+    ) -> None:
+        self.observer = observer
+        self.span = span
+        self.owned = owned
+        self.call = call
+        self.ids = ids
+        self._recent: deque[object] = deque(maxlen=64)
+        self._latest: dict[str, Any] = {}
+        self._ended = False
+
+    @property
+    def context(self) -> otel_context.Context:
+        """The current context with this run's span and ids in it (a run with no span of its
+        own and no SERVER span keeps whatever span is current)."""
+        ctx = otel_context.set_value(_IDS_KEY, self.ids)
+        if self.span is INVALID_SPAN:
+            return ctx
+        return trace.set_span_in_context(self.span, ctx)
+
+    def emitted(self, source: object, event: EventFacts) -> None:
+        """The agent put ``event`` on its queue; ``source`` dedupes queue fan-out.
+
+        A queue may hand the same event object on to child queues, so an object already
+        recorded is not recorded again.
+        """
+        if any(seen is source for seen in self._recent):
+            return
+        self._recent.append(source)
+        o, span = self.observer, self.span
+        if event.task_id:
+            self._latest[semconv.A2A_TASK_ID] = event.task_id
+        if event.context_id:
+            self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id
+        # A SERVER span that already answered (a non-blocking send) takes no more events;
+        # the state still reaches the metrics.
+        recording = span.is_recording()
+        state = semconv.task_state(event.state)
+        if state:
+            self._latest[semconv.A2A_TASK_STATE] = state
+            metrics = o.metrics
+            if metrics is not None:
+                metrics.task_state(
+                    event.task_id or self.ids.get(semconv.A2A_TASK_ID),
+                    self.ids.get(semconv.GEN_AI_AGENT_NAME),
+                    state,
+                    trace.set_span_in_context(span),
+                )
+            attrs: dict[str, Any] = {semconv.A2A_TASK_STATE: state}
+            if event.task_id:
+                attrs[semconv.A2A_TASK_ID] = event.task_id
+            if state in semconv.TERMINAL_TASK_STATES or state in semconv.INTERRUPTED_TASK_STATES:
+                attrs[semconv.A2A_TASK_FINAL] = True
+            if event.message is not None:
+                attrs.update(o.message_event_attributes(event.message))
+            if recording:
+                span.add_event(semconv.EVENT_TASK_STATUS, attrs)
+        if not recording:
+            return
+        if event.artifact is not None:
+            span.add_event(semconv.EVENT_ARTIFACT, o.artifact_event_attributes(event.artifact))
+        if event.kind == semconv.EVENT_KIND_MESSAGE and event.message is not None:
+            span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
+
+    def exception(self, exc: BaseException, name: str | None = None) -> None:
+        """The agent raised (``name`` is ignored: the observation names errors).
+
+        Its own span fails; a SERVER span only records the exception, since the request's
+        outcome (an error answer or a failed task) is the server's to say."""
+        if not self.span.is_recording():
+            return
+        if self.call is not None:
+            self.call.record_exception(exc)
+        else:
+            self.observer.record_exception(self.span, exc)
+        if not self.owned:
+            return
+        error_type = semconv.exception_name(exc)
+        self.observer.set(self.span, semconv.ERROR_TYPE, error_type)
+        description = error_description(self.observer.settings, str(exc), error_type)
+        self.span.set_status(Status(StatusCode.ERROR, description))
+
+    def task_failed_by_framework(self) -> None:
+        """Record the ``failed`` state the framework gives a task whose agent raised.
+
+        The agent never publishes it (it raised instead), yet the task is failed from then
+        on; without this the task would look stuck in its last state to metrics and replay.
+        Nothing is recorded when the agent had already ended the task.
+        """
+        state = self._latest.get(semconv.A2A_TASK_STATE)
+        if state in semconv.TERMINAL_TASK_STATES:
+            return
+        event = EventFacts(
+            kind=semconv.EVENT_KIND_STATUS_UPDATE,
+            task_id=self._latest.get(semconv.A2A_TASK_ID) or self.ids.get(semconv.A2A_TASK_ID),
+            context_id=self._latest.get(semconv.GEN_AI_CONVERSATION_ID)
+            or self.ids.get(semconv.GEN_AI_CONVERSATION_ID),
+            state=semconv.TASK_STATE_FAILED,
+        )
+        self.emitted(object(), event)
+
+    def end(self) -> None:
+        if not self._ended and self.owned:
+            self._ended = True
+            if self._latest:
+                self.span.set_attributes(self.observer.clean(self._latest))
+            self.span.end()
+        self._ended = True
