@@ -14,15 +14,10 @@ from collections.abc import Collection
 from importlib import metadata
 from typing import Any
 
-from opentelemetry import metrics, trace
-
-from a2a_observe import semconv
 from a2a_observe.config import Settings, is_disabled
 from a2a_observe.instrumentation.base import InstrumentorBase
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation.observer import Observer
-from a2a_observe.signals.metrics import A2AMetrics
-from a2a_observe.version import __version__
 
 _log = logging.getLogger("a2a_observe")
 
@@ -66,17 +61,7 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
             _log.info("a2a-observe: disabled by the environment; not instrumenting")
             return
         settings = kwargs.get("settings") or Settings.from_env()
-        tracer = trace.get_tracer(
-            semconv.INSTRUMENTATION_SCOPE,
-            __version__,
-            tracer_provider=kwargs.get("tracer_provider"),
-        )
-        meter = metrics.get_meter(
-            semconv.INSTRUMENTATION_SCOPE,
-            __version__,
-            meter_provider=kwargs.get("meter_provider"),
-        )
-        observer = Observer(tracer, settings, A2AMetrics(meter))
+        observer = Observer.create(settings, kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
         patches = Patches()
         patches.active = True
         from a2a_observe.instrumentation import a2a_sdk, fasta2a, python_a2a  # noqa: PLC0415

@@ -17,8 +17,6 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from opentelemetry.trace import SpanKind
-
 from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
@@ -88,14 +86,14 @@ def _interface_url(card: Any, spec: TransportSpec) -> str | None:
     return None
 
 
-def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any, capture: bool) -> CallFacts:
+def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any) -> CallFacts:
     card = getattr(transport, "agent_card", None)
     url = getattr(transport, "url", None) or _interface_url(card, spec)
     host, port = _address(url if isinstance(url, str) else None)
     message = None
     task_id, context_id, _, tenant = translate.request_ids(request)
     if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
-        message = translate.message_facts(request.message, capture)
+        message = translate.message_facts(request.message)
         task_id, context_id = message.task_id, message.context_id
     original = None
     if spec.protocol_version == "0.3" and spec.binding == semconv.BINDING_JSONRPC:
@@ -156,7 +154,7 @@ class ClientHooks:
 
     def __init__(self, observer: Observer) -> None:
         self.observer = observer
-        self.outcomes = Outcomes(observer.settings.capture_content, self.translator)
+        self.outcomes = Outcomes(self.translator)
         self._context_cls: type | None = None
 
     def install(self, patches: Patches) -> None:
@@ -189,7 +187,7 @@ class ClientHooks:
     def call_facts(
         self, spec: TransportSpec, method: str, transport: Any, request: Any, kwargs: dict[str, Any]
     ) -> CallFacts:
-        facts = _call_facts(spec, method, transport, request, self.observer.settings.capture_content)
+        facts = _call_facts(spec, method, transport, request)
         asked = _version_asked(kwargs.get("context"))
         if asked is not None and spec.binding != semconv.BINDING_GRPC:  # gRPC sends its own first
             facts = dataclasses.replace(facts, protocol_version=asked)
@@ -203,7 +201,7 @@ class ClientHooks:
         self, spec: TransportSpec, method: str, transport: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[CallObservation, dict[str, Any]]:
         facts = self.call_facts(spec, method, transport, _split_request(args, kwargs), kwargs)
-        call = self.observer.start_call(SpanKind.CLIENT, facts)
+        call = self.observer.start_client_call(facts)
         call.key = transport
         return call, self.traced_kwargs(kwargs, call.carrier())
 
@@ -273,7 +271,7 @@ class ClientHooks:
         url = f"{base}/{path}" if path else base
         host, port = _address(url)
         facts = CallFacts(method=semconv.GET_AGENT_CARD, url=url, server_address=host, server_port=port)
-        call = self.observer.start_call(SpanKind.CLIENT, facts)
+        call = self.observer.start_client_call(facts)
         http_kwargs = dict(kwargs.get("http_kwargs") or {})
         headers = dict(http_kwargs.get("headers") or {})
         headers.update(call.carrier())

@@ -67,7 +67,7 @@ def _request_side(call_context: Any) -> tuple[str | None, dict[str, str]]:
 
 
 def _server_facts(
-    line: ServerLine, method: str, handler: Any, request: Any, call_context: Any, capture: bool
+    line: ServerLine, method: str, handler: Any, request: Any, call_context: Any
 ) -> tuple[CallFacts, dict[str, str]]:
     binding, carrier = _request_side(call_context)
     state = getattr(call_context, "state", None) or {}
@@ -80,7 +80,7 @@ def _server_facts(
     task_id, context_id, _, tenant = translator.request_ids(request)
     message = None
     if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
-        message = translator.message_facts(request.message, capture)
+        message = translator.message_facts(request.message)
         task_id, context_id = message.task_id, message.context_id
     card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
     server_address, server_port = host_and_port(carrier.get("host") or carrier.get(":authority"))
@@ -121,7 +121,7 @@ class ServerHooks:
     def __init__(self, observer: Observer, line: ServerLine) -> None:
         self.observer = observer
         self.line = line
-        self.outcomes = Outcomes(observer.settings.capture_content, line.translator)
+        self.outcomes = Outcomes(line.translator)
 
     def install(self, patches: Patches) -> None:
         patches.when_imported(
@@ -145,9 +145,7 @@ class ServerHooks:
         current = active_call()
         if current is not None and call_context is not None and current.key is call_context:
             return None  # a handler override calling super(): the request is observed already
-        facts, carrier = _server_facts(
-            self.line, method, handler, request, call_context, self.observer.settings.capture_content
-        )
+        facts, carrier = _server_facts(self.line, method, handler, request, call_context)
         call = self.observer.start_server_call(facts, carrier)
         call.key = call_context
         peers.mark_served()

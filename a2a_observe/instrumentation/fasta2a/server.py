@@ -75,8 +75,7 @@ class ServerHooks:
             decoded = json.loads(body)
         except ValueError:
             return None
-        capture = self.observer.settings.capture_content
-        facts = translate.request_facts(decoded, capture)
+        facts = translate.request_facts(decoded)
         if facts is None:
             return None
         carrier = {str(key).lower(): str(value) for key, value in request.headers.items()}
@@ -105,7 +104,7 @@ class ServerHooks:
         except ValueError:
             body = None
         result = body.get("result") if isinstance(body, dict) else None
-        call.result(translate.event_facts(result, self.observer.settings.capture_content))
+        call.result(translate.event_facts(result))
         error = translate.rpc_error(body)
         if error is not None:
             call.error(error)
@@ -115,13 +114,12 @@ class ServerHooks:
         return True
 
     def _on_chunk(self, call: CallObservation, chunk: Any) -> None:
-        capture = self.observer.settings.capture_content
         for response in translate.sse_results(chunk):
             error = translate.rpc_error(response)
             if error is not None:
                 call.error(error)
                 continue
-            event = translate.event_facts(response.get("result"), capture)
+            event = translate.event_facts(response.get("result"))
             if event is not None:
                 call.stream_event(event)
 

@@ -15,7 +15,6 @@ from types import ModuleType
 from typing import Any
 
 import wrapt
-from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks, TransportSpec, _address
@@ -83,7 +82,7 @@ class _TracedRpc(wrapt.ObjectProxy):  # type: ignore[type-arg]
 
 def _with_trace_metadata(kwargs: dict[str, Any]) -> dict[str, Any]:
     call = active_call()
-    if call is None or call.kind != SpanKind.CLIENT or call.facts.binding != semconv.BINDING_GRPC:
+    if call is None or not call.is_client or call.facts.binding != semconv.BINDING_GRPC:
         return kwargs
     metadata = list(kwargs.get("metadata") or ())
     present = {str(key).lower() for key, _ in metadata}
@@ -126,14 +125,13 @@ class ClientHooks03(ClientHooks):
     def call_facts(
         self, spec: TransportSpec, method: str, transport: Any, request: Any, kwargs: dict[str, Any]
     ) -> CallFacts:
-        capture = self.observer.settings.capture_content
         card = getattr(transport, "agent_card", None)
         url = getattr(transport, "url", None) or _card_url(card, spec.binding)
         host, port = _address(url if isinstance(url, str) else None)
         task_id, context_id, _, _ = translate.request_ids(request)
         message = None
         if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
-            message = translate.message_facts(request.message, capture)
+            message = translate.message_facts(request.message)
             task_id, context_id = message.task_id, message.context_id
         original = WIRE_NAMES.get(method) if spec.binding == semconv.BINDING_JSONRPC else None
         return CallFacts(
