@@ -1,7 +1,7 @@
 """The observation boundary stays closed: adapters describe what happened, only the observation
 makes spans, metrics and logs.
 
-Every module under ``a2a_observe/instrumentation/`` is read as source (nothing is imported), so a
+Every module under ``a2a_observe/instrumentation/`` is read as source (nothing of it is imported), so a
 new adapter that reaches around the observation fails here before it ships.
 """
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import a2a_observe.instrumentation
+from a2a_observe import semconv
 
 PACKAGE = Path(a2a_observe.instrumentation.__file__).parent
 
@@ -58,6 +59,13 @@ OBSERVER_VERBS = frozenset({"settings", "start_client_call", "start_server_call"
 """All an adapter may use of an ``Observer``: the rest of it works on spans."""
 
 
+def _is_signal_name(attr: str) -> bool:
+    """Span, attribute, event and metric names are dotted (``a2a.task.id``); the protocol's
+    vocabulary, which adapters do use (method names, bindings, states), is not."""
+    value = getattr(semconv, attr, None)
+    return isinstance(value, str) and "." in value
+
+
 def _is_observer(node: ast.expr) -> bool:
     return (isinstance(node, ast.Name) and node.id == "observer") or (
         isinstance(node, ast.Attribute) and node.attr == "observer"
@@ -88,6 +96,8 @@ def violations(source: str, filename: str = "<adapter>") -> list[str]:
                 found.append(f"{where}: uses .{node.attr}")
             if _is_observer(node.value) and node.attr not in OBSERVER_VERBS:
                 found.append(f"{where}: uses observer.{node.attr}")
+            if isinstance(node.value, ast.Name) and node.value.id == "semconv" and _is_signal_name(node.attr):
+                found.append(f"{where}: names semconv.{node.attr}")
     return found
 
 
@@ -121,6 +131,7 @@ def test_every_adapter_module_is_checked() -> None:
         ("call.observer.clean({})", "uses observer.clean"),
         ("observer.record_exception(span, exc)", "uses observer.record_exception"),
         ("current.is_recording()", "uses .is_recording"),
+        ("attrs = {semconv.A2A_AGENT_URL: url}", "names semconv.A2A_AGENT_URL"),
     ],
 )
 def test_the_check_sees_each_way_around(source: str, expected: str) -> None:
@@ -138,5 +149,6 @@ run = observer.start_agent_run(op, agent, None, None)
 with run.activated():
     pass
 capture = self.observer.settings.capture_content
+facts = CallFacts(method=semconv.SEND_MESSAGE, binding=semconv.BINDING_JSONRPC)
 """
     assert violations(source) == []

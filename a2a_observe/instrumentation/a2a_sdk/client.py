@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk import translate
@@ -23,6 +22,7 @@ from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
 from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import A2A_VERSION_HEADER, safe_url, url_address
 from a2a_observe.observation.facts import CallFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -61,21 +61,9 @@ TRANSPORT_METHODS: dict[str, str] = {
     "get_extended_agent_card": semconv.GET_EXTENDED_AGENT_CARD,
 }
 
-_VERSION_PARAMETER = "a2a-version"
-
 _V03_WIRE_NAMES = {
     v1: v03 for v03, v1 in semconv.V03_METHOD_NAMES.items() if "/" in v03 and not v03.startswith("tasks/send")
 }
-
-
-def _address(url: str | None) -> tuple[str | None, int | None]:
-    if not url:
-        return None, None
-    try:
-        parts = urlsplit(url if "://" in url else f"//{url}")
-        return parts.hostname, parts.port
-    except ValueError:
-        return None, None
 
 
 def _interface_url(card: Any, spec: TransportSpec) -> str | None:
@@ -89,7 +77,7 @@ def _interface_url(card: Any, spec: TransportSpec) -> str | None:
 def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any) -> CallFacts:
     card = getattr(transport, "agent_card", None)
     url = getattr(transport, "url", None) or _interface_url(card, spec)
-    host, port = _address(url if isinstance(url, str) else None)
+    host, port = url_address(url if isinstance(url, str) else None)
     message = None
     task_id, context_id, _, tenant = translate.request_ids(request)
     if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
@@ -118,7 +106,7 @@ def _version_asked(context: Any) -> str | None:
     header on HTTP; gRPC metadata keeps the transport's value first, which the server reads."""
     params = getattr(context, "service_parameters", None) or {}
     for key, value in params.items():
-        if key.lower() == _VERSION_PARAMETER:
+        if key.lower() == A2A_VERSION_HEADER:
             return str(value)
     return None
 
@@ -268,8 +256,8 @@ class ClientHooks:
         relative = args[0] if args else kwargs.get("relative_card_path")
         base = str(getattr(resolver, "base_url", ""))
         path = str(relative or getattr(resolver, "agent_card_path", "")).lstrip("/")
-        url = f"{base}/{path}" if path else base
-        host, port = _address(url)
+        url = safe_url(f"{base}/{path}" if path else base)
+        host, port = url_address(url)
         facts = CallFacts(method=semconv.GET_AGENT_CARD, url=url, server_address=host, server_port=port)
         call = self.observer.start_client_call(facts)
         http_kwargs = dict(kwargs.get("http_kwargs") or {})

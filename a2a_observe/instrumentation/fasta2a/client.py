@@ -19,6 +19,7 @@ from a2a_observe import semconv
 from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import safe_url
 from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -60,7 +61,7 @@ def call_facts(client: Any, wire: str, args: tuple[Any, ...], kwargs: dict[str, 
         message=message,
         server_address=getattr(base_url, "host", None) or None,
         server_port=getattr(base_url, "port", None),
-        url=str(base_url) if base_url is not None else None,
+        url=safe_url(str(base_url)) if base_url is not None else None,
     )
 
 

@@ -23,12 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from a2a_observe import semconv
 from a2a_observe.instrumentation.common import observe_async_stream, run_async, run_sync
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
+from a2a_observe.instrumentation.transport import safe_url, url_address
 from a2a_observe.observation.facts import CallFacts, ErrorFacts, MessageFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -148,28 +148,6 @@ def _first_argument(spec: MethodSpec, args: tuple[Any, ...], kwargs: dict[str, A
     return kwargs.get(spec.argument) if spec.argument else None
 
 
-def safe_url(url: str) -> str:
-    """``url`` without credentials, query or fragment, which may carry secrets."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    netloc = parts.hostname or ""
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def address(url: str | None) -> tuple[str | None, int | None]:
-    if not url:
-        return None, None
-    try:
-        parts = urlsplit(url)
-        return parts.hostname, parts.port
-    except ValueError:
-        return None, None
-
-
 def merged_headers(headers: Any, carrier: Mapping[str, str]) -> Any:
     """A new header collection: the caller's headers with our trace context on top."""
     if headers is None:
@@ -234,7 +212,7 @@ class ClientHooks:
             task_id = None if argument is None else str(argument)
         url = getattr(client, "endpoint_url", None) or getattr(client, "url", None)
         url = safe_url(url) if isinstance(url, str) else None
-        host, port = address(url)
+        host, port = url_address(url)
         return CallFacts(
             method=spec.method,
             agent=translate.agent_facts(getattr(client, "agent_card", None)),
@@ -379,7 +357,7 @@ class ClientHooks:
         wire = translate.wire_method(body)
         task_id = translate.task_ids(body.get("params"))[0] if wire and isinstance(body, Mapping) else None
         full = safe_url(str(url)) if url is not None else None
-        host, port = address(full)
+        host, port = url_address(full)
         call.wire_learned(
             CallFacts(
                 method=call.facts.method,

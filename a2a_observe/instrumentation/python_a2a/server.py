@@ -20,10 +20,10 @@ from types import ModuleType
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.instrumentation.addresses import host_and_port
 from a2a_observe.instrumentation.common import ObservedIterator
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
+from a2a_observe.instrumentation.transport import header_carrier, host_and_port
 from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -161,7 +161,7 @@ class ServerHooks:
             client_address=request.remote_addr or None,
             client_port=_port(request.environ.get("REMOTE_PORT")),
         )
-        carrier = {str(key).lower(): str(value) for key, value in request.headers.items()}
+        carrier = header_carrier(request.headers.items())
         return self.observer.start_server_call(facts, carrier)
 
     def _finish(self, call: CallObservation, response: Any) -> bool:

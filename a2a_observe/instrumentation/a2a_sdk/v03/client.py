@@ -17,10 +17,11 @@ from typing import Any
 import wrapt
 
 from a2a_observe import semconv
-from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks, TransportSpec, _address
+from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks, TransportSpec
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.a2a_sdk.v03 import translate
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import url_address
 from a2a_observe.observation.facts import CallFacts
 from a2a_observe.observation.observer import active_call
 from a2a_observe.safety import call_guarded
@@ -127,7 +128,7 @@ class ClientHooks03(ClientHooks):
     ) -> CallFacts:
         card = getattr(transport, "agent_card", None)
         url = getattr(transport, "url", None) or _card_url(card, spec.binding)
-        host, port = _address(url if isinstance(url, str) else None)
+        host, port = url_address(url if isinstance(url, str) else None)
         task_id, context_id, _, _ = translate.request_ids(request)
         message = None
         if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
