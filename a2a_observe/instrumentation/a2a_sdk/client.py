@@ -167,7 +167,7 @@ class ClientHooks:
 
     def _client_context_cls(self) -> type:
         if self._context_cls is None:
-            from a2a.client.client import ClientCallContext  # noqa: PLC0415
+            from a2a.client.client import ClientCallContext  # noqa: PLC0415 - the instrumented library
 
             self._context_cls = ClientCallContext
         return self._context_cls

@@ -8,6 +8,7 @@ a2a-observe never imports the SDK.
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 from a2a_observe import semconv
@@ -97,8 +98,7 @@ def part_facts(part: Any) -> PartFacts:
 
 
 def _struct_as_dict(struct: Any) -> Any:
-    # protobuf comes with the SDK, not with a2a-observe, so it is imported only where the SDK is in use
-    from google.protobuf.json_format import MessageToDict  # noqa: PLC0415
+    from google.protobuf.json_format import MessageToDict  # noqa: PLC0415 - the instrumented library's
 
     return MessageToDict(struct)
 
@@ -264,6 +264,4 @@ def codes_from_causes(exc: BaseException) -> tuple[str | None, int | None]:
 
 
 def _sdk_errors() -> Any:
-    import sys  # noqa: PLC0415
-
     return sys.modules.get("a2a.utils.errors")

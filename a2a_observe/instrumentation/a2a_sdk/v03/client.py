@@ -152,7 +152,7 @@ class ClientHooks03(ClientHooks):
         """A copy of the caller's context whose ``http_kwargs`` headers carry ours."""
         context = kwargs.get("context")
         if context is None:
-            from a2a.client.middleware import ClientCallContext  # noqa: PLC0415
+            from a2a.client.middleware import ClientCallContext  # noqa: PLC0415 - the instrumented library
 
             return {**kwargs, "context": ClientCallContext(state={"http_kwargs": {"headers": dict(carrier)}})}
         state = dict(context.state or {})
