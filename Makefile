@@ -106,3 +106,6 @@ test: prometheus lint typecheck
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
+
+bench-import: $(STAMP)
+	$(PY) benchmarks/import_time.py

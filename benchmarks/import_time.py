@@ -57,7 +57,8 @@ def importtime_top(code: str, env: dict[str, str], count: int) -> list[tuple[int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--modules", type=int, default=0, help="list the N costliest imports of each target")
     args = parser.parse_args()
