@@ -28,8 +28,8 @@ $(SDK03_STAMP): $(STAMP) pyproject.toml Makefile
 		'$(SDK03_SDK)' pytest pytest-asyncio pytest-timeout uvicorn opentelemetry-distro
 	touch $@
 
-.PHONY: setup setup-sdk03 demo test lint typecheck unit unit-sdk03 bench prometheus install-check \
-	test-frameworks frameworks-setup
+.PHONY: setup setup-sdk03 demo test lint typecheck unit unit-sdk03 unit-prometheus bench bench-import \
+	prometheus install-check test-frameworks frameworks-setup
 setup: $(STAMP)
 setup-sdk03: $(SDK03_STAMP)
 
@@ -37,7 +37,10 @@ setup-sdk03: $(SDK03_STAMP)
 install-check:
 	python3 .ci/install_check.py
 
-# The dashboards' tests run a real Prometheus and promtool (Debian's prometheus package).
+# The dashboards' tests marked `prometheus` run a real Prometheus and promtool (Debian's
+# prometheus package). `make unit` skips them where the binaries are absent; `make test` and
+# `make unit-prometheus` install the binaries and set A2A_OBSERVE_REQUIRE_PROMETHEUS=1, which
+# turns such a skip into a failure (so does CI=true).
 prometheus:
 	@if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then \
 		SUDO=""; if [ "$$(id -u)" -ne 0 ]; then SUDO="sudo"; fi; \
@@ -58,6 +61,9 @@ typecheck: $(STAMP)
 
 unit: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider
+
+unit-prometheus: prometheus $(STAMP)
+	A2A_OBSERVE_REQUIRE_PROMETHEUS=1 $(PY) -m pytest -q -p no:cacheprovider -m prometheus
 
 # Agent frameworks pin their own a2a-sdk line and OpenTelemetry ranges, which conflict with the
 # main environment: the frameworks on each a2a-sdk line share a virtual environment of their own,
@@ -97,7 +103,10 @@ unit-sdk03: $(SDK03_STAMP)
 # side by side; the unit tests run alone afterwards (their load tests need the machine to themselves).
 test: prometheus lint typecheck
 	$(MAKE) -j3 install-check setup-sdk03 frameworks-setup
-	$(MAKE) unit unit-sdk03 test-frameworks
+	A2A_OBSERVE_REQUIRE_PROMETHEUS=1 $(MAKE) unit unit-sdk03 test-frameworks
 
 bench: $(STAMP)
 	$(PY) benchmarks/overhead.py
+
+bench-import: $(STAMP)
+	$(PY) benchmarks/import_time.py

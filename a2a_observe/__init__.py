@@ -15,7 +15,7 @@ __all__ = ["__version__", "instrument", "is_instrumented", "uninstrument"]
 
 def instrument(**kwargs: Any) -> None:
     """Instrument A2A clients and servers; ``tracer_provider=`` and ``settings=`` optional."""
-    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415
+    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415 - import cost, see docs/architecture.md
 
     # Each adapter checks its own library's version (one warning, the others still patched),
     # as opentelemetry-instrument does after its distribution check; instrumentation_dependencies()
@@ -26,12 +26,12 @@ def instrument(**kwargs: Any) -> None:
 
 def uninstrument() -> None:
     """Undo :func:`instrument`: every patch is removed, later imports stay untouched."""
-    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415
+    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415 - import cost
 
     A2AInstrumentor().uninstrument()
 
 
 def is_instrumented() -> bool:
-    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415
+    from a2a_observe.instrumentation import A2AInstrumentor  # noqa: PLC0415 - import cost
 
     return bool(A2AInstrumentor().is_instrumented_by_opentelemetry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -51,6 +52,33 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if SDK_LINE == "0.3":
         return None if in_sdk03 or collection_path in SDK03_TESTS.parents else True
     return True if in_sdk03 else None
+
+
+PROMETHEUS_BINARIES = ("prometheus", "promtool")
+REQUIRE_PROMETHEUS_ENV = "A2A_OBSERVE_REQUIRE_PROMETHEUS"
+"""Set where the ``prometheus`` tests must run (``make test``, ``make unit-prometheus``)."""
+
+
+def prometheus_required() -> bool:
+    """Whether a missing Prometheus fails the ``prometheus`` tests instead of skipping them:
+    in CI (``CI=true``, as CI services set it) and wherever the Makefile asks for them."""
+    return os.environ.get(REQUIRE_PROMETHEUS_ENV, "") not in ("", "0") or os.environ.get(
+        "CI", ""
+    ).lower() in ("true", "1")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """The ``prometheus`` tests need Debian's binaries, not just the virtual environment:
+    without them they are skipped locally, and fail where they are required."""
+    if item.get_closest_marker("prometheus") is None:
+        return
+    missing = [name for name in PROMETHEUS_BINARIES if shutil.which(name) is None]
+    if not missing:
+        return
+    reason = f"{' and '.join(missing)} not installed (make prometheus, or apt-get install prometheus)"
+    if prometheus_required():
+        pytest.fail(f"{reason}; they must run here ({REQUIRE_PROMETHEUS_ENV} or CI)", pytrace=False)
+    pytest.skip(reason)
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -18,6 +18,7 @@ from a2a_observe.dashboards import names
 from a2a_observe.dashboards.names import MetricName
 from a2a_observe.dashboards.promql import by, eq, ne, one_of, regex, selector
 from a2a_observe.dashboards.rules import RUNBOOKS_UID, RuleSettings
+from a2a_observe.dashboards.runbooks import RUNBOOKS
 
 SCHEMA_VERSION = 39
 """Grafana 10.4 / 11; newer Grafana migrates it on load, older cannot read heatmap options."""
@@ -958,8 +959,6 @@ def _alerts_annotation() -> dict[str, Any]:
 
 def runbooks() -> dict[str, Any]:
     """One text panel per alert, in the order the alerts' ``runbook_url`` numbers them."""
-    from a2a_observe.dashboards.runbooks import RUNBOOKS  # noqa: PLC0415 - text only
-
     panels = []
     for index, (alert, text) in enumerate(RUNBOOKS.items()):
         panels.append(

@@ -15,6 +15,7 @@ from typing import Any
 from a2a_observe import semconv
 from a2a_observe.dashboards import names
 from a2a_observe.dashboards.promql import by, eq, le_matcher, ne, one_of, selector
+from a2a_observe.dashboards.runbooks import RUNBOOKS
 
 Rule = dict[str, Any]
 
@@ -98,8 +99,6 @@ JOB_AGENT_METHOD = (names.JOB, names.AGENT, names.METHOD)
 
 def runbook_panel(alert: str) -> int:
     """The alert's panel id on the runbooks dashboard (panels are numbered from 1, in order)."""
-    from a2a_observe.dashboards.runbooks import RUNBOOKS  # noqa: PLC0415 - text only
-
     return list(RUNBOOKS).index(alert) + 1
 
 

@@ -14,15 +14,15 @@ from collections.abc import Collection
 from importlib import metadata
 from typing import Any
 
-from opentelemetry import metrics, trace
-
-from a2a_observe import semconv
 from a2a_observe.config import Settings, is_disabled
+from a2a_observe.instrumentation import a2a_sdk, fasta2a, python_a2a
 from a2a_observe.instrumentation.base import InstrumentorBase
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.threads import (
+    propagate_context_to_threads,
+    stop_propagating_context_to_threads,
+)
 from a2a_observe.observation.observer import Observer
-from a2a_observe.signals.metrics import A2AMetrics
-from a2a_observe.version import __version__
 
 _log = logging.getLogger("a2a_observe")
 
@@ -66,26 +66,12 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
             _log.info("a2a-observe: disabled by the environment; not instrumenting")
             return
         settings = kwargs.get("settings") or Settings.from_env()
-        tracer = trace.get_tracer(
-            semconv.INSTRUMENTATION_SCOPE,
-            __version__,
-            tracer_provider=kwargs.get("tracer_provider"),
-        )
-        meter = metrics.get_meter(
-            semconv.INSTRUMENTATION_SCOPE,
-            __version__,
-            meter_provider=kwargs.get("meter_provider"),
-        )
-        observer = Observer(tracer, settings, A2AMetrics(meter))
+        observer = Observer.create(settings, kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
         patches = Patches()
         patches.active = True
-        from a2a_observe.instrumentation import a2a_sdk, fasta2a, python_a2a  # noqa: PLC0415
-
         a2a_sdk.install(observer, patches)
         python_a2a.install(observer, patches)
         fasta2a.install(observer, patches)
-        from a2a_observe.instrumentation.threads import propagate_context_to_threads  # noqa: PLC0415
-
         propagate_context_to_threads()  # logs in threads the agent starts name its task
         type(self)._patches = patches
         type(self).observer = observer
@@ -94,8 +80,6 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
         patches = type(self)._patches
         if patches is not None:
             patches.undo()
-            from a2a_observe.instrumentation.threads import stop_propagating_context_to_threads  # noqa: PLC0415
-
             stop_propagating_context_to_threads()
         type(self)._patches = None
         type(self).observer = None

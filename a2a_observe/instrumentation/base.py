@@ -57,7 +57,7 @@ class StandaloneInstrumentor:
 
 def _base_class() -> Any:
     try:
-        from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]  # noqa: PLC0415
+        from opentelemetry.instrumentation.instrumentor import (  # type: ignore[attr-defined]  # noqa: PLC0415 - optional
             BaseInstrumentor,
         )
     except ImportError:  # a plain install: opentelemetry-instrumentation is optional

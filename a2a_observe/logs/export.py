@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from opentelemetry._logs import get_logger_provider
+
 from a2a_observe.logs.context import TraceContextFilter
 from a2a_observe.safety import call_guarded
 
@@ -52,8 +54,7 @@ def add_ids_filter(handler: logging.Handler) -> None:
 
 def sdk_logger_provider() -> Any | None:
     """The global logger provider if it is the SDK's (a no-op one has nowhere to send)."""
-    from opentelemetry._logs import get_logger_provider  # noqa: PLC0415
-    from opentelemetry.sdk._logs import LoggerProvider  # noqa: PLC0415
+    from opentelemetry.sdk._logs import LoggerProvider  # noqa: PLC0415 - the SDK, see docs/architecture.md
 
     provider = get_logger_provider()
     return provider if isinstance(provider, LoggerProvider) else None
@@ -64,7 +65,7 @@ def _new_handler(provider: Any, level: int) -> logging.Handler:
         module = importlib.import_module("opentelemetry.instrumentation.logging.handler")
         handler_class: Any = module.LoggingHandler
     except (ImportError, AttributeError):
-        from opentelemetry.sdk._logs import LoggingHandler  # noqa: PLC0415
+        from opentelemetry.sdk._logs import LoggingHandler  # noqa: PLC0415 - the SDK
 
         handler_class = LoggingHandler
     with warnings.catch_warnings():

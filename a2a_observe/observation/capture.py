@@ -147,9 +147,10 @@ def cap_attribute(value: Any, limit: int) -> Any:
 def parts_json(parts: Iterable[PartFacts], limit: int, patterns: tuple[str, ...] = ()) -> tuple[str, bool]:
     """The captured parts as one JSON document, secrets redacted (by key, and inside every
     string), truncated to ``limit`` characters."""
+    payloads = ((p, p.payload()) for p in parts)
     doc = [
-        {"kind": p.kind, "media_type": p.media_type, "content": redact(p.content, 0, patterns)}
-        for p in parts
-        if p.content is not None
+        {"kind": p.kind, "media_type": p.media_type, "content": redact(content, 0, patterns)}
+        for p, content in payloads
+        if content is not None
     ]
     return truncate(json.dumps(doc, ensure_ascii=False, default=str), limit)

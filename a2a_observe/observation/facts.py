@@ -7,18 +7,31 @@ translation module and no new signal code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 
 @dataclass(frozen=True)
 class PartFacts:
-    """One message or artifact part. ``content`` is filled only when capture is on."""
+    """One message or artifact part.
+
+    Adapters always hand over the content; whether any of it is recorded is decided once, by
+    the observation (:mod:`~a2a_observe.observation.capture`), so no adapter needs to know.
+    """
 
     kind: str
     size: int = 0
     media_type: str | None = None
     content: Any = None
+    """The part's payload as the library holds it (a reference, never a copy)."""
+    load_content: Callable[[], Any] | None = None
+    """Produces the payload where that costs something (a protobuf ``Struct`` as a dict); it
+    is called only when the content is recorded."""
+
+    def payload(self) -> Any:
+        """The content, produced now if it is produced on demand."""
+        return self.load_content() if self.load_content is not None else self.content
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from opentelemetry import context as otel_context
+from opentelemetry import metrics as otel_metrics
 from opentelemetry import propagate, trace
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode, Tracer
@@ -37,6 +38,7 @@ from a2a_observe.observation.facts import (
     MessageFacts,
 )
 from a2a_observe.signals.metrics import A2AMetrics, call_attributes
+from a2a_observe.version import __version__
 
 _AGENT_KEY = otel_context.create_key("a2a_observe.agent")
 """The serving agent's identity, carried in the OTel context from the SERVER span to the
@@ -91,6 +93,17 @@ def current_agent(ctx: otel_context.Context | None = None) -> AgentFacts | None:
     return value if isinstance(value, AgentFacts) else None
 
 
+def agent_span_current() -> bool:
+    """Whether the current span is an ``invoke_agent`` span that someone (we, or a framework
+    that reports its own) is recording."""
+    current = trace.get_current_span()
+    attributes = getattr(current, "attributes", None) or {}
+    return bool(
+        current.is_recording()
+        and attributes.get(semconv.GEN_AI_OPERATION_NAME) == semconv.OPERATION_INVOKE_AGENT
+    )
+
+
 class Observer:
     """Holds the tracer and settings that every observation of one ``instrument()`` uses."""
 
@@ -98,6 +111,20 @@ class Observer:
         self.tracer = tracer
         self.settings = settings
         self.metrics = metrics
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        tracer_provider: trace.TracerProvider | None = None,
+        meter_provider: otel_metrics.MeterProvider | None = None,
+    ) -> Observer:
+        """The observer of one ``instrument()``: our tracer and meter from the given providers
+        (the global ones by default)."""
+        scope = semconv.INSTRUMENTATION_SCOPE
+        tracer = trace.get_tracer(scope, __version__, tracer_provider=tracer_provider)
+        meter = otel_metrics.get_meter(scope, __version__, meter_provider=meter_provider)
+        return cls(tracer, settings, A2AMetrics(meter))
 
     # -- attribute helpers ---------------------------------------------------------------------
     def clean(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -244,6 +271,10 @@ class Observer:
         parent = otel_context.set_value(_AGENT_KEY, facts.agent, parent)
         return self.start_call(SpanKind.SERVER, facts, parent)
 
+    def start_client_call(self, facts: CallFacts) -> CallObservation:
+        """A CLIENT span, a child of whatever span is current."""
+        return self.start_call(SpanKind.CLIENT, facts)
+
     def start_agent_run(
         self,
         operation: str,
@@ -344,6 +375,24 @@ class CallObservation:
         headers: dict[str, str] = {}
         propagate.inject(headers, context=self.context)
         return headers
+
+    @property
+    def is_server(self) -> bool:
+        return self.kind == SpanKind.SERVER
+
+    @property
+    def is_client(self) -> bool:
+        return self.kind == SpanKind.CLIENT
+
+    def wire_learned(self, facts: CallFacts) -> None:
+        """What the call turned out to send on the wire (binding, URL, method name), learned
+        after it opened: a client that tries several endpoints says so request by request."""
+        self.span.set_attributes(self.observer.call_attributes(facts))
+
+    def card_returned(self, agent: AgentFacts) -> None:
+        """The agent card a card request returned: the agent it describes, and its URL."""
+        self.observer.set_agent(self.span, agent)
+        self.observer.set(self.span, semconv.A2A_AGENT_URL, agent.url)
 
     # -- metrics ------------------------------------------------------------------------------
     @property
@@ -514,6 +563,20 @@ class AgentRun:
         if self.span is INVALID_SPAN:
             return ctx
         return trace.set_span_in_context(self.span, ctx)
+
+    @contextmanager
+    def activated(self) -> Iterator[None]:
+        """Make the run's span and ids current for the duration of a block."""
+        token = otel_context.attach(self.context)
+        try:
+            yield
+        finally:
+            otel_context.detach(token)
+
+    @property
+    def recording(self) -> bool:
+        """Whether the span the run reports to (its own or the SERVER span) still records."""
+        return self.span.is_recording()
 
     def emitted(self, source: object, event: EventFacts) -> None:
         """The agent put ``event`` on its queue; ``source`` dedupes queue fan-out.

@@ -87,8 +87,8 @@ def mount_starlette(
 ) -> Readiness | None:
     """Add the probes (and ``/metrics``) to ``app``; returns the readiness it reports."""
     from starlette.requests import Request  # noqa: PLC0415 - only apps that use Starlette
-    from starlette.responses import Response  # noqa: PLC0415
-    from starlette.routing import Route  # noqa: PLC0415
+    from starlette.responses import Response  # noqa: PLC0415 - optional
+    from starlette.routing import Route  # noqa: PLC0415 - optional
 
     routes: list[Any] = []
     if health:

@@ -26,6 +26,9 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from opentelemetry import trace
+from opentelemetry._logs import get_logger_provider
+
 from a2a_observe.semconv import ENV_SHUTDOWN_TIMEOUT
 
 STATUS_OK = "ok"
@@ -264,10 +267,8 @@ def _signal_entries(signal: str, provider: Any, now: float) -> list[dict[str, An
 
 
 def _sdk_providers(tracer_provider: Any | None, logger_provider: Any | None) -> dict[str, Any]:
-    from opentelemetry import trace  # noqa: PLC0415
-    from opentelemetry._logs import get_logger_provider  # noqa: PLC0415
-    from opentelemetry.sdk._logs import LoggerProvider  # noqa: PLC0415
-    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
+    from opentelemetry.sdk._logs import LoggerProvider  # noqa: PLC0415 - the SDK, see docs/architecture.md
+    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415 - the SDK
 
     tracer = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
     logger = logger_provider if logger_provider is not None else get_logger_provider()

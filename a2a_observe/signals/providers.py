@@ -84,7 +84,7 @@ def configure_from_env() -> bool:
     if not _flag(os.environ, semconv.ENV_CONFIGURE_PROVIDERS, True) or providers_configured():
         return False
     try:
-        from opentelemetry.sdk._configuration import _OTelSDKConfigurator  # noqa: PLC0415
+        from opentelemetry.sdk._configuration import _OTelSDKConfigurator  # noqa: PLC0415 - import cost
 
         apply_otlp_defaults(os.environ)
         _OTelSDKConfigurator().configure()  # type: ignore[no-untyped-call]

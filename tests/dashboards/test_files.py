@@ -95,6 +95,7 @@ def test_dashboard_has_the_structure_grafana_requires(name: str) -> None:
         )
 
 
+@pytest.mark.prometheus
 def test_every_query_parses_with_promtool(tmp_path: Path) -> None:
     """promtool parses each expression (Grafana variables filled in) as a recording rule."""
     checks = []
@@ -113,6 +114,7 @@ def test_every_query_parses_with_promtool(tmp_path: Path) -> None:
     assert f"SUCCESS: {len(checks)} rules found" in result.stdout
 
 
+@pytest.mark.prometheus
 def test_rule_files_pass_promtool_check_and_unit_tests(tmp_path: Path) -> None:
     fast = tmp_path / "fast.yml"
     fast.write_text(yamlout.dumps(rules.rule_groups(rules.FAST)), encoding="utf-8")

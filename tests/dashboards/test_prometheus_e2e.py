@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+
 from a2a_observe.dashboards import grafana, names, promql, rules, yamlout
 from a2a_observe.demo.serving import free_port
 from tests.support.prometheus import Prometheus, prometheus, traffic_app
+
+pytestmark = pytest.mark.prometheus
 
 JOB = "a2a-demo"
 GONE_JOB = "a2a-gone"

@@ -23,11 +23,12 @@ from a2a_observe.dashboards import yamlout
 from a2a_observe.demo.serving import free_port
 from tests.support.paths import APPS
 
-INSTALL_HINT = "apt-get install -y prometheus (.ci/run does it)"
+INSTALL_HINT = "make prometheus, or apt-get install -y prometheus"
 
 
 def binary(name: str) -> str:
-    """The path of ``prometheus`` or ``promtool``; a loud failure, never a skip, without it."""
+    """The path of ``prometheus`` or ``promtool``. Tests that call this are marked
+    ``prometheus`` (tests/conftest.py skips or fails them without it), so it is there."""
     path = shutil.which(name)
     if path is None:
         pytest.fail(f"{name} is not installed: {INSTALL_HINT}", pytrace=False)

@@ -15,9 +15,6 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
-
-from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk import translate
@@ -25,6 +22,7 @@ from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
 from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import A2A_VERSION_HEADER, safe_url, url_address
 from a2a_observe.observation.facts import CallFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -63,21 +61,9 @@ TRANSPORT_METHODS: dict[str, str] = {
     "get_extended_agent_card": semconv.GET_EXTENDED_AGENT_CARD,
 }
 
-_VERSION_PARAMETER = "a2a-version"
-
 _V03_WIRE_NAMES = {
     v1: v03 for v03, v1 in semconv.V03_METHOD_NAMES.items() if "/" in v03 and not v03.startswith("tasks/send")
 }
-
-
-def _address(url: str | None) -> tuple[str | None, int | None]:
-    if not url:
-        return None, None
-    try:
-        parts = urlsplit(url if "://" in url else f"//{url}")
-        return parts.hostname, parts.port
-    except ValueError:
-        return None, None
 
 
 def _interface_url(card: Any, spec: TransportSpec) -> str | None:
@@ -88,14 +74,14 @@ def _interface_url(card: Any, spec: TransportSpec) -> str | None:
     return None
 
 
-def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any, capture: bool) -> CallFacts:
+def _call_facts(spec: TransportSpec, method: str, transport: Any, request: Any) -> CallFacts:
     card = getattr(transport, "agent_card", None)
     url = getattr(transport, "url", None) or _interface_url(card, spec)
-    host, port = _address(url if isinstance(url, str) else None)
+    host, port = url_address(url if isinstance(url, str) else None)
     message = None
     task_id, context_id, _, tenant = translate.request_ids(request)
     if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
-        message = translate.message_facts(request.message, capture)
+        message = translate.message_facts(request.message)
         task_id, context_id = message.task_id, message.context_id
     original = None
     if spec.protocol_version == "0.3" and spec.binding == semconv.BINDING_JSONRPC:
@@ -120,7 +106,7 @@ def _version_asked(context: Any) -> str | None:
     header on HTTP; gRPC metadata keeps the transport's value first, which the server reads."""
     params = getattr(context, "service_parameters", None) or {}
     for key, value in params.items():
-        if key.lower() == _VERSION_PARAMETER:
+        if key.lower() == A2A_VERSION_HEADER:
             return str(value)
     return None
 
@@ -156,7 +142,7 @@ class ClientHooks:
 
     def __init__(self, observer: Observer) -> None:
         self.observer = observer
-        self.outcomes = Outcomes(observer.settings.capture_content, self.translator)
+        self.outcomes = Outcomes(self.translator)
         self._context_cls: type | None = None
 
     def install(self, patches: Patches) -> None:
@@ -181,7 +167,7 @@ class ClientHooks:
 
     def _client_context_cls(self) -> type:
         if self._context_cls is None:
-            from a2a.client.client import ClientCallContext  # noqa: PLC0415
+            from a2a.client.client import ClientCallContext  # noqa: PLC0415 - the instrumented library
 
             self._context_cls = ClientCallContext
         return self._context_cls
@@ -189,7 +175,7 @@ class ClientHooks:
     def call_facts(
         self, spec: TransportSpec, method: str, transport: Any, request: Any, kwargs: dict[str, Any]
     ) -> CallFacts:
-        facts = _call_facts(spec, method, transport, request, self.observer.settings.capture_content)
+        facts = _call_facts(spec, method, transport, request)
         asked = _version_asked(kwargs.get("context"))
         if asked is not None and spec.binding != semconv.BINDING_GRPC:  # gRPC sends its own first
             facts = dataclasses.replace(facts, protocol_version=asked)
@@ -203,7 +189,7 @@ class ClientHooks:
         self, spec: TransportSpec, method: str, transport: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[CallObservation, dict[str, Any]]:
         facts = self.call_facts(spec, method, transport, _split_request(args, kwargs), kwargs)
-        call = self.observer.start_call(SpanKind.CLIENT, facts)
+        call = self.observer.start_client_call(facts)
         call.key = transport
         return call, self.traced_kwargs(kwargs, call.carrier())
 
@@ -270,10 +256,10 @@ class ClientHooks:
         relative = args[0] if args else kwargs.get("relative_card_path")
         base = str(getattr(resolver, "base_url", ""))
         path = str(relative or getattr(resolver, "agent_card_path", "")).lstrip("/")
-        url = f"{base}/{path}" if path else base
-        host, port = _address(url)
+        url = safe_url(f"{base}/{path}" if path else base)
+        host, port = url_address(url)
         facts = CallFacts(method=semconv.GET_AGENT_CARD, url=url, server_address=host, server_port=port)
-        call = self.observer.start_call(SpanKind.CLIENT, facts)
+        call = self.observer.start_client_call(facts)
         http_kwargs = dict(kwargs.get("http_kwargs") or {})
         headers = dict(http_kwargs.get("headers") or {})
         headers.update(call.carrier())

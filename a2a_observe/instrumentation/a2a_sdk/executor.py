@@ -15,15 +15,12 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from opentelemetry import context as otel_context
-from opentelemetry import trace
-
 from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.observation.facts import AgentFacts
-from a2a_observe.observation.observer import AgentRun, Observer, current_agent
+from a2a_observe.observation.observer import AgentRun, Observer, agent_span_current, current_agent
 from a2a_observe.safety import call_guarded
 
 _run: contextvars.ContextVar[tuple[object, AgentRun] | None] = contextvars.ContextVar(
@@ -48,12 +45,7 @@ def agent_reported_elsewhere(executor: object) -> bool:
     """
     if any((cls.__module__ + ".").startswith(FRAMEWORKS_WITH_AGENT_SPANS) for cls in type(executor).__mro__):
         return True
-    current = trace.get_current_span()
-    attributes = getattr(current, "attributes", None) or {}
-    return bool(
-        current.is_recording()
-        and attributes.get(semconv.GEN_AI_OPERATION_NAME) == semconv.OPERATION_INVOKE_AGENT
-    )
+    return agent_span_current()
 
 
 class ExecutorHooks:
@@ -98,7 +90,7 @@ class ExecutorHooks:
         if (
             current is not None
             and current[0] is instance
-            and current[1].span.is_recording()
+            and current[1].recording
             and operation == semconv.OPERATION_INVOKE_AGENT
         ):
             return None  # an override calling super().execute(): already observed
@@ -116,10 +108,10 @@ class ExecutorHooks:
         run = call_guarded("agent span start", self._start, instance, operation, args, kwargs)
         if run is None:
             return await wrapped(*args, **kwargs)
-        token = otel_context.attach(run.context)
         run_token = _run.set((instance, run))
         try:
-            return await wrapped(*args, **kwargs)
+            with run.activated():
+                return await wrapped(*args, **kwargs)
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
@@ -129,7 +121,6 @@ class ExecutorHooks:
             raise
         finally:
             _run.reset(run_token)
-            otel_context.detach(token)
             call_guarded("agent span end", run.end)
 
     def _enqueue_wrapper(
@@ -138,11 +129,10 @@ class ExecutorHooks:
         current = _run.get()
         if current is not None:
             event = args[0] if args else kwargs.get("event")
-            capture = self.observer.settings.capture_content
             run = current[1]
 
             def record() -> None:
-                facts = self.translator.event_facts(event, capture)
+                facts = self.translator.event_facts(event)
                 if facts is not None:
                     run.emitted(event, facts)
 

@@ -7,9 +7,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from opentelemetry.trace import SpanKind
-
-from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk import translate
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.common import run_async
@@ -17,10 +14,9 @@ from a2a_observe.observation.observer import CallObservation
 
 
 class Outcomes:
-    """Callbacks bound to one ``instrument()``'s content-capture setting and one SDK line."""
+    """Callbacks bound to one SDK line's translation."""
 
-    def __init__(self, capture: bool, translator: Translator = translate) -> None:
-        self.capture = capture
+    def __init__(self, translator: Translator = translate) -> None:
         self.translator = translator
 
     def run(self, call: CallObservation, call_library: Callable[[], Awaitable[Any]]) -> Awaitable[Any]:
@@ -28,10 +24,10 @@ class Outcomes:
         return run_async(call, call_library, self.result, self.error)
 
     def result(self, call: CallObservation, result: Any) -> None:
-        call.result(self.translator.event_facts(result, self.capture))
+        call.result(self.translator.event_facts(result))
 
     def item(self, call: CallObservation, item: Any) -> None:
-        event = self.translator.event_facts(item, self.capture)
+        event = self.translator.event_facts(item)
         if event is not None:
             call.stream_event(event)
 
@@ -39,10 +35,7 @@ class Outcomes:
         """The type and wire code of ``exc``; cancellation is how callers stop, not an error."""
         if isinstance(exc, asyncio.CancelledError | GeneratorExit):
             return
-        server = call.kind == SpanKind.SERVER
-        call.exception(exc, self.translator.error_facts(exc, call.facts.binding, server=server))
+        call.exception(exc, self.translator.error_facts(exc, call.facts.binding, server=call.is_server))
 
     def card(self, call: CallObservation, card: Any) -> None:
-        agent = self.translator.agent_facts(card)
-        call.observer.set_agent(call.span, agent)
-        call.observer.set(call.span, semconv.A2A_AGENT_URL, agent.url)
+        call.card_returned(self.translator.agent_facts(card))

@@ -20,8 +20,8 @@ from types import ModuleType
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.instrumentation.addresses import host_and_port
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import A2A_VERSION_HEADER, header_carrier, host_and_port
 from a2a_observe.observation.facts import CallFacts, ErrorFacts
 from a2a_observe.observation.observer import Observer
 from a2a_observe.safety import call_guarded
@@ -54,7 +54,7 @@ def _note(http_request: Any) -> Request:
     noted = Request(
         client_address=getattr(client, "host", None),
         client_port=getattr(client, "port", None),
-        headers={str(k).lower(): str(v) for k, v in headers.items()},
+        headers=header_carrier(headers),
         http_request=http_request,
     )
     _request.set(noted)
@@ -189,7 +189,7 @@ class RejectionHooks:
         facts = CallFacts(
             method=method,
             binding=binding,
-            protocol_version=headers.get(_VERSION_HEADER, _DEFAULT_VERSION),
+            protocol_version=headers.get(A2A_VERSION_HEADER, DEFAULT_PROTOCOL_VERSION),
             original_method=wire if wire and wire != method else None,
             server_address=host,
             server_port=port,
@@ -226,9 +226,8 @@ def rest_method(path: str, http_method: str) -> str | None:
     return None
 
 
-_VERSION_HEADER = "a2a-version"
-_DEFAULT_VERSION = "0.3"
-"""The SDK treats a request without ``A2A-Version`` as protocol v0.3."""
+DEFAULT_PROTOCOL_VERSION = "0.3"
+"""The SDK treats a request without ``A2A-Version`` as protocol v0.3; so do we."""
 
 
 def _wire_method(noted: Request | None) -> str | None:

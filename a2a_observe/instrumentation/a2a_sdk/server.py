@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 from a2a_observe import semconv
 from a2a_observe.instrumentation.a2a_sdk import peers
 from a2a_observe.instrumentation.a2a_sdk.outcomes import Outcomes
-from a2a_observe.instrumentation.addresses import grpc_peer, host_and_port
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import A2A_VERSION_HEADER, grpc_peer, header_carrier, host_and_port
 from a2a_observe.observation.facts import CallFacts
 from a2a_observe.observation.observer import CallObservation, Observer, active_call
 from a2a_observe.safety import call_guarded
@@ -41,24 +41,15 @@ HANDLER_METHODS: dict[str, str] = {
     "on_get_extended_agent_card": semconv.GET_EXTENDED_AGENT_CARD,
 }
 
-_VERSION_HEADER = "a2a-version"
-_DEFAULT_VERSION = "0.3"
-"""The SDK treats a request without ``A2A-Version`` as protocol v0.3; so do we."""
-
 
 def _request_side(call_context: Any) -> tuple[str | None, dict[str, str]]:
     """(binding, carrier headers) of the request behind a ServerCallContext."""
     state = getattr(call_context, "state", None) or {}
     grpc_context = state.get("grpc_context")
     if grpc_context is not None:
-        metadata = grpc_context.invocation_metadata() or ()
-        carrier: dict[str, str] = {}
-        for key, value in metadata:  # the first of repeated keys wins, as the SDK reads them
-            text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            carrier.setdefault(str(key).lower(), text)
-        return semconv.BINDING_GRPC, carrier
+        return semconv.BINDING_GRPC, header_carrier(grpc_context.invocation_metadata() or ())
     headers = state.get("headers")
-    carrier = {str(k).lower(): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
+    carrier = header_carrier(headers) if isinstance(headers, dict) else {}
     if "request_id" in state or "method" in state:
         return semconv.BINDING_JSONRPC, carrier
     if headers is not None:
@@ -67,7 +58,7 @@ def _request_side(call_context: Any) -> tuple[str | None, dict[str, str]]:
 
 
 def _server_facts(
-    line: ServerLine, method: str, handler: Any, request: Any, call_context: Any, capture: bool
+    line: ServerLine, method: str, handler: Any, request: Any, call_context: Any
 ) -> tuple[CallFacts, dict[str, str]]:
     binding, carrier = _request_side(call_context)
     state = getattr(call_context, "state", None) or {}
@@ -80,7 +71,7 @@ def _server_facts(
     task_id, context_id, _, tenant = translator.request_ids(request)
     message = None
     if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
-        message = translator.message_facts(request.message, capture)
+        message = translator.message_facts(request.message)
         task_id, context_id = message.task_id, message.context_id
     card = getattr(handler, "_agent_card", None) or getattr(handler, "agent_card", None)
     server_address, server_port = host_and_port(carrier.get("host") or carrier.get(":authority"))
@@ -91,12 +82,11 @@ def _server_facts(
         noted = peers.current()
         client_address = noted.client_address if noted else None
         client_port = noted.client_port if noted else None
+    version = line.protocol_version or carrier.get(A2A_VERSION_HEADER, peers.DEFAULT_PROTOCOL_VERSION)
     facts = CallFacts(
         method=method,
         binding=binding,
-        protocol_version=(line.protocol_version or carrier.get(_VERSION_HEADER, _DEFAULT_VERSION))
-        if binding
-        else None,
+        protocol_version=version if binding else None,
         original_method=original,
         agent=translator.agent_facts(card if card is not None else line.agent_card(handler)),
         tenant=tenant or getattr(call_context, "tenant", None) or None,
@@ -121,7 +111,7 @@ class ServerHooks:
     def __init__(self, observer: Observer, line: ServerLine) -> None:
         self.observer = observer
         self.line = line
-        self.outcomes = Outcomes(observer.settings.capture_content, line.translator)
+        self.outcomes = Outcomes(line.translator)
 
     def install(self, patches: Patches) -> None:
         patches.when_imported(
@@ -145,9 +135,7 @@ class ServerHooks:
         current = active_call()
         if current is not None and call_context is not None and current.key is call_context:
             return None  # a handler override calling super(): the request is observed already
-        facts, carrier = _server_facts(
-            self.line, method, handler, request, call_context, self.observer.settings.capture_content
-        )
+        facts, carrier = _server_facts(self.line, method, handler, request, call_context)
         call = self.observer.start_server_call(facts, carrier)
         call.key = call_context
         peers.mark_served()

@@ -7,6 +7,8 @@ a2a-observe never imports the SDK.
 
 from __future__ import annotations
 
+import functools
+import sys
 from typing import Any
 
 from a2a_observe import semconv
@@ -67,7 +69,7 @@ def role_name(message: Any) -> str | None:
     return None if name == "unspecified" else name
 
 
-def part_facts(part: Any, capture: bool) -> PartFacts:
+def part_facts(part: Any) -> PartFacts:
     kind = "unknown"
     try:
         kind = part.WhichOneof("content") or "unknown"
@@ -79,47 +81,51 @@ def part_facts(part: Any, capture: bool) -> PartFacts:
     media_type = getattr(part, "media_type", None) or None
     size = 0
     content: Any = None
+    load_content = None
     if kind == "text":
         size = len(part.text.encode("utf-8"))
-        content = part.text if capture else None
+        content = part.text
     elif kind == "raw":
         size = len(part.raw)
-        content = f"<{size} bytes>" if capture else None
+        content = f"<{size} bytes>"
     elif kind == "url":
         size = len(part.url)
-        content = part.url if capture else None
+        content = part.url
     elif kind == "data":
         size = part.data.ByteSize()
-        if capture:
-            from google.protobuf.json_format import MessageToDict  # noqa: PLC0415
-
-            content = MessageToDict(part.data)
-    return PartFacts(kind=kind, size=size, media_type=media_type, content=content)
+        load_content = functools.partial(_struct_as_dict, part.data)
+    return PartFacts(kind=kind, size=size, media_type=media_type, content=content, load_content=load_content)
 
 
-def message_facts(message: Any, capture: bool) -> MessageFacts:
+def _struct_as_dict(struct: Any) -> Any:
+    from google.protobuf.json_format import MessageToDict  # noqa: PLC0415 - the instrumented library's
+
+    return MessageToDict(struct)
+
+
+def message_facts(message: Any) -> MessageFacts:
     return MessageFacts(
         message_id=message.message_id or None,
         role=role_name(message),
         task_id=message.task_id or None,
         context_id=message.context_id or None,
         reference_task_ids=tuple(message.reference_task_ids),
-        parts=tuple(part_facts(p, capture) for p in message.parts),
+        parts=tuple(part_facts(p) for p in message.parts),
         size=message.ByteSize(),
     )
 
 
-def artifact_facts(artifact: Any, capture: bool, append: bool, last_chunk: bool) -> ArtifactFacts:
+def artifact_facts(artifact: Any, append: bool, last_chunk: bool) -> ArtifactFacts:
     return ArtifactFacts(
         artifact_id=artifact.artifact_id or None,
         name=artifact.name or None,
-        parts=tuple(part_facts(p, capture) for p in artifact.parts),
+        parts=tuple(part_facts(p) for p in artifact.parts),
         append=append,
         last_chunk=last_chunk,
     )
 
 
-def event_facts(obj: Any, capture: bool) -> EventFacts | None:
+def event_facts(obj: Any) -> EventFacts | None:
     """A Task, Message, status/artifact update, StreamResponse or SendMessageResponse."""
     kind = type(obj).__name__
     if kind in ("StreamResponse", "SendMessageResponse"):
@@ -131,7 +137,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             )
         if which is None:
             return None
-        return event_facts(getattr(obj, which), capture)
+        return event_facts(getattr(obj, which))
     size = obj.ByteSize() if hasattr(obj, "ByteSize") else None
     if kind == "Task":
         return EventFacts(
@@ -140,7 +146,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             task_id=obj.id or None,
             context_id=obj.context_id or None,
             state=state_name(obj.status),
-            message=message_facts(obj.status.message, capture) if _has(obj.status, "message") else None,
+            message=message_facts(obj.status.message) if _has(obj.status, "message") else None,
             artifacts_count=len(obj.artifacts),
         )
     if kind == "Message":
@@ -149,7 +155,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             kind=semconv.EVENT_KIND_MESSAGE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
-            message=message_facts(obj, capture),
+            message=message_facts(obj),
         )
     if kind == "TaskStatusUpdateEvent":
         return EventFacts(
@@ -158,7 +164,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
             state=state_name(obj.status),
-            message=message_facts(obj.status.message, capture) if _has(obj.status, "message") else None,
+            message=message_facts(obj.status.message) if _has(obj.status, "message") else None,
         )
     if kind == "TaskArtifactUpdateEvent":
         return EventFacts(
@@ -166,7 +172,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             kind=semconv.EVENT_KIND_ARTIFACT_UPDATE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
-            artifact=artifact_facts(obj.artifact, capture, obj.append, obj.last_chunk),
+            artifact=artifact_facts(obj.artifact, obj.append, obj.last_chunk),
         )
     return None
 
@@ -258,6 +264,4 @@ def codes_from_causes(exc: BaseException) -> tuple[str | None, int | None]:
 
 
 def _sdk_errors() -> Any:
-    import sys  # noqa: PLC0415
-
     return sys.modules.get("a2a.utils.errors")

@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from opentelemetry.trace import SpanKind
-
 from a2a_observe import semconv
 from a2a_observe.instrumentation.common import observe_async_stream, run_async
 from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import safe_url
 from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -46,12 +45,10 @@ def _agent(client: Any, base_url: Any) -> AgentFacts:
     )
 
 
-def call_facts(
-    client: Any, wire: str, args: tuple[Any, ...], kwargs: dict[str, Any], capture: bool
-) -> CallFacts:
+def call_facts(client: Any, wire: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> CallFacts:
     http_client = getattr(client, "http_client", None)
     base_url = getattr(http_client, "base_url", None)
-    message = translate.message_facts(args[0] if args else kwargs.get("message"), capture)
+    message = translate.message_facts(args[0] if args else kwargs.get("message"))
     task_id = (args[0] if args else kwargs.get("task_id")) if wire == "tasks/get" else None
     return CallFacts(
         method=semconv.V03_METHOD_NAMES[wire],
@@ -64,7 +61,7 @@ def call_facts(
         message=message,
         server_address=getattr(base_url, "host", None) or None,
         server_port=getattr(base_url, "port", None),
-        url=str(base_url) if base_url is not None else None,
+        url=safe_url(str(base_url)) if base_url is not None else None,
     )
 
 
@@ -105,8 +102,8 @@ class ClientHooks:
     def _start(
         self, client: Any, wire: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[CallObservation, Callable[[], contextlib.AbstractContextManager[None]]]:
-        facts = call_facts(client, wire, args, kwargs, self.observer.settings.capture_content)
-        call = self.observer.start_call(SpanKind.CLIENT, facts)
+        facts = call_facts(client, wire, args, kwargs)
+        call = self.observer.start_client_call(facts)
         outgoing = (getattr(client, "http_client", None), call.carrier())
 
         @contextlib.contextmanager
@@ -151,7 +148,7 @@ class ClientHooks:
             call.error(error)
             return
         result = response.get("result") if isinstance(response, dict) else None
-        event = translate.event_facts(result, self.observer.settings.capture_content)
+        event = translate.event_facts(result)
         if call.streaming:
             if event is not None:
                 call.stream_event(event)

@@ -19,11 +19,10 @@ from a2a_observe import semconv
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import A2A_VERSION_HEADER, header_carrier
 from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
-
-_VERSION_HEADER = "a2a-version"
 
 
 def _agent(app: Any) -> AgentFacts:
@@ -75,15 +74,14 @@ class ServerHooks:
             decoded = json.loads(body)
         except ValueError:
             return None
-        capture = self.observer.settings.capture_content
-        facts = translate.request_facts(decoded, capture)
+        facts = translate.request_facts(decoded)
         if facts is None:
             return None
-        carrier = {str(key).lower(): str(value) for key, value in request.headers.items()}
+        carrier = header_carrier(request.headers.items())
         call_facts = CallFacts(
             method=facts.method,
             binding=semconv.BINDING_JSONRPC,
-            protocol_version=carrier.get(_VERSION_HEADER) or facts.protocol_version,
+            protocol_version=carrier.get(A2A_VERSION_HEADER) or facts.protocol_version,
             original_method=facts.original_method,
             agent=_agent(app),
             task_id=facts.task_id,
@@ -105,7 +103,7 @@ class ServerHooks:
         except ValueError:
             body = None
         result = body.get("result") if isinstance(body, dict) else None
-        call.result(translate.event_facts(result, self.observer.settings.capture_content))
+        call.result(translate.event_facts(result))
         error = translate.rpc_error(body)
         if error is not None:
             call.error(error)
@@ -115,13 +113,12 @@ class ServerHooks:
         return True
 
     def _on_chunk(self, call: CallObservation, chunk: Any) -> None:
-        capture = self.observer.settings.capture_content
         for response in translate.sse_results(chunk):
             error = translate.rpc_error(response)
             if error is not None:
                 call.error(error)
                 continue
-            event = translate.event_facts(response.get("result"), capture)
+            event = translate.event_facts(response.get("result"))
             if event is not None:
                 call.stream_event(event)
 

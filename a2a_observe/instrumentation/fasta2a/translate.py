@@ -62,34 +62,30 @@ def role_name(value: Any) -> str | None:
     return text.lower().removeprefix("role_") if text else None
 
 
-def part_facts(part: Any, capture: bool) -> PartFacts:
+def part_facts(part: Any) -> PartFacts:
     data = _mapping(part)
     media_type = _text(field(data, "media_type"))
     if isinstance(data.get("text"), str):
         text = data["text"]
-        return PartFacts(
-            kind="text", size=len(text.encode()), media_type=media_type, content=text if capture else None
-        )
+        return PartFacts(kind="text", size=len(text.encode()), media_type=media_type, content=text)
     if data.get("raw") is not None:
         raw = str(data["raw"])
         return PartFacts(
             kind="raw",
             size=len(raw),
             media_type=media_type,
-            content=f"<{len(raw)} base64 chars>" if capture else None,
+            content=f"<{len(raw)} base64 chars>",
         )
     if data.get("url") is not None:
         url = str(data["url"])
-        return PartFacts(kind="url", size=len(url), media_type=media_type, content=url if capture else None)
+        return PartFacts(kind="url", size=len(url), media_type=media_type, content=url)
     if "data" in data:
         payload = data["data"]
-        return PartFacts(
-            kind="data", size=_json_size(payload), media_type=media_type, content=payload if capture else None
-        )
+        return PartFacts(kind="data", size=_json_size(payload), media_type=media_type, content=payload)
     return PartFacts(kind="unknown", size=_json_size(data))
 
 
-def message_facts(message: Any, capture: bool) -> MessageFacts | None:
+def message_facts(message: Any) -> MessageFacts | None:
     data = _mapping(message)
     if not data:
         return None
@@ -99,25 +95,25 @@ def message_facts(message: Any, capture: bool) -> MessageFacts | None:
         task_id=_text(field(data, "task_id")),
         context_id=_text(field(data, "context_id")),
         reference_task_ids=tuple(str(t) for t in field(data, "reference_task_ids") or ()),
-        parts=tuple(part_facts(p, capture) for p in data.get("parts") or ()),
+        parts=tuple(part_facts(p) for p in data.get("parts") or ()),
         size=_json_size(data),
     )
 
 
-def _task_facts(task: Mapping[str, Any], capture: bool, size: int | None) -> EventFacts:
+def _task_facts(task: Mapping[str, Any], size: int | None) -> EventFacts:
     status = _mapping(task.get("status"))
     return EventFacts(
         kind=semconv.EVENT_KIND_TASK,
         task_id=_text(task.get("id")),
         context_id=_text(field(task, "context_id")),
         state=state_name(status.get("state")),
-        message=message_facts(status.get("message"), capture),
+        message=message_facts(status.get("message")),
         artifacts_count=len(task.get("artifacts") or ()),
         size=size,
     )
 
 
-def event_facts(result: Any, capture: bool) -> EventFacts | None:
+def event_facts(result: Any) -> EventFacts | None:
     """A JSON-RPC ``result``: one of task, message, status update or artifact update, or a
     bare task (what ``tasks/get`` and ``tasks/cancel`` answer)."""
     data = _mapping(result)
@@ -125,9 +121,9 @@ def event_facts(result: Any, capture: bool) -> EventFacts | None:
         return None
     size = _json_size(data)
     if isinstance(data.get("task"), Mapping):
-        return _task_facts(data["task"], capture, size)
+        return _task_facts(data["task"], size)
     if isinstance(data.get("message"), Mapping) and "status" not in data:
-        message = message_facts(data["message"], capture)
+        message = message_facts(data["message"])
         return EventFacts(
             kind=semconv.EVENT_KIND_MESSAGE,
             task_id=message.task_id if message else None,
@@ -143,7 +139,7 @@ def event_facts(result: Any, capture: bool) -> EventFacts | None:
             task_id=_text(field(update, "task_id")),
             context_id=_text(field(update, "context_id")),
             state=state_name(status.get("state")),
-            message=message_facts(status.get("message"), capture),
+            message=message_facts(status.get("message")),
             size=size,
         )
     update = _mapping(field(data, "artifact_update"))
@@ -156,14 +152,14 @@ def event_facts(result: Any, capture: bool) -> EventFacts | None:
             artifact=ArtifactFacts(
                 artifact_id=_text(field(artifact, "artifact_id")),
                 name=_text(artifact.get("name")),
-                parts=tuple(part_facts(p, capture) for p in artifact.get("parts") or ()),
+                parts=tuple(part_facts(p) for p in artifact.get("parts") or ()),
                 append=bool(update.get("append")),
                 last_chunk=bool(field(update, "last_chunk")),
             ),
             size=size,
         )
     if "id" in data and "status" in data:
-        return _task_facts(data, capture, size)
+        return _task_facts(data, size)
     return None
 
 
@@ -192,7 +188,7 @@ class RequestFacts:
     message: MessageFacts | None
 
 
-def request_facts(body: Any, capture: bool) -> RequestFacts | None:
+def request_facts(body: Any) -> RequestFacts | None:
     """The call a request body makes; None when it is not JSON-RPC with a method name."""
     data = _mapping(body)
     wire = data.get("method")
@@ -204,7 +200,7 @@ def request_facts(body: Any, capture: bool) -> RequestFacts | None:
         method = semconv.V03_METHOD_NAMES.get(wire, wire)
         original, version = wire, PROTOCOL_V03
     params = _mapping(data.get("params"))
-    message = message_facts(params.get("message"), capture)
+    message = message_facts(params.get("message"))
     task_id = _text(params.get("id")) or (message.task_id if message else None)
     context_id = message.context_id if message else None
     return RequestFacts(method, original, version, task_id, context_id, message)

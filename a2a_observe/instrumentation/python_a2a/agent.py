@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from opentelemetry import context as otel_context
-
 from a2a_observe import semconv
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
@@ -45,13 +43,12 @@ _running: contextvars.ContextVar[_Running | None] = contextvars.ContextVar(
 
 @contextmanager
 def _current(state: _Running) -> Iterator[None]:
-    token = otel_context.attach(state.run.context)
     run_token = _running.set(state)
     try:
-        yield
+        with state.run.activated():
+            yield
     finally:
         _running.reset(run_token)
-        otel_context.detach(token)
 
 
 def _record(state: _Running, exc: BaseException) -> None:
@@ -82,14 +79,14 @@ class AgentHooks:
         if handler == "handle_task":
             task_id, context_id = translate.task_ids(argument)
         else:
-            context_id = translate.conversation_facts(argument, False)[0] or getattr(
+            context_id = translate.conversation_facts(argument)[0] or getattr(
                 argument, "conversation_id", None
             )
         run = self.observer.start_agent_run(semconv.OPERATION_INVOKE_AGENT, facts, task_id, context_id)
         return _Running(agent, run)
 
     def _emitted(self, run: AgentRun, result: Any) -> None:
-        event = translate.event_facts(result, self.observer.settings.capture_content)
+        event = translate.event_facts(result)
         if event is not None:
             run.emitted(result, event)
 
@@ -132,7 +129,6 @@ class AgentHooks:
             async for item in wrapped(*args, **kwargs):
                 yield item
             return
-        capture = self.observer.settings.capture_content
         iterator = wrapped(*args, **kwargs).__aiter__()
         finished = False
         try:
@@ -143,7 +139,7 @@ class AgentHooks:
                 except StopAsyncIteration:
                     finished = True
                     break
-                event = call_guarded("agent event", translate.chunk_facts, item, capture)
+                event = call_guarded("agent event", translate.chunk_facts, item)
                 if event is not None:
                     call_guarded("agent event", state.run.emitted, object(), event)
                 yield item

@@ -23,14 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
 from a2a_observe.instrumentation.common import observe_async_stream, run_async, run_sync
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
+from a2a_observe.instrumentation.transport import safe_url, url_address
 from a2a_observe.observation.facts import CallFacts, ErrorFacts, MessageFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -150,28 +148,6 @@ def _first_argument(spec: MethodSpec, args: tuple[Any, ...], kwargs: dict[str, A
     return kwargs.get(spec.argument) if spec.argument else None
 
 
-def safe_url(url: str) -> str:
-    """``url`` without credentials, query or fragment, which may carry secrets."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return ""
-    netloc = parts.hostname or ""
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def address(url: str | None) -> tuple[str | None, int | None]:
-    if not url:
-        return None, None
-    try:
-        parts = urlsplit(url)
-        return parts.hostname, parts.port
-    except ValueError:
-        return None, None
-
-
 def merged_headers(headers: Any, carrier: Mapping[str, str]) -> Any:
     """A new header collection: the caller's headers with our trace context on top."""
     if headers is None:
@@ -217,14 +193,13 @@ class ClientHooks:
 
     # -- opening calls -------------------------------------------------------------------------
     def _facts(self, spec: MethodSpec, client: Any, argument: Any) -> CallFacts:
-        capture = self.observer.settings.capture_content
         task_id = context_id = None
         message: MessageFacts | None = None
         if spec.argument == "message":
-            message = translate.message_facts(argument, capture)
+            message = translate.message_facts(argument)
             context_id = message.context_id if message else None
         elif spec.argument == "conversation":
-            context_id, message = translate.conversation_facts(argument, capture)
+            context_id, message = translate.conversation_facts(argument)
         elif spec.argument == "task":
             task_id, context_id = translate.task_ids(argument)
             raw = (
@@ -232,12 +207,12 @@ class ClientHooks:
                 if isinstance(argument, Mapping)
                 else getattr(argument, "message", None)
             )
-            message = translate.message_facts(raw, capture) if raw else None
+            message = translate.message_facts(raw) if raw else None
         elif spec.argument == "task_id":
             task_id = None if argument is None else str(argument)
         url = getattr(client, "endpoint_url", None) or getattr(client, "url", None)
         url = safe_url(url) if isinstance(url, str) else None
-        host, port = address(url)
+        host, port = url_address(url)
         return CallFacts(
             method=spec.method,
             agent=translate.agent_facts(getattr(client, "agent_card", None)),
@@ -250,18 +225,15 @@ class ClientHooks:
         )
 
     def _start(self, spec: MethodSpec, client: Any, argument: Any) -> ClientCall:
-        return ClientCall(self.observer.start_call(SpanKind.CLIENT, self._facts(spec, client, argument)))
+        return ClientCall(self.observer.start_client_call(self._facts(spec, client, argument)))
 
     # -- outcomes ------------------------------------------------------------------------------
     def _on_result(self, state: ClientCall, spec: MethodSpec, call: CallObservation, result: Any) -> None:
-        capture = self.observer.settings.capture_content
         if spec.method == semconv.GET_AGENT_CARD:
             if result is not None and not isinstance(result, bool):
-                agent = translate.agent_facts(result)
-                self.observer.set_agent(call.span, agent)
-                self.observer.set(call.span, semconv.A2A_AGENT_URL, agent.url)
+                call.card_returned(translate.agent_facts(result))
             return
-        event = translate.event_facts(result, capture)
+        event = translate.event_facts(result)
         call.result(event)
         error = translate.error_text(result)
         failure = state.failure
@@ -290,7 +262,7 @@ class ClientHooks:
         )
 
     def _on_item(self, call: CallObservation, item: Any) -> None:
-        event = translate.chunk_facts(item, self.observer.settings.capture_content)
+        event = translate.chunk_facts(item)
         if event is not None:
             call.stream_event(event)
 
@@ -385,18 +357,16 @@ class ClientHooks:
         wire = translate.wire_method(body)
         task_id = translate.task_ids(body.get("params"))[0] if wire and isinstance(body, Mapping) else None
         full = safe_url(str(url)) if url is not None else None
-        host, port = address(full)
-        call.span.set_attributes(
-            self.observer.call_attributes(
-                CallFacts(
-                    method=call.facts.method,
-                    binding=semconv.BINDING_JSONRPC if wire else None,
-                    original_method=wire if wire and wire != call.facts.method else None,
-                    task_id=task_id,
-                    url=full,
-                    server_address=host,
-                    server_port=port,
-                )
+        host, port = url_address(full)
+        call.wire_learned(
+            CallFacts(
+                method=call.facts.method,
+                binding=semconv.BINDING_JSONRPC if wire else None,
+                original_method=wire if wire and wire != call.facts.method else None,
+                task_id=task_id,
+                url=full,
+                server_address=host,
+                server_port=port,
             )
         )
         return call.carrier()

@@ -20,10 +20,10 @@ from types import ModuleType
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.instrumentation.addresses import host_and_port
 from a2a_observe.instrumentation.common import ObservedIterator
 from a2a_observe.instrumentation.patching import Patches
 from a2a_observe.instrumentation.python_a2a import translate
+from a2a_observe.instrumentation.transport import header_carrier, host_and_port
 from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
@@ -141,12 +141,11 @@ class ServerHooks:
         method = route_method(rule.rule, request.method)
         if method is None:
             return None
-        capture = self.observer.settings.capture_content
         body = request.get_json(silent=True) if request.method == "POST" else None
         wire = translate.wire_method(body)
         if wire is not None:
             method = semconv.V03_METHOD_NAMES.get(wire, method)
-        task_id, context_id, message = translate.request_ids(body, capture)
+        task_id, context_id, message = translate.request_ids(body)
         agent = self._agents.get(app)
         server_address, server_port = host_and_port(request.host)
         facts = CallFacts(
@@ -162,7 +161,7 @@ class ServerHooks:
             client_address=request.remote_addr or None,
             client_port=_port(request.environ.get("REMOTE_PORT")),
         )
-        carrier = {str(key).lower(): str(value) for key, value in request.headers.items()}
+        carrier = header_carrier(request.headers.items())
         return self.observer.start_server_call(facts, carrier)
 
     def _finish(self, call: CallObservation, response: Any) -> bool:
@@ -173,7 +172,7 @@ class ServerHooks:
             return True
         body = response.get_json(silent=True) if response.is_json else None
         if call.facts.method != semconv.GET_AGENT_CARD:
-            call.result(translate.event_facts(body, self.observer.settings.capture_content))
+            call.result(translate.event_facts(body))
         code = translate.rpc_error_code(body)
         if status >= 400 or code is not None:
             error = body.get("error") if isinstance(body, dict) else None
@@ -190,9 +189,8 @@ class ServerHooks:
         return True
 
     def _on_chunk(self, call: CallObservation, chunk: Any) -> None:
-        capture = self.observer.settings.capture_content
         for _, data in translate.sse_data(chunk):
-            event = translate.chunk_facts(data, capture)
+            event = translate.chunk_facts(data)
             if event is not None:
                 call.stream_event(event)
 

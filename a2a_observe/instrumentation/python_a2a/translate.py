@@ -60,7 +60,7 @@ def state_name(value: Any) -> str | None:
     return semconv.task_state(_str(value))
 
 
-def part_facts(part: Any, capture: bool) -> PartFacts:
+def part_facts(part: Any) -> PartFacts:
     """One part: python-a2a content (``text``, ``function_call``, ``function_response``,
     ``error``) or a Google A2A part (``text``, ``data``, ``file``).
 
@@ -70,11 +70,11 @@ def part_facts(part: Any, capture: bool) -> PartFacts:
     data = _as_dict(part)
     if not isinstance(data, Mapping):
         text = str(data)
-        return PartFacts(kind="text", size=len(text.encode("utf-8")), content=text if capture else None)
+        return PartFacts(kind="text", size=len(text.encode("utf-8")), content=text)
     kind = _str(data.get("type") or data.get("kind")) or "unknown"
     if kind == "text":
         text = str(data.get("text", ""))
-        return PartFacts(kind="text", size=len(text.encode("utf-8")), content=text if capture else None)
+        return PartFacts(kind="text", size=len(text.encode("utf-8")), content=text)
     if kind == "file":
         file = data.get("file") if isinstance(data.get("file"), Mapping) else {}
         media = file.get("mimeType") if isinstance(file, Mapping) else None
@@ -85,23 +85,23 @@ def part_facts(part: Any, capture: bool) -> PartFacts:
         kind="data",
         size=_json_size(payload),
         media_type="application/json",
-        content=payload if capture else None,
+        content=payload,
     )
 
 
-def message_facts(message: Any, capture: bool) -> MessageFacts | None:
+def message_facts(message: Any) -> MessageFacts | None:
     """A python-a2a ``Message`` or a message dict in either wire shape."""
     data = _as_dict(message)
     if not isinstance(data, Mapping):
         return None
     if "parts" in data and "content" not in data:
         metadata = _mapping(data.get("metadata"))
-        parts = tuple(part_facts(p, capture) for p in data.get("parts") or ())
+        parts = tuple(part_facts(p) for p in data.get("parts") or ())
         message_id = data.get("messageId") or metadata.get("message_id")
         context_id = data.get("contextId") or metadata.get("conversation_id")
         task_id = data.get("taskId")
     elif "content" in data:
-        parts = (part_facts(data.get("content"), capture),)
+        parts = (part_facts(data.get("content")),)
         message_id = data.get("message_id")
         context_id = data.get("conversation_id")
         task_id = None
@@ -117,31 +117,31 @@ def message_facts(message: Any, capture: bool) -> MessageFacts | None:
     )
 
 
-def conversation_facts(conversation: Any, capture: bool) -> tuple[str | None, MessageFacts | None]:
+def conversation_facts(conversation: Any) -> tuple[str | None, MessageFacts | None]:
     """(conversation id, its last message): what one send of a conversation adds to it."""
     data = _as_dict(conversation)
     if not isinstance(data, Mapping):
         return None, None
     messages = data.get("messages") or []
-    last = message_facts(messages[-1], capture) if messages else None
+    last = message_facts(messages[-1]) if messages else None
     return _str(data.get("conversation_id") or data.get("conversationId")), last
 
 
-def _artifact_parts(artifacts: Any, capture: bool) -> tuple[PartFacts, ...]:
+def _artifact_parts(artifacts: Any) -> tuple[PartFacts, ...]:
     parts: list[PartFacts] = []
     for artifact in artifacts or ():
         if isinstance(artifact, Mapping):
-            parts.extend(part_facts(p, capture) for p in artifact.get("parts") or ())
+            parts.extend(part_facts(p) for p in artifact.get("parts") or ())
     return tuple(parts)
 
 
-def task_facts(task: Any, capture: bool) -> EventFacts | None:
+def task_facts(task: Any) -> EventFacts | None:
     """A python-a2a ``Task`` or task dict: ids, state and the number of artifacts."""
     data = _as_dict(task)
     if not isinstance(data, Mapping):
         return None
     status = _mapping(data.get("status"))
-    message = message_facts(data.get("message"), capture) if data.get("message") else None
+    message = message_facts(data.get("message")) if data.get("message") else None
     task_id, context_id = task_ids(data)
     return EventFacts(
         kind=semconv.EVENT_KIND_TASK,
@@ -183,20 +183,20 @@ def task_ids(task: Any) -> tuple[str | None, str | None]:
     return _str(task_id), context or _str(session)
 
 
-def event_facts(obj: Any, capture: bool) -> EventFacts | None:
+def event_facts(obj: Any) -> EventFacts | None:
     """What a call returned, whatever python-a2a shape it has (object or wire body)."""
     if obj is None or isinstance(obj, bool | int | float):
         return None
     if isinstance(obj, str):
-        return chunk_facts(obj, capture)
+        return chunk_facts(obj)
     data = _as_dict(obj)
     if not isinstance(data, Mapping):
         return None
     if "jsonrpc" in data:
         result = data.get("result")
-        return event_facts(result, capture) if isinstance(result, Mapping) else None
+        return event_facts(result) if isinstance(result, Mapping) else None
     if "messages" in data:
-        context_id, last = conversation_facts(data, capture)
+        context_id, last = conversation_facts(data)
         return EventFacts(
             kind=semconv.EVENT_KIND_MESSAGE,
             task_id=last.task_id if last else None,
@@ -204,8 +204,8 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             message=last,
         )
     if "status" in data and ("id" in data or "sessionId" in data):
-        return task_facts(data, capture)
-    message = message_facts(data, capture)
+        return task_facts(data)
+    message = message_facts(data)
     if message is not None:
         return EventFacts(
             kind=semconv.EVENT_KIND_MESSAGE,
@@ -216,7 +216,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
     return None
 
 
-def chunk_facts(chunk: Any, capture: bool, *, last_chunk: bool = False) -> EventFacts | None:
+def chunk_facts(chunk: Any, *, last_chunk: bool = False) -> EventFacts | None:
     """One item of a python-a2a stream.
 
     Text chunks and ``{"content": ...}`` chunks are pieces of one streamed answer
@@ -224,7 +224,7 @@ def chunk_facts(chunk: Any, capture: bool, *, last_chunk: bool = False) -> Event
     updates.
     """
     if isinstance(chunk, str):
-        part = part_facts({"type": "text", "text": chunk}, capture)
+        part = part_facts({"type": "text", "text": chunk})
         return EventFacts(
             kind=semconv.EVENT_KIND_ARTIFACT_UPDATE,
             artifact=ArtifactFacts(parts=(part,), append=True, last_chunk=last_chunk),
@@ -241,7 +241,7 @@ def chunk_facts(chunk: Any, capture: bool, *, last_chunk: bool = False) -> Event
             artifacts_count=len(data.get("artifacts") or ()),
         )
     if "status" in data:
-        task = task_facts(data, capture)
+        task = task_facts(data)
         if task is None:
             return None
         return EventFacts(
@@ -255,8 +255,8 @@ def chunk_facts(chunk: Any, capture: bool, *, last_chunk: bool = False) -> Event
         return EventFacts(kind=semconv.EVENT_KIND_STATUS_UPDATE, state=semconv.TASK_STATE_FAILED)
     if "content" in data and not isinstance(data.get("content"), Mapping):
         text = str(data.get("content") or "")
-        return chunk_facts(text, capture, last_chunk=bool(data.get("lastChunk")))
-    part = part_facts({"type": "data", "data": dict(data)}, capture)
+        return chunk_facts(text, last_chunk=bool(data.get("lastChunk")))
+    part = part_facts({"type": "data", "data": dict(data)})
     return EventFacts(
         kind=semconv.EVENT_KIND_ARTIFACT_UPDATE,
         artifact=ArtifactFacts(parts=(part,), append=True),
@@ -338,7 +338,7 @@ def wire_method(body: Any) -> str | None:
     return None
 
 
-def request_ids(body: Any, capture: bool) -> tuple[str | None, str | None, MessageFacts | None]:
+def request_ids(body: Any) -> tuple[str | None, str | None, MessageFacts | None]:
     """(task id, context id, message) a request body names: JSON-RPC or direct, a task, a
     message or a conversation."""
     if not isinstance(body, Mapping):
@@ -347,11 +347,11 @@ def request_ids(body: Any, capture: bool) -> tuple[str | None, str | None, Messa
     if not isinstance(params, Mapping):
         return None, None, None
     if "messages" in params:
-        context_id, last = conversation_facts(params, capture)
+        context_id, last = conversation_facts(params)
         return None, context_id, last
     if "message" in params or "sessionId" in params or ("id" in params and "content" not in params):
-        message = message_facts(params.get("message"), capture) if params.get("message") else None
+        message = message_facts(params.get("message")) if params.get("message") else None
         task_id, context_id = task_ids(params)
         return task_id, context_id, message
-    message = message_facts(params, capture)
+    message = message_facts(params)
     return None, message.context_id if message else None, message

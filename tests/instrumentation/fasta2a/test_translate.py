@@ -13,7 +13,7 @@ def test_a_status_update_in_either_dialect() -> None:
         "statusUpdate": {"taskId": "t1", "contextId": "c1", "status": {"state": "TASK_STATE_INPUT_REQUIRED"}}
     }
     for result in (own, v1):
-        event = translate.event_facts(result, capture=False)
+        event = translate.event_facts(result)
         assert event is not None
         assert (event.kind, event.task_id, event.context_id, event.state) == (
             semconv.EVENT_KIND_STATUS_UPDATE,
@@ -32,7 +32,7 @@ def test_an_artifact_chunk_and_its_parts() -> None:
             "lastChunk": False,
         }
     }
-    event = translate.event_facts(result, capture=True)
+    event = translate.event_facts(result)
     assert event is not None and event.artifact is not None
     assert event.artifact.artifact_id == "a1"
     assert (event.artifact.append, event.artifact.last_chunk) == (True, False)
@@ -43,16 +43,18 @@ def test_an_artifact_chunk_and_its_parts() -> None:
     ]
 
 
-def test_content_stays_out_unless_captured() -> None:
+def test_a_message_and_its_content() -> None:
+    """The translation hands the content over; whether it is recorded is the observation's
+    decision (tests/observation/test_capture.py)."""
     message = {"role": "ROLE_USER", "parts": [{"text": "secret"}], "messageId": "m1"}
-    facts = translate.message_facts(message, capture=False)
+    facts = translate.message_facts(message)
     assert facts is not None
-    assert (facts.role, facts.message_id, facts.parts[0].content) == ("user", "m1", None)
+    assert (facts.role, facts.message_id, facts.parts[0].content) == ("user", "m1", "secret")
 
 
 def test_requests_name_the_method_and_the_protocol_version() -> None:
-    own = translate.request_facts({"jsonrpc": "2.0", "method": "tasks/get", "params": {"id": "t9"}}, False)
-    v1 = translate.request_facts({"jsonrpc": "2.0", "method": "GetTask", "params": {"id": "t9"}}, False)
+    own = translate.request_facts({"jsonrpc": "2.0", "method": "tasks/get", "params": {"id": "t9"}})
+    v1 = translate.request_facts({"jsonrpc": "2.0", "method": "GetTask", "params": {"id": "t9"}})
     assert own is not None and v1 is not None
     assert (own.method, own.original_method, own.protocol_version, own.task_id) == (
         semconv.GET_TASK,
@@ -61,8 +63,8 @@ def test_requests_name_the_method_and_the_protocol_version() -> None:
         "t9",
     )
     assert (v1.method, v1.original_method, v1.protocol_version) == (semconv.GET_TASK, None, "1.0")
-    assert translate.request_facts([{"method": "GetTask"}], False) is None
-    assert translate.request_facts({"jsonrpc": "2.0"}, False) is None
+    assert translate.request_facts([{"method": "GetTask"}]) is None
+    assert translate.request_facts({"jsonrpc": "2.0"}) is None
 
 
 def test_errors_by_their_code_and_unknown_states() -> None:

@@ -15,13 +15,13 @@ from types import ModuleType
 from typing import Any
 
 import wrapt
-from opentelemetry.trace import SpanKind
 
 from a2a_observe import semconv
-from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks, TransportSpec, _address
+from a2a_observe.instrumentation.a2a_sdk.client import ClientHooks, TransportSpec
 from a2a_observe.instrumentation.a2a_sdk.line import Translator
 from a2a_observe.instrumentation.a2a_sdk.v03 import translate
 from a2a_observe.instrumentation.patching import Patches
+from a2a_observe.instrumentation.transport import url_address
 from a2a_observe.observation.facts import CallFacts
 from a2a_observe.observation.observer import active_call
 from a2a_observe.safety import call_guarded
@@ -83,7 +83,7 @@ class _TracedRpc(wrapt.ObjectProxy):  # type: ignore[type-arg]
 
 def _with_trace_metadata(kwargs: dict[str, Any]) -> dict[str, Any]:
     call = active_call()
-    if call is None or call.kind != SpanKind.CLIENT or call.facts.binding != semconv.BINDING_GRPC:
+    if call is None or not call.is_client or call.facts.binding != semconv.BINDING_GRPC:
         return kwargs
     metadata = list(kwargs.get("metadata") or ())
     present = {str(key).lower() for key, _ in metadata}
@@ -126,14 +126,13 @@ class ClientHooks03(ClientHooks):
     def call_facts(
         self, spec: TransportSpec, method: str, transport: Any, request: Any, kwargs: dict[str, Any]
     ) -> CallFacts:
-        capture = self.observer.settings.capture_content
         card = getattr(transport, "agent_card", None)
         url = getattr(transport, "url", None) or _card_url(card, spec.binding)
-        host, port = _address(url if isinstance(url, str) else None)
+        host, port = url_address(url if isinstance(url, str) else None)
         task_id, context_id, _, _ = translate.request_ids(request)
         message = None
         if method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE) and request is not None:
-            message = translate.message_facts(request.message, capture)
+            message = translate.message_facts(request.message)
             task_id, context_id = message.task_id, message.context_id
         original = WIRE_NAMES.get(method) if spec.binding == semconv.BINDING_JSONRPC else None
         return CallFacts(
@@ -153,7 +152,7 @@ class ClientHooks03(ClientHooks):
         """A copy of the caller's context whose ``http_kwargs`` headers carry ours."""
         context = kwargs.get("context")
         if context is None:
-            from a2a.client.middleware import ClientCallContext  # noqa: PLC0415
+            from a2a.client.middleware import ClientCallContext  # noqa: PLC0415 - the instrumented library
 
             return {**kwargs, "context": ClientCallContext(state={"http_kwargs": {"headers": dict(carrier)}})}
         state = dict(context.state or {})

@@ -89,60 +89,56 @@ def _json_size(obj: Any) -> int | None:
     return len(dump(exclude_none=True).encode("utf-8"))
 
 
-def part_facts(part: Any, capture: bool) -> PartFacts:
+def part_facts(part: Any) -> PartFacts:
     inner = getattr(part, "root", part)
     kind = getattr(inner, "kind", None)
     if kind == "text":
         text = str(inner.text or "")
-        return PartFacts(kind="text", size=len(text.encode("utf-8")), content=text if capture else None)
+        return PartFacts(kind="text", size=len(text.encode("utf-8")), content=text)
     if kind == "data":
         data = inner.data
         size = _json_size(inner) or 0
-        return PartFacts(kind="data", size=size, content=data if capture else None)
+        return PartFacts(kind="data", size=size, content=data)
     if kind == "file":
         file = inner.file
         media_type = getattr(file, "mime_type", None) or None
         uri = getattr(file, "uri", None)
         if uri is not None:
-            return PartFacts(
-                kind="url", size=len(uri), media_type=media_type, content=uri if capture else None
-            )
+            return PartFacts(kind="url", size=len(uri), media_type=media_type, content=uri)
         encoded = str(getattr(file, "bytes", "") or "")
         size = len(encoded) * 3 // 4 - encoded.count("=", -2)  # base64 on the wire: the raw bytes
-        return PartFacts(
-            kind="raw", size=size, media_type=media_type, content=f"<{size} bytes>" if capture else None
-        )
+        return PartFacts(kind="raw", size=size, media_type=media_type, content=f"<{size} bytes>")
     return PartFacts(kind="unknown")
 
 
-def message_facts(message: Any, capture: bool) -> MessageFacts:
+def message_facts(message: Any) -> MessageFacts:
     return MessageFacts(
         message_id=getattr(message, "message_id", None) or None,
         role=role_name(message),
         task_id=getattr(message, "task_id", None) or None,
         context_id=getattr(message, "context_id", None) or None,
         reference_task_ids=tuple(getattr(message, "reference_task_ids", None) or ()),
-        parts=tuple(part_facts(p, capture) for p in getattr(message, "parts", None) or ()),
+        parts=tuple(part_facts(p) for p in getattr(message, "parts", None) or ()),
         size=_json_size(message),
     )
 
 
-def artifact_facts(artifact: Any, capture: bool, append: bool, last_chunk: bool) -> ArtifactFacts:
+def artifact_facts(artifact: Any, append: bool, last_chunk: bool) -> ArtifactFacts:
     return ArtifactFacts(
         artifact_id=getattr(artifact, "artifact_id", None) or None,
         name=getattr(artifact, "name", None) or None,
-        parts=tuple(part_facts(p, capture) for p in getattr(artifact, "parts", None) or ()),
+        parts=tuple(part_facts(p) for p in getattr(artifact, "parts", None) or ()),
         append=bool(append),
         last_chunk=bool(last_chunk),
     )
 
 
-def _status_message(status: Any, capture: bool) -> MessageFacts | None:
+def _status_message(status: Any) -> MessageFacts | None:
     message = getattr(status, "message", None)
-    return message_facts(message, capture) if message is not None else None
+    return message_facts(message) if message is not None else None
 
 
-def event_facts(obj: Any, capture: bool) -> EventFacts | None:
+def event_facts(obj: Any) -> EventFacts | None:
     """A Task, Message, status or artifact update; a JSON-RPC response or a client event
     tuple ``(task, update)`` is read for what it carries."""
     kind = getattr(obj, "kind", None)  # first: a missing attribute is slow on pydantic models
@@ -150,11 +146,11 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
         if isinstance(obj, tuple):  # ClientFactory clients yield (task, update-or-None)
             for item in reversed(obj):
                 if item is not None:
-                    return event_facts(item, capture)
+                    return event_facts(item)
             return None
         root = getattr(obj, "root", None)
         if root is not None and hasattr(root, "jsonrpc"):  # a JSON-RPC response envelope
-            return event_facts(getattr(root, "result", None), capture)
+            return event_facts(getattr(root, "result", None))
         return None
     if kind == "task":
         return EventFacts(
@@ -163,7 +159,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             task_id=obj.id or None,
             context_id=obj.context_id or None,
             state=state_name(obj.status),
-            message=_status_message(obj.status, capture),
+            message=_status_message(obj.status),
             artifacts_count=len(obj.artifacts or ()),
         )
     if kind == "message":
@@ -172,7 +168,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             kind=semconv.EVENT_KIND_MESSAGE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
-            message=message_facts(obj, capture),
+            message=message_facts(obj),
         )
     if kind == "status-update":
         return EventFacts(
@@ -181,7 +177,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
             state=state_name(obj.status),
-            message=_status_message(obj.status, capture),
+            message=_status_message(obj.status),
         )
     if kind == "artifact-update":
         return EventFacts(
@@ -189,7 +185,7 @@ def event_facts(obj: Any, capture: bool) -> EventFacts | None:
             kind=semconv.EVENT_KIND_ARTIFACT_UPDATE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
-            artifact=artifact_facts(obj.artifact, capture, bool(obj.append), bool(obj.last_chunk)),
+            artifact=artifact_facts(obj.artifact, bool(obj.append), bool(obj.last_chunk)),
         )
     return None
 

@@ -1,4 +1,4 @@
-"""Privacy by default, content only on opt-in, secrets never; and the SDK's own spans."""
+"""Privacy by default, content only on opt-in, secrets never, attribute values capped."""
 
 from __future__ import annotations
 
@@ -108,29 +108,3 @@ async def test_attribute_values_are_capped(spans, echo, reinstrument) -> None:
     got = await spans.until(lambda s: len(s) >= 2)
     client_span = next(s for s in got if s.kind == SpanKind.CLIENT)
     assert (client_span.attributes or {})[semconv.A2A_MESSAGE_ID] == "m" * 16
-
-
-def sdk_spans(spans: list[ReadableSpan]) -> list[ReadableSpan]:
-    return [s for s in spans if s.instrumentation_scope and s.instrumentation_scope.name == "a2a-python-sdk"]
-
-
-async def test_the_sdk_own_spans_are_silenced_by_default(spans, echo) -> None:
-    await send(echo.card, user_message("quiet"))
-    got = await spans.until(lambda s: len(s) >= 2)
-    assert sdk_spans(got) == []
-    assert len({s.context.trace_id for s in got}) == 1
-
-
-async def test_the_sdk_own_spans_can_be_kept_without_breaking_the_trace(spans, echo, reinstrument) -> None:
-    reinstrument(settings=Settings(suppress_sdk_spans=False))
-    await send(echo.card, user_message("loud"))
-    got = await spans.until(lambda s: any(x.kind == SpanKind.SERVER for x in s) and bool(sdk_spans(s)))
-    assert sdk_spans(got), "the SDK's spans are back"
-    ours = [
-        s
-        for s in got
-        if s.instrumentation_scope and s.instrumentation_scope.name == semconv.INSTRUMENTATION_SCOPE
-    ]
-    client_span = next(s for s in ours if s.kind == SpanKind.CLIENT)
-    server_span = next(s for s in ours if s.kind == SpanKind.SERVER)
-    assert server_span.context.trace_id == client_span.context.trace_id
