@@ -15,6 +15,7 @@ from importlib import metadata
 from typing import Any
 
 from opentelemetry import metrics, trace
+from opentelemetry._logs import get_logger
 
 from a2a_observe import semconv
 from a2a_observe.config import Settings, is_disabled
@@ -76,7 +77,12 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
             __version__,
             meter_provider=kwargs.get("meter_provider"),
         )
-        observer = Observer(tracer, settings, A2AMetrics(meter))
+        logger = get_logger(
+            semconv.INSTRUMENTATION_SCOPE,
+            __version__,
+            logger_provider=kwargs.get("logger_provider"),
+        )
+        observer = Observer(tracer, settings, A2AMetrics(meter), logger)
         patches = Patches()
         patches.active = True
         from a2a_observe.instrumentation import a2a_sdk, fasta2a, python_a2a  # noqa: PLC0415
