@@ -11,13 +11,16 @@ outside an enum, and any attribute that is neither the convention's nor one of o
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
+import httpx
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind, StatusCode
 
 from a2a_observe import semconv
+from tests.support.metrics import total
 
 BINDINGS = [semconv.BINDING_JSONRPC, semconv.BINDING_HTTP_JSON, semconv.BINDING_GRPC]
 VERSIONS = ["1.0", "0.3"]
@@ -225,3 +228,84 @@ def assert_rejected(spans: list[ReadableSpan], method: str, code: str) -> Readab
     assert attrs[semconv.CLIENT_ADDRESS] == "127.0.0.1"
     assert server.status.status_code == StatusCode.ERROR
     return server
+
+
+def assert_refused(spans: Any, url: str, body: bytes, method: str, code: str, version: str) -> None:
+    """POST ``body`` to a JSON-RPC endpoint that refuses it before any handler: the answer has
+    ``code``; one SERVER span says so (see ``assert_rejected``), with the protocol version the
+    request asked for (``A2A-Version``, 0.3 when absent) and the wire name of the method when
+    it is not the 1.0 name; the server's duration metric counts it under the code."""
+    before = total(semconv.METRIC_RPC_SERVER_DURATION, **{semconv.ERROR_TYPE: code})
+    headers = {"content-type": "application/json"}
+    if version != "0.3":
+        headers["A2A-Version"] = version
+    answer = httpx.post(url, content=body, headers=headers)
+    assert answer.json()["error"]["code"] == int(code)
+    got = spans.wait(lambda found: bool(calls(found, SpanKind.SERVER)))
+    attrs = assert_rejected(got, method, code).attributes or {}
+    assert attrs[semconv.A2A_PROTOCOL_VERSION] == version
+    wire = re.search(rb'"method": "([^"]+)"', body)
+    if wire is not None and wire.group(1).decode() != method:
+        assert attrs[semconv.A2A_METHOD_ORIGINAL] == wire.group(1).decode()
+    assert total(semconv.METRIC_RPC_SERVER_DURATION, **{semconv.ERROR_TYPE: code}) - before == 1
+
+
+def refusals(
+    send: str, get: str, unknown: str, unversioned: str, bad_params: str
+) -> list[tuple[bytes, str, str]]:
+    """JSON-RPC bodies an endpoint refuses before any handler, as ``(body, a2a.method.name,
+    error.type)``, with the endpoint's wire names for SendMessage and GetTask, an unknown method
+    name, and the codes the endpoint gives a body without ``"jsonrpc"`` and GetTask params that
+    do not validate. The method is named whenever the body names one."""
+
+    def body(**fields: Any) -> bytes:
+        return json.dumps(fields).encode()
+
+    return [
+        (b"{not json", semconv.METHOD_OTHER, "-32700"),
+        (body(id=1, method=send, params={}), semconv.SEND_MESSAGE, unversioned),
+        (body(jsonrpc="2.0", id=2, method=unknown, params={}), semconv.METHOD_OTHER, "-32601"),
+        (
+            body(jsonrpc="2.0", id=3, method=get, params={"id": {"not": "a string"}}),
+            semconv.GET_TASK,
+            bad_params,
+        ),
+    ]
+
+
+def all_answered(spans: list[ReadableSpan], count: int) -> bool:
+    """At least ``count`` CLIENT spans, each with its SERVER span: the exercise has settled."""
+    clients = calls(spans, SpanKind.CLIENT)
+    parents = {s.parent.span_id for s in calls(spans, SpanKind.SERVER) if s.parent is not None}
+    return len(clients) >= count and all(c.context.span_id in parents for c in clients)
+
+
+def assert_exercise(
+    mine: list[ReadableSpan],
+    binding: str,
+    task_id: str,
+    version: str,
+    agent: tuple[str, str, str],
+    references: bool,
+) -> tuple[ReadableSpan, ReadableSpan]:
+    """What the convention asks of the calls that have it, after an exercise that sent the
+    echo agent a message (task ``task_id``) and asked for a task that does not exist: the
+    SendMessage pair (see ``assert_send_pair``), the wire code on both sides of the failed
+    GetTask, and the agent's states as events of the SERVER span. The SendMessage pair."""
+    [send_client] = [s for s in calls(mine, SpanKind.CLIENT) if s.name == semconv.SEND_MESSAGE][:1]
+    [send_server] = [
+        s
+        for s in calls(mine, SpanKind.SERVER)
+        if s.name == semconv.SEND_MESSAGE and (s.attributes or {}).get(semconv.A2A_TASK_ID) == task_id
+    ]
+    assert_send_pair(send_client, send_server, task_id, version, agent, references)
+    missing = [s for s in mine if (s.attributes or {}).get(semconv.A2A_TASK_ID) == "no-such-task"]
+    assert {s.kind for s in missing} == {SpanKind.CLIENT, SpanKind.SERVER}
+    for span in missing:
+        assert WIRE_CODE[binding].match(str((span.attributes or {})[semconv.ERROR_TYPE])), span.attributes
+    assert server_states(send_server) == [
+        semconv.TASK_STATE_SUBMITTED,
+        semconv.TASK_STATE_WORKING,
+        semconv.TASK_STATE_COMPLETED,
+    ]
+    return send_client, send_server

@@ -103,6 +103,20 @@ class RejectionHooks:
             lambda module: patches.wrap(module, "_create_error_response", self._rest_error_wrapper),
         )
 
+    def install_v03(self, patches: Patches) -> None:
+        """The 0.3 line's JSON-RPC app refuses requests itself (invalid JSON, invalid JSON-RPC,
+        unknown method, params that do not validate), in ``_handle_requests``."""
+        patches.when_imported(
+            "a2a.server.apps.jsonrpc.jsonrpc_app", lambda module: self._patch_v03_app(patches, module)
+        )
+
+    def _patch_v03_app(self, patches: Patches, module: ModuleType) -> None:
+        app = getattr(module, "JSONRPCApplication", None)
+        if app is None:
+            return
+        patches.wrap(app, "_handle_requests", self._handle_wrapper)
+        patches.wrap(app, "_generate_error_response", self._error_wrapper)
+
     def _patch_builders(self, patches: Patches, module: ModuleType) -> None:
         note_peers(patches, module, "ServerCallContextBuilder")
 
