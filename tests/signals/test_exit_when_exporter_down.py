@@ -21,10 +21,13 @@ logging.getLogger("app").warning("hello from the app")
 with trace.get_tracer("app").start_as_current_span("work"):
     pass
 """
-METERED_APP = APP + """
+METERED_APP = (
+    APP
+    + """
 from opentelemetry import metrics
 metrics.get_meter("app").create_counter("work.done").add(1)
 """
+)
 
 
 def _closed_port() -> int:
