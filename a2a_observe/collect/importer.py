@@ -70,12 +70,10 @@ def _is_complete(line: bytes) -> bool:
 
 def _signal(document: bytes) -> Signal | None:
     head = document[:4096]
-    for key, signal in ((b"resourceSpans", "traces"), (b"resource_spans", "traces")):
-        if key in head:
-            return signal
-    for key in (b"resourceLogs", b"resource_logs"):
-        if key in head:
-            return "logs"
+    if b"resourceSpans" in head or b"resource_spans" in head:
+        return "traces"
+    if b"resourceLogs" in head or b"resource_logs" in head:
+        return "logs"
     if b"resourceMetrics" in head or b"resource_metrics" in head:
         return "metrics"
     return None
