@@ -44,6 +44,8 @@ from tests.support.conformance import (
     problems,
     refusals,
 )
+from tests.support.fasta2a import RunningFastA2A, echo_app, serve_app
+from tests.support.fasta2a import user_message as fasta2a_message
 from tests.support.metrics import total
 
 
@@ -215,6 +217,28 @@ def test_python_a2a_spans_conform(spans, greeter) -> None:
     assert semconv.TASK_STATE_COMPLETED in states, "the agent's work, on the SERVER span"
     failed = [s for s in mine if s.status.status_code == StatusCode.ERROR]
     assert failed and all((s.attributes or {})[semconv.ERROR_TYPE] == "-32000" for s in failed)
+
+
+# --- fasta2a ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fasta2a_agent() -> Iterator[RunningFastA2A]:
+    with serve_app(echo_app) as running:
+        yield running
+
+
+async def test_fasta2a_spans_conform(spans, fasta2a_agent) -> None:
+    client = fasta2a_agent.client()
+    task = (await client.send_message(fasta2a_message("hi", context_id="ctx-conform")))["result"]["task"]
+    await client.get_task(task["id"])
+    await client.get_task("no-such-task")
+    await client.send_message(fasta2a_message("boom"))
+    got = spans.wait(lambda s: len(calls(s, SpanKind.SERVER)) >= 4 and len(calls(s, SpanKind.CLIENT)) >= 4)
+    mine = assert_conforms(got)
+    assert {s.name for s in calls(mine, SpanKind.SERVER)} == {semconv.SEND_MESSAGE, semconv.GET_TASK}
+    for span in calls(mine, SpanKind.SERVER):
+        attrs = span.attributes or {}
+        assert attrs[semconv.A2A_PROTOCOL_VERSION] == "0.3"
+        assert attrs[semconv.CLIENT_ADDRESS] == "127.0.0.1"
 
 
 # --- switches: suppression, the semconv opt-in, dependencies ----------------------------------
