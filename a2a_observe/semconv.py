@@ -286,6 +286,17 @@ its span ends (a span is exported only once it has ended)."""
 SPAN_START_NAME: Final = "a2a_observe.span.name"
 SPAN_START_KIND: Final = "a2a_observe.span.kind"
 SPAN_START_PARENT: Final = "a2a_observe.span.parent_span_id"
+EVENT_RUN_CONTINUES: Final = "a2a_observe.agent_run.continues"
+"""Log record emitted when the SERVER span of a request ends while the agent's run on it goes
+on (a non-blocking SendMessage) and no agent span covers the run: the run is in progress, as
+the start of an ``invoke_agent`` span would say. Its trace and span ids are the SERVER span's;
+its time is when the run started."""
+EVENT_RUN_END: Final = "a2a_observe.agent_run.end"
+"""Log record emitted when a run announced by ``EVENT_RUN_CONTINUES`` ends."""
+LATE_EVENTS: Final = frozenset({EVENT_TASK_STATUS, EVENT_ARTIFACT, EVENT_MESSAGE})
+"""Span events that, once the SERVER span they belong to has ended, are emitted as log records
+of the same name, with that span's trace and span ids (what an agent does in the background
+after a non-blocking SendMessage answered)."""
 
 # --- Metrics (recorded by the metrics module) -------------------------------------------------
 METRIC_RPC_CLIENT_DURATION: Final = "rpc.client.call.duration"
@@ -344,6 +355,9 @@ ENV_REDACT_PATTERNS: Final = "A2A_OBSERVE_REDACT_PATTERNS"
 ENV_SDK_SPANS: Final = "A2A_OBSERVE_SDK_SPANS"
 ENV_CONFIGURE_PROVIDERS: Final = "A2A_OBSERVE_CONFIGURE_PROVIDERS"
 ENV_OTEL_DISABLED_INSTRUMENTATIONS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"
+ENV_SPAN_STARTS: Final = "A2A_OBSERVE_SPAN_STARTS"
+"""``false`` keeps ``instrument()`` from logging the start of SERVER and agent spans (on by
+default wherever an SDK logger provider exports logs)."""
 ENV_AGENT_SPANS: Final = "A2A_OBSERVE_AGENT_SPANS"
 """``true`` adds an ``invoke_agent {name}`` INTERNAL span around a plain ``AgentExecutor``."""
 ENV_AGENT_PROVIDER: Final = "A2A_OBSERVE_AGENT_PROVIDER"

@@ -124,9 +124,8 @@ def run_import(args: argparse.Namespace) -> int:
     if len(report.problems) > 20:
         print(f"a2a-observe import: and {len(report.problems) - 20} more problems", file=sys.stderr)
     print(
-        f"imported {report.spans} spans and {report.logs} log records into {args.db}"
-        + (f"; {report.rejected} refused" if report.rejected else "")
-        + (f"; {report.skipped_metrics} metrics requests skipped" if report.skipped_metrics else ""),
+        f"imported {report.spans} spans, {report.logs} log records and {report.points} metric points "
+        f"into {args.db}" + (f"; {report.rejected} refused" if report.rejected else ""),
         file=sys.stderr,
     )
     return 0 if report.ok else 1

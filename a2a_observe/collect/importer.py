@@ -1,9 +1,11 @@
 """``a2a-observe import``: OTLP JSON files, as the Collector's file exporter writes them, into a store.
 
-The file exporter writes one export request per line (``{"resourceSpans": [...]}`` or
-``{"resourceLogs": [...]}``); a file holding a single pretty-printed request is read too, and
-``.gz`` files are decompressed. A line that cannot be used is reported with its file and line
-number and skipped; every other line is stored, so one bad line loses nothing else.
+The file exporter writes one export request per line (``{"resourceSpans": [...]}``,
+``{"resourceLogs": [...]}`` or ``{"resourceMetrics": [...]}``); a file holding a single
+pretty-printed request is read too, and ``.gz`` files are decompressed. Metric points go to the
+same table as the collector's ``/v1/metrics`` (``metric_points``). A line that cannot be used
+is reported with its file and line number and skipped; every other line is stored, so one bad
+line loses nothing else.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ _MAX_PROBLEMS_SHOWN = 20
 class ImportReport:
     spans: int = 0
     logs: int = 0
+    points: int = 0
     rejected: int = 0
-    skipped_metrics: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -65,14 +67,12 @@ def _is_complete(line: bytes) -> bool:
     return True
 
 
-def _signal(document: bytes) -> Signal | str | None:
+def _signal(document: bytes) -> Signal | None:
     head = document[:4096]
-    for key, signal in ((b"resourceSpans", "traces"), (b"resource_spans", "traces")):
-        if key in head:
-            return signal
-    for key in (b"resourceLogs", b"resource_logs"):
-        if key in head:
-            return "logs"
+    if b"resourceSpans" in head or b"resource_spans" in head:
+        return "traces"
+    if b"resourceLogs" in head or b"resource_logs" in head:
+        return "logs"
     if b"resourceMetrics" in head or b"resource_metrics" in head:
         return "metrics"
     return None
@@ -87,7 +87,7 @@ def _not_otlp(document: bytes) -> str:
         return f"body is not valid JSON: {exc.msg} at column {exc.colno}"
     except RecursionError:
         return "JSON nests too many levels deep"
-    return "not an OTLP traces or logs request (no resourceSpans or resourceLogs)"
+    return "not an OTLP request (no resourceSpans, resourceLogs or resourceMetrics)"
 
 
 class _Sink:
@@ -130,20 +130,18 @@ def import_files(
             where = f"{path}:{number}"
             read += len(document)
             signal = _signal(document)
-            if signal == "metrics":
-                report.skipped_metrics += 1
-            elif signal is None:
+            if signal is None:
                 report.problems.append(f"{where}: {_not_otlp(document)}")
             else:
-                kind: Signal = "traces" if signal == "traces" else "logs"
                 try:
-                    batch = decode_document(document, JSON, kind)
+                    batch = decode_document(document, JSON, signal)
                 except PayloadError as exc:
                     report.problems.append(f"{where}: {exc.message}")
                 else:
                     report.spans += batch.span_count
                     report.logs += batch.log_count
-                    report.rejected += batch.rejected_spans + batch.rejected_logs
+                    report.points += len(batch.metrics)
+                    report.rejected += batch.rejected_spans + batch.rejected_logs + batch.rejected_points
                     report.problems.extend(f"{where}: {error}" for error in batch.errors)
                     if batch.records:
                         sink.put(batch, f"import {path.name}", where)

@@ -66,13 +66,25 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
             _log.info("a2a-observe: disabled by the environment; not instrumenting")
             return
         settings = kwargs.get("settings") or Settings.from_env()
-        observer = Observer.create(settings, kwargs.get("tracer_provider"), kwargs.get("meter_provider"))
+        observer = Observer.create(
+            settings,
+            kwargs.get("tracer_provider"),
+            kwargs.get("meter_provider"),
+            kwargs.get("logger_provider"),
+        )
         patches = Patches()
         patches.active = True
         a2a_sdk.install(observer, patches)
         python_a2a.install(observer, patches)
         fasta2a.install(observer, patches)
         propagate_context_to_threads()  # logs in threads the agent starts name its task
+        from a2a_observe.safety import call_guarded  # noqa: PLC0415
+        from a2a_observe.signals.span_starts import log_span_starts  # noqa: PLC0415
+
+        if kwargs.get("logger_provider") is None:
+            # Live views show running work wherever the app's logs go (collector, OTLP, store);
+            # an app that hands its own logger provider in wires its pipeline itself.
+            call_guarded("span-start logging", log_span_starts, kwargs.get("tracer_provider"))
         type(self)._patches = patches
         type(self).observer = observer
 

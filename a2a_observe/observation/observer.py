@@ -8,7 +8,10 @@ adapter's caller: the adapters run every method through :mod:`a2a_observe.safety
 
 An agent run has no span of its own unless ``A2A_OBSERVE_AGENT_SPANS`` opts in: A2A
 instrumentations report A2A requests only, so by default what the agent did (state changes,
-artifacts, messages) becomes events of the SERVER span that serves it.
+artifacts, messages) becomes events of the SERVER span that serves it. What it does after that
+span has ended (the background work of a non-blocking SendMessage) becomes log records with
+the same names and the SERVER span's trace and span ids, so nothing of it reaches the metrics
+only.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 from opentelemetry import metrics as otel_metrics
 from opentelemetry import propagate, trace
+from opentelemetry._logs import Logger, LoggerProvider, SeverityNumber, get_logger
 from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, Status, StatusCode, Tracer
 
@@ -107,10 +111,19 @@ def agent_span_current() -> bool:
 class Observer:
     """Holds the tracer and settings that every observation of one ``instrument()`` uses."""
 
-    def __init__(self, tracer: Tracer, settings: Settings, metrics: A2AMetrics | None = None) -> None:
+    def __init__(
+        self,
+        tracer: Tracer,
+        settings: Settings,
+        metrics: A2AMetrics | None = None,
+        logger: Logger | None = None,
+    ) -> None:
         self.tracer = tracer
         self.settings = settings
         self.metrics = metrics
+        self.logger = logger or get_logger(semconv.INSTRUMENTATION_SCOPE, __version__)
+        """Where the records of an agent's work after its SERVER span ended go (the global
+        logger provider unless ``instrument(logger_provider=...)`` names one)."""
 
     @classmethod
     def create(
@@ -118,13 +131,15 @@ class Observer:
         settings: Settings,
         tracer_provider: trace.TracerProvider | None = None,
         meter_provider: otel_metrics.MeterProvider | None = None,
+        logger_provider: LoggerProvider | None = None,
     ) -> Observer:
-        """The observer of one ``instrument()``: our tracer and meter from the given providers
-        (the global ones by default)."""
+        """The observer of one ``instrument()``: our tracer, meter and logger from the given
+        providers (the global ones by default)."""
         scope = semconv.INSTRUMENTATION_SCOPE
         tracer = trace.get_tracer(scope, __version__, tracer_provider=tracer_provider)
         meter = otel_metrics.get_meter(scope, __version__, meter_provider=meter_provider)
-        return cls(tracer, settings, A2AMetrics(meter))
+        logger = get_logger(scope, __version__, logger_provider=logger_provider)
+        return cls(tracer, settings, A2AMetrics(meter), logger)
 
     # -- attribute helpers ---------------------------------------------------------------------
     def clean(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -346,6 +361,8 @@ class CallObservation:
         self._response_size = 0
         self.key: object | None = None
         """What the adapter identifies the call by (a server's request context)."""
+        self.runs: list[AgentRun] = []
+        """The agent runs that report as events of this (SERVER) span."""
 
     @property
     def context(self) -> otel_context.Context:
@@ -531,6 +548,8 @@ class CallObservation:
         if self._metrics is not None:  # first, so whoever sees the span ended sees its metrics
             self._end_metrics(self._metrics)
         self.span.end()
+        for run in self.runs:
+            run.call_ended()
 
 
 class AgentRun:
@@ -554,6 +573,11 @@ class AgentRun:
         self._recent: deque[object] = deque(maxlen=64)
         self._latest: dict[str, Any] = {}
         self._ended = False
+        self._started_ns = time.time_ns()
+        self._continues = False
+        """Whether the SERVER span ended while this run went on (and said so in a log)."""
+        if call is not None:
+            call.runs.append(self)
 
     @property
     def context(self) -> otel_context.Context:
@@ -592,8 +616,8 @@ class AgentRun:
             self._latest[semconv.A2A_TASK_ID] = event.task_id
         if event.context_id:
             self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id
-        # A SERVER span that already answered (a non-blocking send) takes no more events;
-        # the state still reaches the metrics.
+        # A SERVER span that already answered (a non-blocking send) takes no more events:
+        # they become log records of that span (and the state still reaches the metrics).
         recording = span.is_recording()
         state = semconv.task_state(event.state)
         if state:
@@ -613,14 +637,47 @@ class AgentRun:
                 attrs[semconv.A2A_TASK_FINAL] = True
             if event.message is not None:
                 attrs.update(o.message_event_attributes(event.message))
-            if recording:
-                span.add_event(semconv.EVENT_TASK_STATUS, attrs)
-        if not recording:
-            return
+            self._record(semconv.EVENT_TASK_STATUS, attrs, recording)
         if event.artifact is not None:
-            span.add_event(semconv.EVENT_ARTIFACT, o.artifact_event_attributes(event.artifact))
+            self._record(semconv.EVENT_ARTIFACT, o.artifact_event_attributes(event.artifact), recording)
         if event.kind == semconv.EVENT_KIND_MESSAGE and event.message is not None:
-            span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
+            self._record(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message), recording)
+
+    def _record(self, name: str, attrs: dict[str, Any], recording: bool) -> None:
+        """A span event while the span records; once the SERVER span has ended, a log record."""
+        if recording:
+            self.span.add_event(name, attrs)
+        elif self.call is not None:
+            self._log(name, attrs, f"{name} after the request was answered")
+
+    def _log(self, name: str, attrs: dict[str, Any], body: str, timestamp: int | None = None) -> None:
+        """A log record of the SERVER span this run reports on (its trace and span ids), with
+        the run's task, conversation and agent."""
+        ids = {**self.ids, **{k: v for k, v in self._latest.items() if k != semconv.A2A_TASK_STATE}}
+        self.observer.logger.emit(
+            timestamp=timestamp or time.time_ns(),
+            context=trace.set_span_in_context(self.span),
+            severity_number=SeverityNumber.INFO,
+            severity_text="INFO",
+            body=body,
+            attributes=self.observer.clean({**ids, **attrs}),
+            event_name=name,
+        )
+
+    def call_ended(self) -> None:
+        """The SERVER span this run reports on has ended. A run still going (one that has
+        not reached a final state) says so, so that it shows as running, as its own span would."""
+        if self._ended or self.owned or self.call is None:
+            return
+        state = self._latest.get(semconv.A2A_TASK_STATE)
+        if state in semconv.TERMINAL_TASK_STATES or state in semconv.INTERRUPTED_TASK_STATES:
+            return
+        self._continues = True
+        attrs = {
+            semconv.GEN_AI_OPERATION_NAME: semconv.OPERATION_INVOKE_AGENT,
+            semconv.A2A_TASK_STATE: state,
+        }
+        self._log(semconv.EVENT_RUN_CONTINUES, attrs, "the agent works on after answering", self._started_ns)
 
     def exception(self, exc: BaseException, name: str | None = None) -> None:
         """The agent raised (``name`` is ignored: the observation names errors).
@@ -665,4 +722,7 @@ class AgentRun:
             if self._latest:
                 self.span.set_attributes(self.observer.clean(self._latest))
             self.span.end()
+        if not self._ended and self._continues:
+            state = {semconv.A2A_TASK_STATE: self._latest.get(semconv.A2A_TASK_STATE)}
+            self._log(semconv.EVENT_RUN_END, state, "the agent's run ended")
         self._ended = True

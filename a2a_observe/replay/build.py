@@ -19,6 +19,7 @@ from typing import Any
 
 from a2a_observe import semconv
 from a2a_observe.replay.content import parts_of, truncated
+from a2a_observe.replay.late import with_late_events
 from a2a_observe.replay.model import (
     Agent,
     Artifact,
@@ -234,11 +235,14 @@ class _Builder:
 
     def _witness(self, draft: _Draft) -> tuple[str, list[SpanRecord]]:
         """The most direct record of what the agent did in this exchange."""
-        if draft.runs:
-            return "agent", draft.runs
-        if draft.server is not None and any(
+        server_events = draft.server is not None and any(
             e.name in _AGENT_EVENTS for e in self.events.get(draft.server.span_id, ())
-        ):
+        )
+        if draft.runs:
+            # A run reported by someone else (a framework's agent span, a run still going
+            # after its SERVER span ended) leaves what the agent did on the SERVER span.
+            return "agent", [*draft.runs, draft.server] if server_events and draft.server else draft.runs
+        if server_events and draft.server is not None:
             return "agent", [draft.server]  # what the agent did, as events of the SERVER span
         if draft.server is not None and any(
             e.name == semconv.EVENT_STREAM for e in self.events.get(draft.server.span_id, ())
@@ -403,7 +407,7 @@ def _in_conversation(draft: _Draft, conversation_id: str) -> bool:
 def build(record: Conversation) -> ConversationModel:
     """The model of ``record`` (every span, event and log of a conversation's traces); spans
     that started and have not ended (see ``running``) take part as running."""
-    record, running = with_running(record)
+    record, running = with_running(with_late_events(record))
     builder = _Builder(record)
     drafts = builder.drafts()
     roots = sorted(

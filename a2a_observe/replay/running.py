@@ -3,15 +3,21 @@ writes (see ``a2a_observe.signals.span_starts``), so a hung agent's run is seen 
 
 Each one becomes a span that lasts until ``now``, marked running, so the waterfall, the
 exchange it belongs to and the audits treat it like any other span while knowing it is open.
+
+An agent run with no span of its own that outlives its SERVER span (a non-blocking
+SendMessage) says so in a log record of that span; until a record says it ended, it becomes
+the same running ``invoke_agent`` span an opted-in agent span would have shown.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import time
+from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.store.records import Conversation, SpanRecord
+from a2a_observe.store.records import Conversation, LogRecord, SpanRecord
 
 KINDS = {"SERVER", "CLIENT", "INTERNAL", "PRODUCER", "CONSUMER"}
 
@@ -19,7 +25,31 @@ KINDS = {"SERVER", "CLIENT", "INTERNAL", "PRODUCER", "CONSUMER"}
 def starts_recorded(record: Conversation) -> bool:
     """True when the conversation's agents logged their spans' starts (then a task with no
     open span is known to be lost, not hung)."""
-    return any(log.event_name == semconv.EVENT_SPAN_START for log in record.logs)
+    recorded = (semconv.EVENT_SPAN_START, semconv.EVENT_RUN_CONTINUES)
+    return any(log.event_name in recorded for log in record.logs)
+
+
+def run_span_id(server_span_id: str) -> str:
+    """A stable span id for the run that went on after ``server_span_id`` ended."""
+    return hashlib.sha256(f"{server_span_id}/run".encode()).hexdigest()[:16]
+
+
+def _open_runs(record: Conversation) -> list[tuple[LogRecord, dict[str, Any]]]:
+    """The run-continues records (and the span attributes they stand for) of runs not ended."""
+    ended = {log.span_id for log in record.logs if log.event_name == semconv.EVENT_RUN_END}
+    out = []
+    for log in record.logs:
+        if log.event_name != semconv.EVENT_RUN_CONTINUES or not log.span_id or log.span_id in ended:
+            continue
+        attributes = {k: v for k, v in log.attributes.items() if k != semconv.A2A_TASK_STATE}
+        agent = attributes.get(semconv.GEN_AI_AGENT_NAME)
+        attributes[semconv.SPAN_START_NAME] = semconv.agent_span_name(
+            semconv.OPERATION_INVOKE_AGENT, agent if isinstance(agent, str) else None
+        )
+        attributes[semconv.SPAN_START_KIND] = "INTERNAL"
+        attributes[semconv.SPAN_START_PARENT] = log.span_id
+        out.append((dataclasses.replace(log, span_id=run_span_id(log.span_id)), attributes))
+    return out
 
 
 def with_running(record: Conversation, now_ns: int | None = None) -> tuple[Conversation, frozenset[str]]:
@@ -27,12 +57,14 @@ def with_running(record: Conversation, now_ns: int | None = None) -> tuple[Conve
     ended = {s.span_id for s in record.spans}
     now = now_ns if now_ns is not None else time.time_ns()
     added: dict[str, SpanRecord] = {}
-    for log in record.logs:
-        if log.event_name != semconv.EVENT_SPAN_START or not log.span_id or not log.trace_id:
+    starts = [
+        (log, dict(log.attributes)) for log in record.logs if log.event_name == semconv.EVENT_SPAN_START
+    ]
+    for log, attributes in [*starts, *_open_runs(record)]:
+        if not log.span_id or not log.trace_id:
             continue
         if log.span_id in ended or log.span_id in added:
             continue
-        attributes = dict(log.attributes)
         start = log.time_ns or now
         kind = str(attributes.pop(semconv.SPAN_START_KIND, "INTERNAL"))
         added[log.span_id] = SpanRecord(

@@ -7,6 +7,8 @@ each export's result and only logs a warning when its queue is full. So we look 
   ``processor._batch_processor`` (``_queue``, ``_max_queue_size``, ``_exporter``); a
   ``SimpleSpanProcessor`` its exporter in ``span_exporter``, a ``SimpleLogRecordProcessor``
   in ``_exporter``;
+- a ``PeriodicExportingMetricReader`` keeps its exporter in ``_exporter``; the meter provider
+  its readers in ``_metric_readers``;
 - the exporter is wrapped in a :class:`TrackingExporter` that remembers the outcome and time
   of its last export and otherwise passes every call through.
 
@@ -23,7 +25,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import trace
@@ -85,9 +87,11 @@ class TrackingExporter:
         with contextlib.suppress(Exception):
             self.inner.shutdown()
 
-    def export(self, batch: Sequence[Any]) -> Any:
+    def export(self, batch: Any, *args: Any, **kwargs: Any) -> Any:
+        """A batch of spans or log records, or a metric reader's ``MetricsData`` (with its
+        ``timeout_millis``)."""
         try:
-            result = self.inner.export(batch)
+            result = self.inner.export(batch, *args, **kwargs)
         except BaseException:
             self._record(False)
             raise
@@ -185,10 +189,35 @@ def _at_exit(timeout: float) -> None:
     timer.start()
 
 
-def bound_exit(tracer_provider: Any | None = None, logger_provider: Any | None = None) -> None:
+def track_metric_exporters(meter_provider: Any | None = None) -> None:
+    """Wrap the exporter of each pushing metric reader of the SDK meter provider (once): the
+    provider exports once more when it shuts down at exit, and an exporter that cannot reach
+    its endpoint retries for up to its own timeout, as the span and log exporters do."""
+    from opentelemetry import metrics  # noqa: PLC0415
+    from opentelemetry.sdk.metrics import MeterProvider  # noqa: PLC0415
+
+    provider = meter_provider if meter_provider is not None else metrics.get_meter_provider()
+    if not isinstance(provider, MeterProvider):
+        return
+    readers = getattr(provider, "_metric_readers", None) or ()
+    for reader in readers:
+        exporter = getattr(reader, "_exporter", None)
+        if exporter is None or isinstance(exporter, TrackingExporter):
+            continue
+        tracking = TrackingExporter(exporter, "metrics")
+        reader._exporter = tracking
+        with _TRACKED_LOCK:
+            _TRACKED.append(tracking)
+
+
+def bound_exit(
+    tracer_provider: Any | None = None, logger_provider: Any | None = None, meter_provider: Any | None = None
+) -> None:
     """Track every exporter of the SDK providers now and bound the time exporting may take
     when the app exits (:func:`exit_timeout`). Call it after the providers are set up."""
     track_pipeline(tracer_provider, logger_provider)
+    with contextlib.suppress(Exception):  # private attributes changed: metrics stay unbounded
+        track_metric_exporters(meter_provider)
     if not _EXIT_BOUND.is_set():
         _EXIT_BOUND.set()
         atexit.register(_at_exit, exit_timeout())

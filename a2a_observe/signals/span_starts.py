@@ -7,8 +7,11 @@ carrying the span's own trace and span ids, name, kind, parent and the A2A attri
 start; the store keeps it with the other logs, and the replay shows a span that started and
 has not ended as running, with its elapsed time.
 
-Add it beside the exporters: ``tracer_provider.add_span_processor(SpanStartLogger())``
-(it uses the global logger provider unless given one). It never raises into the app.
+``instrument()`` adds it to the SDK tracer provider when an SDK logger provider is set up (the
+records go wherever the app's logs go: a collector, plain OTLP, ``A2A_OBSERVE_STORE``), unless
+``A2A_OBSERVE_SPAN_STARTS=false``; elsewhere add it beside the exporters:
+``tracer_provider.add_span_processor(SpanStartLogger())`` (it uses the global logger provider
+unless given one). It never raises into the app.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import NonRecordingSpan, SpanKind
 
 from a2a_observe import semconv
+from a2a_observe.config import _flag
 from a2a_observe.version import __version__
 
 _log = logging.getLogger("a2a_observe.span_starts")
@@ -76,3 +80,26 @@ class SpanStartLogger(SpanProcessor):
             attributes=attributes,
             event_name=semconv.EVENT_SPAN_START,
         )
+
+
+def log_span_starts(tracer_provider: Any | None = None, logger_provider: Any | None = None) -> bool:
+    """Add a :class:`SpanStartLogger` to the SDK tracer provider (once per provider), so live
+    views show running work wherever the app's logs are exported. Nothing is added when
+    either provider is not the SDK's (no log records would go anywhere) or when
+    ``A2A_OBSERVE_SPAN_STARTS`` is false. True when the provider has one."""
+    import os  # noqa: PLC0415
+
+    from opentelemetry.sdk._logs import LoggerProvider as SDKLoggerProvider  # noqa: PLC0415
+    from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
+
+    if not _flag(os.environ, semconv.ENV_SPAN_STARTS, True):
+        return False
+    tracer = tracer_provider if tracer_provider is not None else trace.get_tracer_provider()
+    logs = logger_provider if logger_provider is not None else get_logger_provider()
+    if not isinstance(tracer, TracerProvider) or not isinstance(logs, SDKLoggerProvider):
+        return False
+    processors = getattr(getattr(tracer, "_active_span_processor", None), "_span_processors", ())
+    if any(isinstance(p, SpanStartLogger) for p in processors):
+        return True
+    tracer.add_span_processor(SpanStartLogger(logs))
+    return True

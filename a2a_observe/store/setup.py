@@ -37,10 +37,10 @@ def _add(path: str) -> bool:
     tracer_provider.add_span_processor(BatchSpanProcessor(DuckDBSpanExporter(path)))
     logger_provider = get_logger_provider()
     if isinstance(logger_provider, LoggerProvider):
-        from a2a_observe.signals.span_starts import SpanStartLogger  # noqa: PLC0415
+        from a2a_observe.signals.span_starts import log_span_starts  # noqa: PLC0415
 
         logger_provider.add_log_record_processor(BatchLogRecordProcessor(DuckDBLogExporter(path)))
-        tracer_provider.add_span_processor(SpanStartLogger(logger_provider))
+        log_span_starts(tracer_provider, logger_provider)
     return True
 
 

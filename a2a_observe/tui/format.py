@@ -51,6 +51,19 @@ def duration(ns: int | None) -> str:
     return f"{int(minutes)}m{seconds:04.1f}s"
 
 
+def elapsed(ns: int) -> str:
+    """How long work has been running, in whole seconds (``12s``, ``3m12s``, ``2h05m``): what
+    fits a table cell and still moves while one watches."""
+    seconds = max(0, int(ns // 1_000_000_000))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
 def state_style(state: str | None) -> str:
     return STATE_STYLES.get(state or "", "dim")
 

@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from a2a_observe import semconv
 from a2a_observe.cli import main
 from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter, open_snapshot
-from tests.support.store import start_collector, table_rows
+from tests.support.store import post, receiver_in_thread, start_collector, table_rows
 
 
 def _hex_ids(node):
@@ -91,8 +91,7 @@ def test_imported_files_store_the_same_rows_as_the_exporters(telemetry, tmp_path
     assert main(["import", str(plain), str(zipped), "--db", str(db)]) == 0
     err = capsys.readouterr().err
     assert "100%" in err
-    assert "imported 6 spans and 3 log records" in err
-    assert "1 metrics requests skipped" in err
+    assert "imported 6 spans, 3 log records and 0 metric points" in err
     imported, expected = open_snapshot(db), _expected(telemetry, tmp_path)
     for table in ("resources", "spans", "span_events", "span_links", "logs"):
         assert table_rows(imported, table) == table_rows(expected, table), table
@@ -134,3 +133,42 @@ def test_missing_files_and_a_store_held_by_a_collector_are_clear_errors(tmp_path
     finally:
         collector.process.send_signal(signal.SIGTERM)
         collector.process.wait(60)
+
+
+def _metrics_request() -> bytes:
+    """One OTLP/JSON metrics request from the OpenTelemetry SDK: a counter, a histogram and a
+    gauge, as an app's metrics exporter (or the Collector's file exporter) writes them."""
+    from opentelemetry.exporter.otlp.proto.common._internal.metrics_encoder import encode_metrics
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    reader = InMemoryMetricReader()
+    provider = MeterProvider(
+        metric_readers=[reader], resource=Resource.create({semconv.SERVICE_NAME: "metered"})
+    )
+    meter = provider.get_meter("importer-test")
+    meter.create_counter("calls", unit="1").add(3, {"route": "a"})
+    meter.create_histogram("latency", unit="s").record(0.25, {"route": "a"})
+    meter.create_gauge("queue").set(7)
+    data = reader.get_metrics_data()
+    provider.shutdown()
+    assert data is not None
+    return json.dumps(json_format.MessageToDict(encode_metrics(data))).encode()
+
+
+def test_metrics_lines_are_imported_into_the_table_the_collector_fills(tmp_path: Path, capsys) -> None:
+    document = _metrics_request()
+    source = tmp_path / "metrics.json"
+    source.write_bytes(document + b"\n")
+    db = tmp_path / "imported.duckdb"
+    assert main(["import", str(source), "--db", str(db)]) == 0
+    assert "imported 0 spans, 0 log records and 3 metric points" in capsys.readouterr().err
+    with receiver_in_thread(tmp_path / "collected.duckdb") as (url, writer):
+        status, _, _ = post(f"{url}/v1/metrics", document, "application/json")
+        assert status == 200
+        collected = table_rows(open_snapshot(writer.path), "metric_points")
+    imported = table_rows(open_snapshot(db), "metric_points")
+    assert len(imported) == 3
+    assert imported == collected
+    names = open_snapshot(db).execute("SELECT name, service_name FROM metric_points ORDER BY name").fetchall()
+    assert names == [("calls", "metered"), ("latency", "metered"), ("queue", "metered")]

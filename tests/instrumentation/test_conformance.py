@@ -3,15 +3,11 @@
 127.0.0.1 over every binding and both protocol versions, python-a2a clients and servers, and
 requests the SDK rejects before any handler.
 
-Every CLIENT and SERVER span is held to the convention's span name and kind, its required and
-conditionally required attributes, its recommended ones, their types and the enums; any value
-outside an enum, and any attribute that is neither the convention's nor one of our documented
-``a2a.*`` extensions, fails the test.
+The checks themselves (``tests/support/conformance.py``) are shared with the a2a-sdk 0.3 suite.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,161 +32,21 @@ from a2a_observe.demo.python_a2a_agents import RunningPythonA2AAgent, serve_pyth
 from a2a_observe.demo.serving import RunningAgent, serve_agent
 from a2a_observe.instrumentation import A2AInstrumentor
 from a2a_observe.replay.sdk_client import make_client, user_message
+from tests.support.conformance import (
+    BINDINGS,
+    VERSIONS,
+    all_answered,
+    assert_conforms,
+    assert_exercise,
+    assert_refused,
+    calls,
+    ours,
+    problems,
+    refusals,
+)
+from tests.support.fasta2a import RunningFastA2A, echo_app, serve_app
+from tests.support.fasta2a import user_message as fasta2a_message
 from tests.support.metrics import total
-
-BINDINGS = [semconv.BINDING_JSONRPC, semconv.BINDING_HTTP_JSON, semconv.BINDING_GRPC]
-VERSIONS = ["1.0", "0.3"]
-
-# --- the convention -------------------------------------------------------------------------
-CONVENTION = {
-    # attribute: (type, requirement level) on A2A CLIENT and SERVER spans
-    semconv.A2A_METHOD_NAME: (str, "required"),
-    semconv.A2A_MESSAGE_ID: (str, "conditionally required"),
-    semconv.A2A_TASK_ID: (str, "conditionally required"),
-    semconv.A2A_TASK_STATE: (str, "conditionally required"),
-    semconv.A2A_TENANT: (str, "conditionally required"),
-    semconv.ERROR_TYPE: (str, "conditionally required"),
-    semconv.GEN_AI_AGENT_NAME: (str, "conditionally required"),
-    semconv.GEN_AI_AGENT_VERSION: (str, "conditionally required"),
-    semconv.GEN_AI_AGENT_DESCRIPTION: (str, "conditionally required"),
-    semconv.GEN_AI_CONVERSATION_ID: (str, "conditionally required"),
-    semconv.A2A_MESSAGE_REFERENCE_TASK_IDS: (tuple, "recommended"),
-    semconv.A2A_PROTOCOL_VERSION: (str, "recommended"),
-    semconv.SERVER_ADDRESS: (str, "recommended"),
-    semconv.SERVER_PORT: (int, "recommended"),
-    semconv.CLIENT_ADDRESS: (str, "recommended, SERVER"),
-    semconv.CLIENT_PORT: (int, "recommended, SERVER"),
-}
-EXTENSIONS = {
-    semconv.A2A_PROTOCOL_BINDING,
-    semconv.A2A_METHOD_ORIGINAL,
-    semconv.A2A_MESSAGE_ROLE,
-    semconv.A2A_MESSAGE_PARTS_COUNT,
-    semconv.A2A_MESSAGE_PARTS_KINDS,
-    semconv.A2A_MESSAGE_SIZE,
-    semconv.A2A_RESPONSE_KIND,
-    semconv.A2A_STREAM_EVENTS_COUNT,
-    semconv.A2A_STREAM_TIME_TO_FIRST_EVENT,
-    semconv.A2A_STREAM_END,
-    semconv.A2A_AGENT_URL,
-    semconv.URL_FULL,
-}
-ENUMS: dict[str, set[Any]] = {
-    semconv.A2A_METHOD_NAME: {*semconv.A2A_METHODS, semconv.METHOD_OTHER},
-    semconv.A2A_TASK_STATE: set(semconv.TASK_STATES),
-    semconv.A2A_PROTOCOL_BINDING: {semconv.BINDING_JSONRPC, semconv.BINDING_HTTP_JSON, semconv.BINDING_GRPC},
-    semconv.A2A_PROTOCOL_VERSION: {"1.0", "0.3"},
-    semconv.A2A_STREAM_END: {
-        semconv.STREAM_END_COMPLETED,
-        semconv.STREAM_END_CLOSED_EARLY,
-        semconv.STREAM_END_CANCELLED,
-        semconv.STREAM_END_ERROR,
-    },
-    semconv.A2A_STREAM_EVENT_KIND: {
-        semconv.EVENT_KIND_TASK,
-        semconv.EVENT_KIND_MESSAGE,
-        semconv.EVENT_KIND_STATUS_UPDATE,
-        semconv.EVENT_KIND_ARTIFACT_UPDATE,
-    },
-}
-GRPC_STATUS = re.compile(r"^[A-Z][A-Z_]+$")
-WIRE_CODE = {
-    semconv.BINDING_JSONRPC: re.compile(r"^-32\d{3}$"),
-    semconv.BINDING_HTTP_JSON: re.compile(r"^[45]\d\d$"),
-    semconv.BINDING_GRPC: GRPC_STATUS,
-}
-CANONICAL_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*$")
-TASK_SCOPED = {semconv.GET_TASK, semconv.CANCEL_TASK, semconv.SUBSCRIBE_TO_TASK}
-UNPARSED = {"-32700", "-32600", "-32601", "-32602"}
-"""JSON-RPC's codes for requests refused before their params were read."""
-
-
-def ours(spans: list[ReadableSpan]) -> list[ReadableSpan]:
-    return [
-        s
-        for s in spans
-        if s.instrumentation_scope and s.instrumentation_scope.name == semconv.INSTRUMENTATION_SCOPE
-    ]
-
-
-def problems(span: ReadableSpan) -> list[str]:
-    """Everything about one of our spans that the convention would not accept."""
-    attrs = dict(span.attributes or {})
-    out: list[str] = []
-    where = f"{span.kind.name} {span.name}"
-    if span.kind not in (SpanKind.CLIENT, SpanKind.SERVER):
-        return [f"{where}: A2A instrumentations report A2A requests only, not {span.kind.name} spans"]
-    if span.name == semconv.AGENT_CARD_SPAN:
-        if semconv.A2A_METHOD_NAME in attrs:
-            out.append(f"{where}: a card fetch is no protocol method")
-    elif attrs.get(semconv.A2A_METHOD_NAME) != span.name:
-        out.append(f"{where}: span name is not a2a.method.name ({attrs.get(semconv.A2A_METHOD_NAME)!r})")
-    for key, value in attrs.items():
-        if key not in CONVENTION and key not in EXTENSIONS:
-            out.append(f"{where}: {key} is neither the convention's nor a documented extension")
-            continue
-        if key in CONVENTION:
-            expected = CONVENTION[key][0]
-            if not isinstance(value, expected) or isinstance(value, bool):
-                out.append(f"{where}: {key}={value!r} is not {expected.__name__}")
-            if key in (semconv.CLIENT_ADDRESS, semconv.CLIENT_PORT) and span.kind != SpanKind.SERVER:
-                out.append(f"{where}: {key} belongs on SERVER spans")
-        if key in ENUMS and value not in ENUMS[key]:
-            out.append(f"{where}: {key}={value!r} is outside the enum")
-    for port, address in (
-        (semconv.SERVER_PORT, semconv.SERVER_ADDRESS),
-        (semconv.CLIENT_PORT, semconv.CLIENT_ADDRESS),
-    ):
-        if port in attrs and address not in attrs:
-            out.append(f"{where}: {port} without {address}")
-    failed = span.status.status_code == StatusCode.ERROR
-    if failed != (semconv.ERROR_TYPE in attrs):
-        out.append(f"{where}: error.type must be set if and only if the operation failed")
-    error_type = attrs.get(semconv.ERROR_TYPE)
-    if error_type is not None and not (
-        WIRE_CODE[semconv.BINDING_JSONRPC].match(str(error_type))
-        or WIRE_CODE[semconv.BINDING_HTTP_JSON].match(str(error_type))
-        or GRPC_STATUS.match(str(error_type))
-        or CANONICAL_NAME.match(str(error_type))
-    ):
-        out.append(f"{where}: error.type={error_type!r} is no wire code and no exception name")
-    binding = attrs.get(semconv.A2A_PROTOCOL_BINDING)
-    server = span.kind == SpanKind.SERVER
-    if (
-        error_type is not None
-        and server
-        and binding in WIRE_CODE
-        and not WIRE_CODE[binding].match(str(error_type))
-    ):
-        out.append(f"{where}: error.type={error_type!r} is not the {binding} code the server answered")
-    method = attrs.get(semconv.A2A_METHOD_NAME)
-    if error_type in UNPARSED:
-        return out  # the request was refused unread: it names no message or task the SDK took
-    if (
-        method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE)
-        and semconv.A2A_MESSAGE_ID not in attrs
-    ):
-        out.append(f"{where}: a request with a message needs a2a.message.id")
-    if method in TASK_SCOPED and semconv.A2A_TASK_ID not in attrs:
-        out.append(f"{where}: a task-scoped request needs a2a.task.id")
-    for event in span.events:
-        event_attrs = dict(event.attributes or {})
-        for key in (semconv.A2A_TASK_STATE, semconv.A2A_STREAM_EVENT_KIND):
-            if key in event_attrs and event_attrs[key] not in ENUMS[key]:
-                out.append(f"{where}: event {event.name} {key}={event_attrs[key]!r} is outside the enum")
-    return out
-
-
-def assert_conforms(spans: list[ReadableSpan]) -> list[ReadableSpan]:
-    mine = ours(spans)
-    assert mine, "no spans of ours to check"
-    found = [p for span in mine for p in problems(span)]
-    assert found == [], "\n".join(found)
-    return mine
-
-
-def calls(spans: list[ReadableSpan], kind: SpanKind) -> list[ReadableSpan]:
-    return [s for s in ours(spans) if s.kind == kind and s.name != semconv.AGENT_CARD_SPAN]
 
 
 # --- a2a-sdk, every binding and protocol version ------------------------------------------------
@@ -241,9 +97,7 @@ async def _exercise(agents: dict[str, RunningAgent], binding: str, version: str)
 
 
 def _settled(spans: list[ReadableSpan]) -> bool:
-    clients = calls(spans, SpanKind.CLIENT)
-    servers = {s.parent.span_id for s in calls(spans, SpanKind.SERVER) if s.parent is not None}
-    return len(clients) >= 7 and all(c.context.span_id in servers for c in clients)
+    return all_answered(spans, 7)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -253,50 +107,18 @@ async def test_a2a_sdk_spans_conform(spans, agents, binding, version) -> None:
     got = await spans.until(_settled)
     assert _settled(got)
     mine = assert_conforms(got)
-
-    # What the convention asks for when the call has it, checked on the calls that have it.
-    [send_client] = [s for s in calls(mine, SpanKind.CLIENT) if s.name == semconv.SEND_MESSAGE][:1]
-    [send_server] = [
-        s
-        for s in calls(mine, SpanKind.SERVER)
-        if s.name == semconv.SEND_MESSAGE and (s.attributes or {}).get(semconv.A2A_TASK_ID) == task_id
-    ]
-    echo_port = int(agents["echo"].base_url.rsplit(":", 1)[1])
     # The v0.3 protobuf Message has no referenceTaskIds: over HTTP+JSON and gRPC at v0.3 the
     # agent never receives them, so its SERVER span cannot name them.
     proto_v03 = version == "0.3" and binding != semconv.BINDING_JSONRPC
-    for span in (send_client, send_server):
-        attrs = span.attributes or {}
-        assert attrs[semconv.A2A_TASK_ID] == task_id
-        assert attrs[semconv.A2A_TASK_STATE] == semconv.TASK_STATE_COMPLETED
-        if span.kind == SpanKind.CLIENT or not proto_v03:
-            assert attrs[semconv.A2A_MESSAGE_REFERENCE_TASK_IDS] == ("earlier-task",)
-        assert attrs[semconv.A2A_PROTOCOL_VERSION] == version
-        assert semconv.GEN_AI_CONVERSATION_ID in attrs
-        assert (attrs[semconv.GEN_AI_AGENT_NAME], attrs[semconv.GEN_AI_AGENT_VERSION]) == ("echo", "2.0.0")
-        assert attrs[semconv.GEN_AI_AGENT_DESCRIPTION] == "Echoes what it is told"
-    client_attrs, server_attrs = send_client.attributes or {}, send_server.attributes or {}
-    assert client_attrs[semconv.SERVER_ADDRESS] == "127.0.0.1"
-    assert isinstance(client_attrs[semconv.SERVER_PORT], int)
-    assert server_attrs[semconv.CLIENT_ADDRESS] == "127.0.0.1"
-    assert isinstance(server_attrs[semconv.CLIENT_PORT], int)
+    echo = ("echo", "2.0.0", "Echoes what it is told")
+    _, send_server = assert_exercise(mine, binding, task_id, version, echo, references=not proto_v03)
+    server_attrs = send_server.attributes or {}
     if binding != semconv.BINDING_GRPC:
+        echo_port = int(agents["echo"].base_url.rsplit(":", 1)[1])
         assert (server_attrs[semconv.SERVER_ADDRESS], server_attrs[semconv.SERVER_PORT]) == (
             "127.0.0.1",
             echo_port,
         )
-    # A failure the protocol answered carries the wire code, on both sides.
-    missing = [s for s in mine if (s.attributes or {}).get(semconv.A2A_TASK_ID) == "no-such-task"]
-    assert {s.kind for s in missing} == {SpanKind.CLIENT, SpanKind.SERVER}
-    for span in missing:
-        assert WIRE_CODE[binding].match(str((span.attributes or {})[semconv.ERROR_TYPE])), span.attributes
-    # The agent's work is events of the SERVER span, in the enum.
-    states = [
-        (e.attributes or {})[semconv.A2A_TASK_STATE]
-        for e in send_server.events
-        if e.name == semconv.EVENT_TASK_STATUS
-    ]
-    assert states == [semconv.TASK_STATE_SUBMITTED, semconv.TASK_STATE_WORKING, semconv.TASK_STATE_COMPLETED]
 
 
 async def test_opted_in_agent_spans_follow_the_genai_agent_conventions(spans, agents, reinstrument) -> None:
@@ -318,40 +140,32 @@ async def test_opted_in_agent_spans_follow_the_genai_agent_conventions(spans, ag
 
 
 # --- requests rejected before any handler ----------------------------------------------------
-REJECTED = [
-    # (body, a2a.method.name, error.type): the method is named whenever the body names one
-    (b"{not json", semconv.METHOD_OTHER, "-32700"),
-    (b'{"id": 1, "method": "SendMessage", "params": {}}', semconv.SEND_MESSAGE, "-32600"),
-    (b'{"jsonrpc": "2.0", "id": 2, "method": "NoSuchMethod", "params": {}}', semconv.METHOD_OTHER, "-32601"),
-    (
-        b'{"jsonrpc": "2.0", "id": 3, "method": "GetTask", "params": {"id": {"not": "a string"}}}',
-        semconv.GET_TASK,
-        "-32602",
-    ),
-]
+REJECTED = refusals("SendMessage", "GetTask", "NoSuchMethod", unversioned="-32600", bad_params="-32602")
 
 
 @pytest.mark.parametrize(("body", "method", "code"), REJECTED)
 def test_a_request_rejected_before_the_handler_is_a_server_span_with_the_wire_code(
     spans, agents, body, method, code
 ) -> None:
-    before = total(semconv.METRIC_RPC_SERVER_DURATION, **{semconv.ERROR_TYPE: code})
-    answer = httpx.post(
-        agents["echo"].jsonrpc_url,
-        content=body,
-        headers={"content-type": "application/json", "A2A-Version": "1.0"},
-    )
-    assert answer.json()["error"]["code"] == int(code)
-    got = spans.wait(lambda s: bool(calls(s, SpanKind.SERVER)))
-    [server] = assert_conforms(got)
-    attrs = server.attributes or {}
-    assert (server.kind, server.name, attrs[semconv.A2A_METHOD_NAME]) == (SpanKind.SERVER, method, method)
-    assert attrs[semconv.ERROR_TYPE] == code
-    assert attrs[semconv.CLIENT_ADDRESS] == "127.0.0.1"
-    assert server.status.status_code == StatusCode.ERROR
-    if code == "-32601":
-        assert attrs[semconv.A2A_METHOD_ORIGINAL] == "NoSuchMethod"
-    assert total(semconv.METRIC_RPC_SERVER_DURATION, **{semconv.ERROR_TYPE: code}) - before == 1
+    assert_refused(spans, agents["echo"].jsonrpc_url, body, method, code, "1.0")
+
+
+REJECTED_V03 = [
+    # v0.3 compat (no A2A-Version header): params the v0.3 adapter's models refuse are -32600
+    *refusals("message/send", "tasks/get", "no/such", unversioned="-32600", bad_params="-32600"),
+    (
+        b'{"jsonrpc": "2.0", "id": 4, "method": "message/send", "params": {"message": 5}}',
+        semconv.SEND_MESSAGE,
+        "-32600",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "method", "code"), REJECTED_V03)
+def test_a_request_the_v03_compat_layer_rejects_is_a_server_span_with_the_wire_code(
+    spans, agents, body, method, code
+) -> None:
+    assert_refused(spans, agents["echo"].jsonrpc_url, body, method, code, "0.3")
 
 
 async def test_a_card_fetch_is_observed_but_counted_as_no_method(spans, agents) -> None:
@@ -391,6 +205,8 @@ def test_python_a2a_spans_conform(spans, greeter) -> None:
         assert attrs[semconv.GEN_AI_AGENT_DESCRIPTION] == "Greets whoever writes"
         assert attrs[semconv.CLIENT_ADDRESS] == "127.0.0.1" and isinstance(attrs[semconv.CLIENT_PORT], int)
         assert attrs[semconv.SERVER_ADDRESS] == "127.0.0.1"
+    for span in calls(mine, SpanKind.CLIENT) + servers:
+        assert (span.attributes or {})[semconv.A2A_PROTOCOL_VERSION] == "0.3", span.name
     sent = [s for s in servers if (s.attributes or {}).get(semconv.A2A_TASK_ID) == "task-conform"]
     states = [
         (e.attributes or {})[semconv.A2A_TASK_STATE]
@@ -401,6 +217,28 @@ def test_python_a2a_spans_conform(spans, greeter) -> None:
     assert semconv.TASK_STATE_COMPLETED in states, "the agent's work, on the SERVER span"
     failed = [s for s in mine if s.status.status_code == StatusCode.ERROR]
     assert failed and all((s.attributes or {})[semconv.ERROR_TYPE] == "-32000" for s in failed)
+
+
+# --- fasta2a ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def fasta2a_agent() -> Iterator[RunningFastA2A]:
+    with serve_app(echo_app) as running:
+        yield running
+
+
+async def test_fasta2a_spans_conform(spans, fasta2a_agent) -> None:
+    client = fasta2a_agent.client()
+    task = (await client.send_message(fasta2a_message("hi", context_id="ctx-conform")))["result"]["task"]
+    await client.get_task(task["id"])
+    await client.get_task("no-such-task")
+    await client.send_message(fasta2a_message("boom"))
+    got = spans.wait(lambda s: len(calls(s, SpanKind.SERVER)) >= 4 and len(calls(s, SpanKind.CLIENT)) >= 4)
+    mine = assert_conforms(got)
+    assert {s.name for s in calls(mine, SpanKind.SERVER)} == {semconv.SEND_MESSAGE, semconv.GET_TASK}
+    for span in calls(mine, SpanKind.SERVER):
+        attrs = span.attributes or {}
+        assert attrs[semconv.A2A_PROTOCOL_VERSION] == "0.3"
+        assert attrs[semconv.CLIENT_ADDRESS] == "127.0.0.1"
 
 
 # --- switches: suppression, the semconv opt-in, dependencies ----------------------------------

@@ -10,79 +10,17 @@ from pathlib import Path
 import pytest
 
 from a2a_observe.cli import main
-from a2a_observe.collect.importer import import_files
 from a2a_observe.replay import open_store, rebuild
 from a2a_observe.replay.exports import export
 from a2a_observe.replay.usage import usage
-from a2a_observe.store.snapshot import open_snapshot
-from a2a_observe.store.writer import StoreWriter
 from a2a_observe.tui.screens.conversation import ConversationScreen
-from tests.support.tui import FIXTURE, make_app, screen_text, wait_until
-
-SUMMARISE = "e2eb62cc-6433-498f-a18c-b4d63cd3a18a"
-
-
-def _attr(key: str, value: object) -> dict[str, object]:
-    typed = {"intValue": str(value)} if isinstance(value, int) else {"stringValue": str(value)}
-    return {"key": key, "value": typed}
-
-
-def _model_call(trace_id: str, parent: str, span_id: str, start: int, tokens: tuple[int, int]) -> dict:
-    return {
-        "traceId": trace_id,
-        "spanId": span_id,
-        "parentSpanId": parent,
-        "name": "chat stub-model",
-        "kind": 3,
-        "startTimeUnixNano": str(start),
-        "endTimeUnixNano": str(start + 1_000_000),
-        "attributes": [
-            _attr("gen_ai.operation.name", "chat"),
-            _attr("gen_ai.agent.name", "writer"),
-            _attr("gen_ai.usage.input_tokens", tokens[0]),
-            _attr("gen_ai.usage.output_tokens", tokens[1]),
-        ],
-    }
+from tests.support.tui import make_app, screen_text, wait_until
+from tests.support.usage import SUMMARISE, usage_store
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("usage")
-    db = folder / "demo.duckdb"
-    writer = StoreWriter(db)
-    try:
-        assert import_files([FIXTURE], writer).ok
-    finally:
-        writer.close()
-    con = open_snapshot(db)
-    run = con.execute(
-        "SELECT trace_id, span_id, start_ns FROM spans WHERE conversation_id = ? AND agent_name = 'writer' "
-        "AND name LIKE 'invoke_agent%'",
-        [SUMMARISE],
-    ).fetchone()
-    con.close()
-    assert run is not None
-    trace_id, parent, start = run
-    calls = [
-        _model_call(trace_id, parent, "00000000000000a1", start + 1_000, (100, 20)),
-        _model_call(trace_id, parent, "00000000000000a2", start + 2_000_000, (50, 10)),
-    ]
-    line = {
-        "resourceSpans": [
-            {
-                "resource": {"attributes": [_attr("service.name", "writer-framework")]},
-                "scopeSpans": [{"scope": {"name": "stub-framework"}, "spans": calls}],
-            }
-        ]
-    }
-    extra = folder / "framework.otlp.jsonl"
-    extra.write_text(json.dumps(line) + "\n")
-    writer = StoreWriter(db)
-    try:
-        assert import_files([extra], writer).ok
-    finally:
-        writer.close()
-    return db
+    return usage_store(tmp_path_factory.mktemp("usage"))
 
 
 def test_usage_rolls_up_per_turn_agent_and_conversation(db: Path) -> None:

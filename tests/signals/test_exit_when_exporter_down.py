@@ -1,6 +1,8 @@
 """An app whose OTLP endpoint is down: it still exits promptly (exporting is given up after
-``A2A_OBSERVE_SHUTDOWN_TIMEOUT``), and says once on standard error that spans and log records
-are being lost, the logs exporter included, whose own complaints the logging bridge swallows."""
+``A2A_OBSERVE_SHUTDOWN_TIMEOUT``), and says once on standard error that spans, log records and
+metrics are being lost, the logs exporter included, whose own complaints the logging bridge
+swallows. The metric reader exports once more when the meter provider shuts down at exit; its
+exporter is stopped with the others."""
 
 from __future__ import annotations
 
@@ -19,6 +21,13 @@ logging.getLogger("app").warning("hello from the app")
 with trace.get_tracer("app").start_as_current_span("work"):
     pass
 """
+METERED_APP = (
+    APP
+    + """
+from opentelemetry import metrics
+metrics.get_meter("app").create_counter("work.done").add(1)
+"""
+)
 
 
 def _closed_port() -> int:
@@ -27,17 +36,22 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_an_app_whose_exporter_is_down_gives_up_at_exit_and_says_so_once() -> None:
+def _env(metrics_exporter: str) -> dict[str, str]:
     env = {
         **os.environ,
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{_closed_port()}",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
         "OTEL_TRACES_EXPORTER": "otlp",
         "OTEL_LOGS_EXPORTER": "otlp",
-        "OTEL_METRICS_EXPORTER": "none",
+        "OTEL_METRICS_EXPORTER": metrics_exporter,
         semconv.ENV_SHUTDOWN_TIMEOUT: "1",
     }
     env.pop(semconv.ENV_STORE, None)
+    return env
+
+
+def test_an_app_whose_exporter_is_down_gives_up_at_exit_and_says_so_once() -> None:
+    env = _env("none")
     done = subprocess.run([sys.executable, "-c", APP], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
@@ -47,3 +61,15 @@ def test_an_app_whose_exporter_is_down_gives_up_at_exit_and_says_so_once() -> No
     assert len(logs) == 1, done.stderr
     assert "OTLPSpanExporter failed" in spans[0]
     assert any("gave up exporting at exit after 1 s" in line for line in lines), done.stderr
+
+
+def test_the_metrics_exporter_at_exit_is_under_the_same_bound() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", METERED_APP], env=_env("otlp"), capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    metrics = [line for line in lines if line.startswith("a2a-observe: exporting metrics")]
+    assert len(metrics) == 1, done.stderr
+    assert "OTLPMetricExporter failed" in metrics[0]
+    assert [line for line in lines if "gave up exporting at exit after 1 s" in line], done.stderr

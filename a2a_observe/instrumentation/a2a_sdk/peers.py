@@ -96,9 +96,26 @@ class RejectionHooks:
             "a2a.server.routes.jsonrpc_dispatcher", lambda module: self._patch_dispatcher(patches, module)
         )
         patches.when_imported(
+            "a2a.compat.v0_3.jsonrpc_adapter", lambda module: self._patch_v03_adapter(patches, module)
+        )
+        patches.when_imported(
             "a2a.utils.error_handlers",
             lambda module: patches.wrap(module, "_create_error_response", self._rest_error_wrapper),
         )
+
+    def install_v03(self, patches: Patches) -> None:
+        """The 0.3 line's JSON-RPC app refuses requests itself (invalid JSON, invalid JSON-RPC,
+        unknown method, params that do not validate), in ``_handle_requests``."""
+        patches.when_imported(
+            "a2a.server.apps.jsonrpc.jsonrpc_app", lambda module: self._patch_v03_app(patches, module)
+        )
+
+    def _patch_v03_app(self, patches: Patches, module: ModuleType) -> None:
+        app = getattr(module, "JSONRPCApplication", None)
+        if app is None:
+            return
+        patches.wrap(app, "_handle_requests", self._handle_wrapper)
+        patches.wrap(app, "_generate_error_response", self._error_wrapper)
 
     def _patch_builders(self, patches: Patches, module: ModuleType) -> None:
         note_peers(patches, module, "ServerCallContextBuilder")
@@ -110,6 +127,13 @@ class RejectionHooks:
         patches.wrap(dispatcher, "handle_requests", self._handle_wrapper)
         patches.wrap(dispatcher, "_generate_error_response", self._error_wrapper)
         patches.wrap(dispatcher, "_create_response", self._response_wrapper)
+
+    def _patch_v03_adapter(self, patches: Patches, module: ModuleType) -> None:
+        """In v0.3 compat mode the adapter refuses a request whose params do not validate
+        against the v0.3 models, before any handler, with its own error response."""
+        adapter = getattr(module, "JSONRPC03Adapter", None)
+        if adapter is not None:
+            patches.wrap(adapter, "_generate_error_response", self._error_wrapper)
 
     @staticmethod
     async def _handle_wrapper(

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from a2a_observe import semconv
+from a2a_observe.instrumentation.transport import host_and_port
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.instrumentation.patching import Patches
@@ -78,7 +79,13 @@ class ServerHooks:
         if facts is None:
             return None
         carrier = header_carrier(request.headers.items())
+        server_address, server_port = host_and_port(carrier.get("host"))
+        peer = getattr(request, "client", None)  # Starlette's (host, port) of the socket
         call_facts = CallFacts(
+            server_address=server_address,
+            server_port=server_port,
+            client_address=getattr(peer, "host", None) or None,
+            client_port=getattr(peer, "port", None),
             method=facts.method,
             binding=semconv.BINDING_JSONRPC,
             protocol_version=carrier.get(A2A_VERSION_HEADER) or facts.protocol_version,

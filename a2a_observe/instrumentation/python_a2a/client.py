@@ -213,9 +213,11 @@ class ClientHooks:
         url = getattr(client, "endpoint_url", None) or getattr(client, "url", None)
         url = safe_url(url) if isinstance(url, str) else None
         host, port = url_address(url)
+        card = getattr(client, "agent_card", None)
         return CallFacts(
             method=spec.method,
-            agent=translate.agent_facts(getattr(client, "agent_card", None)),
+            agent=translate.agent_facts(card),
+            protocol_version=translate.protocol_version(card),
             task_id=task_id,
             context_id=context_id,
             message=message,

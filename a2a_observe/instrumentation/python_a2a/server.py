@@ -153,6 +153,7 @@ class ServerHooks:
             binding=semconv.BINDING_JSONRPC if wire else None,
             original_method=wire if wire and wire != method else None,
             agent=translate.agent_facts(getattr(agent, "agent_card", None)) if agent else AgentFacts(),
+            protocol_version=translate.protocol_version(getattr(agent, "agent_card", None)),
             task_id=task_id,
             context_id=context_id,
             message=message,

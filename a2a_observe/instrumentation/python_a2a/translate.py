@@ -308,6 +308,26 @@ def agent_facts(card: Any) -> AgentFacts:
     )
 
 
+PROTOCOL_VERSION = "0.3"
+"""The A2A protocol version python-a2a 0.5 speaks (its ``AgentCard.protocol_version`` default,
+``0.3.0``) when a card does not say otherwise."""
+
+
+def protocol_version(card: Any) -> str:
+    """``a2a.protocol.version`` (major.minor, as the conventions spell it) from a python-a2a
+    card or card dict; python-a2a's own version when there is no card."""
+    if isinstance(card, Mapping):
+        declared = card.get("protocolVersion") or card.get("protocol_version")
+    else:
+        declared = getattr(card, "protocol_version", None)
+    if not isinstance(declared, str):
+        return PROTOCOL_VERSION
+    parts = declared.strip().split(".")
+    if len(parts) >= 2 and parts[0].isdigit() and parts[1].isdigit():
+        return f"{int(parts[0])}.{int(parts[1])}"
+    return PROTOCOL_VERSION
+
+
 def error_text(obj: Any) -> str | None:
     """The error python-a2a answered with instead of a result, if it did.
 

@@ -201,7 +201,7 @@ class ConversationsScreen(Screen[None]):
 
     def _running_cell(self, since_ns: int) -> Text:
         cell = Text(
-            f"▶ running {fmt.duration(time.time_ns() - since_ns)}",
+            f"▶ running {fmt.elapsed(time.time_ns() - since_ns)}",
             style="bold cyan",
             no_wrap=True,
             overflow="ellipsis",

@@ -7,7 +7,7 @@ context goes on the wire, where a server's card is); the hooks are the shared on
 from __future__ import annotations
 
 from a2a_observe.instrumentation.a2a_sdk.executor import ExecutorHooks
-from a2a_observe.instrumentation.a2a_sdk.peers import note_peers
+from a2a_observe.instrumentation.a2a_sdk.peers import RejectionHooks, note_peers
 from a2a_observe.instrumentation.a2a_sdk.v03 import translate
 from a2a_observe.instrumentation.a2a_sdk.v03.client import ClientHooks03
 from a2a_observe.instrumentation.a2a_sdk.v03.server import ServerHooks03
@@ -19,6 +19,7 @@ def install(observer: Observer, patches: Patches) -> None:
     ClientHooks03(observer).install(patches)
     ServerHooks03(observer).install(patches)
     ExecutorHooks(observer, translate).install(patches)
+    RejectionHooks(observer).install_v03(patches)
     patches.when_imported(
         "a2a.server.apps.jsonrpc.jsonrpc_app",
         lambda module: note_peers(patches, module, "CallContextBuilder"),

@@ -209,6 +209,7 @@ def agent_facts(card: Any) -> AgentFacts:
     return AgentFacts(
         name=getattr(card, "name", None) or None,
         version=getattr(card, "version", None) or None,
+        description=getattr(card, "description", None) or None,
         url=getattr(card, "url", None) or None,
     )
 
