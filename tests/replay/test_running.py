@@ -21,7 +21,7 @@ from a2a_observe.demo.network import TURNS, demo_network, send_turn
 from a2a_observe.replay import open_store, rebuild
 from a2a_observe.replay.audits import AuditSettings, audit
 from a2a_observe.signals.span_starts import SpanStartLogger
-from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter, open_snapshot
+from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter
 from a2a_observe.tui.screens.conversation import ConversationScreen
 from a2a_observe.tui.widgets.waterfall import Waterfall
 from tests.support.store import tap

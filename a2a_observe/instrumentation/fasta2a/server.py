@@ -16,11 +16,10 @@ from types import ModuleType
 from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.instrumentation.transport import host_and_port
 from a2a_observe.instrumentation.common import observe_async_stream
 from a2a_observe.instrumentation.fasta2a import translate
 from a2a_observe.instrumentation.patching import Patches
-from a2a_observe.instrumentation.transport import A2A_VERSION_HEADER, header_carrier
+from a2a_observe.instrumentation.transport import A2A_VERSION_HEADER, header_carrier, host_and_port
 from a2a_observe.observation.facts import AgentFacts, CallFacts, ErrorFacts
 from a2a_observe.observation.observer import CallObservation, Observer
 from a2a_observe.safety import call_guarded
