@@ -22,7 +22,7 @@ from a2a_observe.instrumentation.threads import (
     propagate_context_to_threads,
     stop_propagating_context_to_threads,
 )
-from a2a_observe.observation.observer import Observer
+from a2a_observe.observation.observer import Observer, announce_span_starts
 
 _log = logging.getLogger("a2a_observe")
 
@@ -78,13 +78,10 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
         python_a2a.install(observer, patches)
         fasta2a.install(observer, patches)
         propagate_context_to_threads()  # logs in threads the agent starts name its task
-        from a2a_observe.safety import call_guarded  # noqa: PLC0415
-        from a2a_observe.signals.span_starts import log_span_starts  # noqa: PLC0415
-
         if kwargs.get("logger_provider") is None:
             # Live views show running work wherever the app's logs go (collector, OTLP, store);
             # an app that hands its own logger provider in wires its pipeline itself.
-            call_guarded("span-start logging", log_span_starts, kwargs.get("tracer_provider"))
+            announce_span_starts(kwargs.get("tracer_provider"))
         type(self)._patches = patches
         type(self).observer = observer
 

@@ -41,7 +41,9 @@ from a2a_observe.observation.facts import (
     EventFacts,
     MessageFacts,
 )
+from a2a_observe.safety import call_guarded
 from a2a_observe.signals.metrics import A2AMetrics, call_attributes
+from a2a_observe.signals.span_starts import log_span_starts
 from a2a_observe.version import __version__
 
 _AGENT_KEY = otel_context.create_key("a2a_observe.agent")
@@ -106,6 +108,12 @@ def agent_span_current() -> bool:
         current.is_recording()
         and attributes.get(semconv.GEN_AI_OPERATION_NAME) == semconv.OPERATION_INVOKE_AGENT
     )
+
+
+def announce_span_starts(tracer_provider: trace.TracerProvider | None = None) -> None:
+    """Log the start of every span through the app's logger provider, so live views can show
+    work that is still running; a failure here must not stop instrumentation."""
+    call_guarded("span-start logging", log_span_starts, tracer_provider)
 
 
 class Observer:
