@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from a2a_observe.collect.importer import import_files
-from a2a_observe.replay import open_store
+from a2a_observe.store.snapshot import open_snapshot
 from a2a_observe.store.writer import StoreWriter
 from tests.support.tui import FIXTURE
 
@@ -47,7 +47,7 @@ def usage_store(folder: Path) -> Path:
         assert import_files([FIXTURE], writer).ok
     finally:
         writer.close()
-    con = open_store(db)
+    con = open_snapshot(db)
     run = con.execute(
         "SELECT trace_id, span_id, start_ns FROM spans WHERE conversation_id = ? AND agent_name = 'writer' "
         "AND name LIKE 'invoke_agent%'",
