@@ -22,6 +22,7 @@ from a2a_observe.replay import open_store, rebuild
 from a2a_observe.replay.audits import AuditSettings, audit
 from a2a_observe.replay.model import ConversationModel
 from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter
+from a2a_observe.store.snapshot import open_snapshot
 from tests.support.store import tap
 
 BATCH = next(t for t in TURNS if t.agent == "batch")
@@ -30,8 +31,7 @@ BATCH = next(t for t in TURNS if t.agent == "batch")
 def _model(db: Path) -> ConversationModel | None:
     con = open_store(db)
     try:
-        rows = con.execute("SELECT DISTINCT conversation_id FROM spans WHERE conversation_id IS NOT NULL")
-        contexts = [str(r[0]) for r in rows.fetchall()]
+        contexts = con.conversation_ids()
         return rebuild(con, contexts[0]) if contexts else None
     finally:
         con.close()
@@ -102,7 +102,7 @@ async def test_late_events_are_log_records_of_the_server_span(
     model = await _run_batch(tracer_provider, reinstrument, db, False)
     [turn] = model.turns
     server = model.spans[turn.server_span_id or ""]
-    con = open_store(db)
+    con = open_snapshot(db)
     try:
         rows = con.execute(
             "SELECT event_name, trace_id, span_id, attributes, conversation_id, task_id FROM logs "

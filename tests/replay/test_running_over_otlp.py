@@ -39,8 +39,7 @@ def _running_model(db: Path) -> ConversationModel | None:
     except ReplayError:
         return None
     try:
-        rows = con.execute("SELECT DISTINCT conversation_id FROM spans WHERE conversation_id IS NOT NULL")
-        contexts = [str(r[0]) for r in rows.fetchall()]
+        contexts = con.conversation_ids()
         if not contexts:
             return None
         model = rebuild(con, contexts[0])
