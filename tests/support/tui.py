@@ -10,29 +10,11 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from a2a_observe.collect.importer import import_files
-from a2a_observe.store.writer import StoreWriter
 from a2a_observe.tui.app import ReplayApp
 from a2a_observe.tui.source import open_source
-from tests.support.paths import DATA
+from tests.support.backends import FAILED_CONVERSATION, FIXTURE, fixture_store
 
-FIXTURE = DATA / "replay_demo.otlp.jsonl"
-"""Real demo agents recorded once (see tests/data/make_replay_fixture.py): fixed ids and times."""
-
-FAILED_CONVERSATION = "78c90a3a-76fb-476d-970f-1bce7afc8cd7"
-"""Prefix of the recorded conversation in which the translator fails."""
-
-
-def fixture_store(folder: Path, name: str = "demo.duckdb") -> Path:
-    """The recording imported through the store's own writer."""
-    db = folder / name
-    writer = StoreWriter(db)
-    try:
-        report = import_files([FIXTURE], writer)
-    finally:
-        writer.close()
-    assert report.ok, report.problems
-    return db
+__all__ = ["FAILED_CONVERSATION", "FIXTURE", "fixture_store", "make_app", "screen_text", "wait_until"]
 
 
 def make_app(db: Path | str, **options: object) -> ReplayApp:

@@ -1,0 +1,57 @@
+"""The store backends the read API's contract runs against, each holding the same recording.
+
+A backend is a name and a function that puts the recorded demo network (real agents, fixed
+ids and times: ``tests/data/replay_demo.otlp.jsonl``) into a new store in a folder and returns
+the location ``open_source`` opens. Another backend appends itself to :data:`BACKENDS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from a2a_observe.collect.importer import import_files
+from a2a_observe.store.writer import StoreWriter
+from tests.support.paths import DATA
+
+FIXTURE = DATA / "replay_demo.otlp.jsonl"
+"""Real demo agents recorded once (see tests/data/make_replay_fixture.py): fixed ids and times."""
+
+FAILED_CONVERSATION = "78c90a3a-76fb-476d-970f-1bce7afc8cd7"
+"""The recorded conversation in which the translator fails."""
+
+
+def fixture_store(folder: Path, name: str = "demo.duckdb") -> Path:
+    """The recording imported into a DuckDB file through the store's own writer."""
+    db = folder / name
+    writer = StoreWriter(db)
+    try:
+        report = import_files([FIXTURE], writer)
+    finally:
+        writer.close()
+    assert report.ok, report.problems
+    return db
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    make: Callable[[Path], str]
+    """Builds a store holding the recording in the given folder; returns its location."""
+    live: bool = False
+    """Whether the source it opens is one someone keeps writing (``refresh`` may bring more)."""
+
+
+def _duckdb_path(folder: Path) -> str:
+    return str(fixture_store(folder))
+
+
+def _duckdb_url(folder: Path) -> str:
+    return "duckdb://" + str(fixture_store(folder).resolve())
+
+
+BACKENDS: list[Backend] = [
+    Backend("duckdb", _duckdb_path),
+    Backend("duckdb-url", _duckdb_url),
+]
