@@ -69,7 +69,7 @@ class EmbeddedClient:
 
         with _EMBEDDED_LOCK:
             try:
-                result = self._session.query(sql, "JSONCompact", params=dict(params or {}))
+                result = self._session.query(sql, "JSONCompact", params=_texts(params))
             except Exception as exc:
                 raise StoreError(f"{self.location}: {_first_line(exc)}") from exc
         raw = result.bytes()
@@ -148,6 +148,24 @@ class ServerClient:
 
 def connect(location: Location) -> Client:
     return EmbeddedClient(location) if location.embedded else ServerClient(location)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return str(value)
+
+
+def _texts(params: Params | None) -> dict[str, str]:
+    """Parameters as chdb takes them: text in ClickHouse's syntax for the declared type (a
+    string as it is, an array as a literal of quoted items)."""
+    out = {}
+    for name, value in (params or {}).items():
+        if isinstance(value, list | tuple):
+            out[name] = "[" + ",".join(_literal(item) for item in value) + "]"
+        else:
+            out[name] = str(value)
+    return out
 
 
 def _first_line(exc: BaseException) -> str:
