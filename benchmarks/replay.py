@@ -22,7 +22,8 @@ from pathlib import Path
 
 from a2a_observe import semconv
 from a2a_observe.replay import rebuild
-from a2a_observe.replay.listing import ConversationFilter, list_conversations
+from a2a_observe.store.opening import open_source
+from a2a_observe.store.records import ConversationFilter
 from a2a_observe.store.schema import open_store
 
 BIG = "big-conversation"
@@ -168,8 +169,6 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, default=None, help="write the store here and keep it")
     args = parser.parse_args()
-    import duckdb
-
     with tempfile.TemporaryDirectory() as tmp:
         db = args.keep or Path(tmp) / "replay-bench.duckdb"
         if db.exists():
@@ -177,22 +176,18 @@ def main() -> None:
         began = time.perf_counter()
         generate(db, args.spans)
         built = time.perf_counter() - began
-        con = duckdb.connect(str(db), read_only=True)
-        counts = con.execute(
-            "SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM span_events), "
-            "(SELECT count(DISTINCT conversation_id) FROM spans)"
-        ).fetchone()
-        assert counts is not None
+        source = open_source(db, hold=True)
+        stats = source.stats()
         print(
-            f"store: {counts[0]:,} spans, {counts[1]:,} events, {counts[2]:,} conversations ({built:.1f} s to build)"
+            f"store: {stats.spans:,} spans, {stats.conversations:,} conversations ({built:.1f} s to build)"
         )
-        listing, rows = timed(lambda: list_conversations(con, limit=100))
+        listing, rows = timed(lambda: source.list_conversations(limit=100))
         print(f"list the newest 100 conversations: {listing:.0f} ms (target < 300 ms; {len(rows)} rows)")  # type: ignore[arg-type]
         filtered, _ = timed(
-            lambda: list_conversations(con, ConversationFilter(agent="agent-3", errors_only=True), limit=100)
+            lambda: source.list_conversations(ConversationFilter(agent="agent-3", errors_only=True), limit=100)
         )
         print(f"list with filters (agent, errors): {filtered:.0f} ms")
-        rebuilt, model = timed(lambda: rebuild(con, BIG))
+        rebuilt, model = timed(lambda: rebuild(source, BIG))
         events = sum(
             len(t.transitions) + sum(a.chunk_count for a in t.artifacts)
             for t in model.exchanges()  # type: ignore[attr-defined]

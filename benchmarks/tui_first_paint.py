@@ -79,10 +79,10 @@ def build_store(path: Path, spans: int) -> None:
 
 async def first_paint(path: Path) -> tuple[float, float, int]:
     from a2a_observe.tui.app import ReplayApp
-    from a2a_observe.tui.source import open_source
+    from a2a_observe.store.opening import open_source
 
     started = time.perf_counter()
-    app = ReplayApp(lambda: open_source(db=path))
+    app = ReplayApp(lambda: open_source(path, hold=True))
     frame = rows = 0.0
     async with app.run_test(size=(160, 48)) as pilot:
         frame = time.perf_counter() - started

@@ -32,7 +32,7 @@ from a2a_observe.replay.model import (
     Transition,
 )
 from a2a_observe.replay.running import starts_recorded, with_running
-from a2a_observe.store.queries import Conversation, EventRecord, SpanRecord
+from a2a_observe.store.records import Conversation, EventRecord, SpanRecord
 
 _CALL_KINDS = frozenset({"CLIENT", "SERVER"})
 _AGENT_EVENTS = frozenset({semconv.EVENT_TASK_STATUS, semconv.EVENT_ARTIFACT})

@@ -4,27 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from a2a_observe.replay.audits import AuditSettings, Finding, audit
-from a2a_observe.replay.load import orphan_traces, rebuild, rebuild_trace, resolve
+from a2a_observe.replay.load import rebuild, rebuild_trace, resolve
 from a2a_observe.replay.model import ConversationModel
-
-if TYPE_CHECKING:
-    import duckdb
-
-
-def conversation_ids(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every conversation in the store, oldest first."""
-    rows = con.execute(
-        "SELECT conversation_id FROM spans WHERE conversation_id IS NOT NULL "
-        "GROUP BY conversation_id ORDER BY min(start_ns), conversation_id"
-    ).fetchall()
-    return [str(r[0]) for r in rows]
+from a2a_observe.store.source import ConversationSource
 
 
 def check_store(
-    con: duckdb.DuckDBPyConnection,
+    source: ConversationSource,
     settings: AuditSettings | None = None,
     *,
     conversations: Sequence[str] | None = None,
@@ -34,13 +22,13 @@ def check_store(
     """Findings of the given conversations (all of them, and orphan traces, when ``None``)."""
     settings = settings or AuditSettings()
     if conversations is None:
-        work: list[tuple[str, str]] = [("conversation", c) for c in conversation_ids(con)]
-        work.extend(("trace", t) for t in orphan_traces(con))
+        work: list[tuple[str, str]] = [("conversation", c) for c in source.conversation_ids()]
+        work.extend(("trace", t) for t in source.orphan_traces())
     else:
-        work = [("conversation", resolve(con, c)) for c in conversations]
+        work = [("conversation", resolve(source, c)) for c in conversations]
     found: list[Finding] = []
     for done, (what, key) in enumerate(work, 1):
-        model = rebuild(con, key) if what == "conversation" else rebuild_trace(con, key)
+        model = rebuild(source, key) if what == "conversation" else rebuild_trace(source, key)
         found.extend(audit(model, settings))
         if on_model is not None:
             on_model(model)

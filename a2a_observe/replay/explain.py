@@ -10,15 +10,12 @@ its slowest turn, hop by hop, so the same command answers "why was it slow".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from a2a_observe import semconv
 from a2a_observe.replay.model import ConversationModel, Exchange
 from a2a_observe.replay.steps import short
-from a2a_observe.store.queries import SpanRecord
-
-if TYPE_CHECKING:
-    import duckdb
+from a2a_observe.store.records import ConversationFilter, SpanRecord
+from a2a_observe.store.source import ConversationSource
 
 FAILED_STATES = frozenset({semconv.TASK_STATE_FAILED, semconv.TASK_STATE_REJECTED})
 
@@ -191,12 +188,10 @@ def describe(explanation: Explanation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def newest_failed(con: duckdb.DuckDBPyConnection) -> str | None:
+def newest_failed(source: ConversationSource) -> str | None:
     """The conversation that most recently had a failed span or ended failed or rejected."""
-    from a2a_observe.store.queries import list_conversations  # noqa: PLC0415 - reads the store
-
-    found = list_conversations(con, errors_only=True, limit=1)
+    found = source.list_conversations(ConversationFilter(errors_only=True), limit=1)
     for state in sorted(FAILED_STATES):
-        found += list_conversations(con, state=state, limit=1)
+        found += source.list_conversations(ConversationFilter(state=state), limit=1)
     newest = max(found, key=lambda s: s.start_ns, default=None)
     return newest.conversation_id if newest is not None else None

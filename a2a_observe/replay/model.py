@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from a2a_observe.store.queries import SpanRecord
+from a2a_observe.store.records import SpanRecord
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from a2a_observe.replay.build import build
 from a2a_observe.replay.errors import ReplayError
 from a2a_observe.replay.load import open_store, resolve
 from a2a_observe.replay.model import ConversationModel
-from a2a_observe.store.queries import Conversation, conversation
+from a2a_observe.store.records import Conversation
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,13 @@ def merged_record(stores: Sequence[Path], context_id: str) -> Conversation:
     for store in dict.fromkeys(stores):
         if not store.exists():
             continue
-        con = open_store(store)
+        source = open_store(store)
         try:
-            parts.append(conversation(con, resolve(con, context_id)))
+            parts.append(source.conversation(resolve(source, context_id)))
         except ReplayError:
             continue
         finally:
-            con.close()
+            source.close()
     if not parts:
         names = ", ".join(str(s) for s in stores)
         raise ReplayError(f"the re-driven conversation {context_id} is in none of {names}")

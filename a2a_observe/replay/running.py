@@ -11,7 +11,7 @@ import dataclasses
 import time
 
 from a2a_observe import semconv
-from a2a_observe.store.queries import Conversation, SpanRecord
+from a2a_observe.store.records import Conversation, SpanRecord
 
 KINDS = {"SERVER", "CLIENT", "INTERNAL", "PRODUCER", "CONSUMER"}
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from a2a_observe import semconv
 from a2a_observe.replay.model import ConversationModel
-from a2a_observe.store.queries import SpanRecord
+from a2a_observe.store.records import SpanRecord
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from a2a_observe.store.queries import SpanRecord
+from a2a_observe.store.records import SpanRecord
 
 
 @dataclass(frozen=True)

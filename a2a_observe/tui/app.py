@@ -14,11 +14,11 @@ from textual.screen import Screen
 
 from a2a_observe.replay.escaping import markup, one_line
 from a2a_observe.store.errors import StoreError
+from a2a_observe.store.source import ConversationSource
 from a2a_observe.tui.keymap import load_keymap
 from a2a_observe.tui.messages import StoreChanged
 from a2a_observe.tui.screens.conversations import ConversationsScreen
 from a2a_observe.tui.screens.help import HelpScreen
-from a2a_observe.tui.source import Source
 
 POLL_SECONDS = 3.0
 
@@ -33,7 +33,7 @@ class ReplayApp(App[None]):
 
     def __init__(
         self,
-        open_source: Callable[[], Source],
+        open_source: Callable[[], ConversationSource],
         *,
         keymap: dict[str, str] | None = None,
         keymap_path: Path | None = None,
@@ -41,7 +41,7 @@ class ReplayApp(App[None]):
     ) -> None:
         super().__init__()
         self._open_source = open_source
-        self.source: Source | None = None
+        self.source: ConversationSource | None = None
         self.keymap = keymap if keymap is not None else load_keymap(keymap_path)
         self.poll_seconds = poll_seconds
 
@@ -60,7 +60,7 @@ class ReplayApp(App[None]):
             return
         self.call_from_thread(self._opened, source)
 
-    def _opened(self, source: Source) -> None:
+    def _opened(self, source: ConversationSource) -> None:
         self.source = source
         self.sub_title = one_line(source.label) + ("  ● live" if source.live else "")
         for screen in self.screen_stack:

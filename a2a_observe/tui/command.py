@@ -65,7 +65,8 @@ def run_replay(args: argparse.Namespace) -> int:
             print("a2a-observe replay needs Textual: pip install 'a2a-observe[tui]'", file=sys.stderr)
             return 2
         raise
-    source_module = importlib.import_module("a2a_observe.tui.source")
+    from a2a_observe.store.opening import open_source as open_location  # noqa: PLC0415
+
     keymap_module = importlib.import_module("a2a_observe.tui.keymap")
     try:
         keymap = keymap_module.load_keymap(args.keymap)
@@ -74,7 +75,7 @@ def run_replay(args: argparse.Namespace) -> int:
         return 2
 
     def open_source() -> Any:
-        return source_module.open_source(args.db, attach=args.attach, token=args.token)
+        return open_location(args.attach or args.db, token=args.token, hold=True)
 
     app = app_module.ReplayApp(open_source, keymap=keymap, poll_seconds=args.poll)
     app.run()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from a2a_observe import semconv
 from a2a_observe.replay import ConversationModel, Part, Step, build
@@ -17,10 +16,8 @@ from a2a_observe.replay.audits import AuditSettings, Finding, audit
 from a2a_observe.replay.content import parts_of
 from a2a_observe.replay.load import resolve
 from a2a_observe.replay.usage import UsageRollup, usage
-from a2a_observe.store.queries import Conversation, EventRecord, LogRecord, SpanRecord, conversation
-
-if TYPE_CHECKING:
-    import duckdb
+from a2a_observe.store.records import Conversation, EventRecord, LogRecord, SpanRecord
+from a2a_observe.store.source import ConversationSource
 
 
 @dataclass(frozen=True)
@@ -110,8 +107,8 @@ class ConversationData:
 
 
 def load_conversation(
-    con: duckdb.DuckDBPyConnection, conversation_id: str, settings: AuditSettings | None = None
+    source: ConversationSource, conversation_id: str, settings: AuditSettings | None = None
 ) -> ConversationData:
-    record = conversation(con, resolve(con, conversation_id))
+    record = source.conversation(resolve(source, conversation_id))
     model = build(record)
     return ConversationData(record=record, model=model, steps=model.steps(), findings=audit(model, settings))

@@ -1,11 +1,5 @@
-"""The conversation list's query: filters typed after ``/``, sorting, and paging that stays
-fast on a store of millions of spans.
-
-The store's ``conversations`` view aggregates every span before it can sort, which takes a
-second on a million spans. So the list is read in two steps: a lean aggregation picks the
-page's conversation ids (only the columns the filters and the sort need), then the view is
-read for those ids only, which DuckDB answers from a handful of row groups.
-"""
+"""The conversation list's filter language (typed after ``/``) and its page size; the
+store's read API filters, sorts and pages (:meth:`ConversationSource.list_conversations`)."""
 
 from __future__ import annotations
 
@@ -13,32 +7,14 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from a2a_observe import semconv
-from a2a_observe.store.legacy import state_case
-from a2a_observe.store.queries import ConversationSummary, _records
+from a2a_observe.store.records import ConversationFilter, Sort
 
-if TYPE_CHECKING:
-    import duckdb
+__all__ = ["PAGE_SIZE", "TASK_STATES", "Filter", "Sort", "parse_filter", "parse_state", "parse_time"]
 
 PAGE_SIZE = 200
-
-
-class Sort(Enum):
-    START = ("start", "min(start_ns)")
-    DURATION = ("duration", "max(end_ns) - min(start_ns)")
-    ERRORS = ("errors", "count(*) FILTER (WHERE status_code = 'ERROR')")
-    TURNS = ("turns", "count(DISTINCT trace_id)")
-
-    def __init__(self, label: str, sql: str) -> None:
-        self.label = label
-        self.sql = sql
-
-    def next(self) -> Sort:
-        members = list(Sort)
-        return members[(members.index(self) + 1) % len(members)]
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -112,6 +88,17 @@ class Filter:
     def with_errors(self, errors_only: bool) -> Filter:
         return replace(self, errors_only=errors_only)
 
+    def query(self) -> ConversationFilter:
+        """What the store is asked for (the typed spellings stay here, for showing back)."""
+        return ConversationFilter(
+            agent=self.agent or None,
+            state=self.state or None,
+            errors_only=self.errors_only,
+            since_ns=self.since_ns,
+            until_ns=self.until_ns,
+            text=self.text,
+        )
+
 
 def parse_filter(query: str, now_ns: int) -> Filter:
     """``agent:writer state:failed error since:1h until:2025-01-31 words to find``."""
@@ -136,103 +123,3 @@ def parse_filter(query: str, now_ns: int) -> Filter:
         else:
             words.append(token)
     return Filter(text=" ".join(words), **values)
-
-
-def _having(flt: Filter) -> tuple[list[str], list[Any]]:
-    having: list[str] = []
-    params: list[Any] = []
-    if flt.agent:
-        having.append("bool_or(agent_name = ?)")
-        params.append(flt.agent)
-    if flt.errors_only:
-        having.append("count(*) FILTER (WHERE status_code = 'ERROR') > 0")
-    if flt.state:
-        # Stores opened read-only keep the spellings they were written with.
-        latest = f"arg_max({state_case('task_state')}, end_ns)"
-        having.append(f"{latest} FILTER (WHERE task_state IS NOT NULL) = ?")
-        params.append(flt.state)
-    if flt.since_ns is not None:
-        having.append("max(end_ns) >= ?")
-        params.append(flt.since_ns)
-    if flt.until_ns is not None:
-        having.append("min(start_ns) <= ?")
-        params.append(flt.until_ns)
-    for word in flt.text.split():
-        columns = (
-            "conversation_id",
-            "agent_name",
-            "task_id",
-            "trace_id",
-            "name",
-            "error_type",
-            "status_message",
-        )
-        having.append("bool_or(" + " OR ".join(f"{c} ILIKE ?" for c in columns) + ")")
-        params.extend([f"%{word}%"] * len(columns))
-    return having, params
-
-
-def list_page(
-    con: duckdb.DuckDBPyConnection,
-    flt: Filter,
-    sort: Sort = Sort.START,
-    *,
-    descending: bool = True,
-    limit: int = PAGE_SIZE,
-    offset: int = 0,
-) -> list[ConversationSummary]:
-    """One page of conversations that pass ``flt``, in the requested order."""
-    having, params = _having(flt)
-    clause = f"HAVING {' AND '.join(having)}" if having else ""
-    direction = "DESC" if descending else "ASC"
-    ids = [
-        row[0]
-        for row in con.execute(
-            f"SELECT conversation_id FROM spans WHERE conversation_id IS NOT NULL "
-            f"GROUP BY conversation_id {clause} "
-            f"ORDER BY {sort.sql} {direction}, conversation_id LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        ).fetchall()
-    ]
-    if not ids:
-        return []
-    marks = ", ".join("?" for _ in ids)
-    found = _records(
-        con.execute(f"SELECT * FROM conversations WHERE conversation_id IN ({marks})", ids),
-        ConversationSummary,
-    )
-    by_id = {summary.conversation_id: summary for summary in found}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def first_operations(con: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str]:
-    """What each conversation began with, to tell apart conversations among the same agents:
-    the first call's method and the agent it went to (the first message's text, when it was
-    captured, comes later from the rebuilt conversation)."""
-    if not ids:
-        return {}
-    marks = ", ".join("?" for _ in ids)
-    rows = con.execute(
-        "SELECT conversation_id, arg_min(name, start_ns), arg_min(agent_name, start_ns) "
-        f"FROM spans WHERE conversation_id IN ({marks}) AND kind IN ('CLIENT', 'SERVER') "
-        "GROUP BY conversation_id",
-        ids,
-    ).fetchall()
-    return {str(r[0]): f"{r[1]} → {r[2]}" if r[2] else str(r[1]) for r in rows}
-
-
-def agents_and_states(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
-    """What the filters can choose from, for the command palette."""
-    agents = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT agent_name FROM spans WHERE agent_name IS NOT NULL ORDER BY 1"
-        ).fetchall()
-    ]
-    states = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT task_state FROM spans WHERE task_state IS NOT NULL ORDER BY 1"
-        ).fetchall()
-    ]
-    return [str(a) for a in agents], [str(s) for s in states]

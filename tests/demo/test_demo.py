@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from a2a_observe.store import open_snapshot
-from a2a_observe.store.queries import list_conversations
+from a2a_observe.store.opening import open_source
 
 BIN = Path(sys.executable).parent
 
@@ -51,7 +51,7 @@ def test_demo_prints_one_tree_per_conversation(tmp_path: Path) -> None:
     con = open_snapshot(db)
     stored = con.execute("SELECT count(*) FROM spans").fetchone()
     assert stored is not None and stored[0] >= 40  # and whatever ended after the printout
-    assert any(s.last_task_state == "TASK_STATE_FAILED" for s in list_conversations(con))
+    assert any(s.last_task_state == "TASK_STATE_FAILED" for s in open_source(db).list_conversations())
 
 
 def test_cli_without_a_command_prints_help() -> None:

@@ -19,7 +19,6 @@ from textual.content import Content
 from a2a_observe.cli import main
 from a2a_observe.replay import escaping
 from a2a_observe.replay.audits import audit
-from a2a_observe.replay.check import conversation_ids
 from a2a_observe.replay.exports import export
 from a2a_observe.replay.load import open_store, rebuild
 from tests.support.hostile_corpus import MARKUP, PAYLOAD, hostile_store, unsafe_for_a_terminal
@@ -35,7 +34,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def models(hostile: Path):
     con = open_store(hostile)
-    ids = conversation_ids(con)
+    ids = con.conversation_ids()
     assert len(ids) == 3
     assert all(PAYLOAD in cid for cid in ids)
     return [rebuild(con, cid) for cid in ids]

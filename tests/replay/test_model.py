@@ -305,24 +305,22 @@ def test_the_replay_core_imports_without_textual() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_the_conversation_list_pages_and_filters_like_the_store(store: Store) -> None:
-    from a2a_observe.replay.listing import ConversationFilter, list_conversations
-    from a2a_observe.store import queries
+def test_the_conversation_list_pages_and_filters(store: Store) -> None:
+    from a2a_observe.store.records import ConversationFilter
 
-    con = open_store(store.db)
-    assert list_conversations(con) == queries.list_conversations(con)
-    assert list_conversations(con, limit=3, offset=2) == queries.list_conversations(con, limit=3, offset=2)
+    source = open_store(store.db)
+    everything = source.list_conversations()
+    assert source.list_conversations(limit=3, offset=2) == everything[2:5]
     contexts = store.recorded.contexts
-    assert [c.conversation_id for c in list_conversations(con, ConversationFilter(agent="middle"))] == [
-        contexts["chain"]
-    ]
-    failing = {c.conversation_id for c in list_conversations(con, ConversationFilter(errors_only=True))}
-    assert failing == {contexts["flaky"]}
-    assert [c.conversation_id for c in list_conversations(con, ConversationFilter(text="GREET"))] == [
-        contexts["greeter"]
-    ]
-    canceled = list_conversations(con, ConversationFilter(state=semconv.TASK_STATE_CANCELED))
-    assert [c.conversation_id for c in canceled] == [contexts["slow"]]
+    assert set(contexts.values()) <= {c.conversation_id for c in everything}
+
+    def found(**where: object) -> list[str]:
+        return [c.conversation_id for c in source.list_conversations(ConversationFilter(**where))]  # type: ignore[arg-type]
+
+    assert found(agent="middle") == [contexts["chain"]]
+    assert set(found(errors_only=True)) == {contexts["flaky"]}
+    assert found(text="GREET") == [contexts["greeter"]]
+    assert found(state=semconv.TASK_STATE_CANCELED) == [contexts["slow"]]
 
 
 def _outline(model: ConversationModel) -> list[tuple[object, ...]]:

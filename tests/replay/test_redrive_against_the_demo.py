@@ -13,7 +13,7 @@ from pathlib import Path
 
 from a2a_observe import semconv
 from a2a_observe.replay.load import open_store
-from a2a_observe.store.queries import list_conversations
+from a2a_observe.store.snapshot import open_snapshot
 
 BIN = Path(sys.executable).parent
 
@@ -48,7 +48,7 @@ def test_redrive_of_the_failing_conversation_matches_and_writes_only_to_out(tmp_
             failed = next(
                 (
                     s.conversation_id
-                    for s in list_conversations(con)
+                    for s in con.list_conversations()
                     if s.last_task_state == semconv.TASK_STATE_FAILED
                 ),
                 "",
@@ -84,11 +84,11 @@ def test_redrive_of_the_failing_conversation_matches_and_writes_only_to_out(tmp_
     assert result.stderr.startswith("re-driving 1 turn of 1 conversation against http://127.0.0.1:")
     assert "reading back " in result.stderr
     # The re-drive's own spans went to --out; the demo's store only got what its agents wrote.
-    con = open_store(out)
+    con = open_snapshot(out)
     services = {r[0] for r in con.execute("SELECT DISTINCT service_name FROM spans").fetchall()}
     con.close()
     assert services == {"a2a-observe-redrive"}
-    con = open_store(db)
+    con = open_snapshot(db)
     redrive_rows = con.execute(
         "SELECT count(*) FROM spans WHERE service_name = 'a2a-observe-redrive'"
     ).fetchone()
@@ -98,7 +98,7 @@ def test_redrive_of_the_failing_conversation_matches_and_writes_only_to_out(tmp_
 
 
 def _count(db: Path) -> int:
-    con = open_store(db)
+    con = open_snapshot(db)
     row = con.execute("SELECT count(*) FROM spans").fetchone()
     con.close()
     return int(row[0]) if row else 0

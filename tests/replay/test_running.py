@@ -18,7 +18,7 @@ from a2a_observe.demo.network import TURNS, demo_network, send_turn
 from a2a_observe.replay import open_store, rebuild
 from a2a_observe.replay.audits import AuditSettings, audit
 from a2a_observe.signals.span_starts import SpanStartLogger
-from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter
+from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter, open_snapshot
 from a2a_observe.tui.screens.conversation import ConversationScreen
 from a2a_observe.tui.widgets.waterfall import Waterfall
 from tests.support.store import tap
@@ -30,15 +30,13 @@ BATCH = next(t for t in TURNS if t.agent == "batch")
 def _conversations(db: Path) -> list[str]:
     con = open_store(db)
     try:
-        return [
-            str(r[0]) for r in con.execute("SELECT DISTINCT conversation_id FROM spans").fetchall() if r[0]
-        ]
+        return con.conversation_ids()
     finally:
         con.close()
 
 
 def _start_records(db: Path) -> list[tuple[str, str]]:
-    con = open_store(db)
+    con = open_snapshot(db)
     try:
         rows = con.execute(
             "SELECT span_id, attributes FROM logs WHERE event_name = ?", [semconv.EVENT_SPAN_START]

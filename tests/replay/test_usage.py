@@ -14,6 +14,7 @@ from a2a_observe.collect.importer import import_files
 from a2a_observe.replay import open_store, rebuild
 from a2a_observe.replay.exports import export
 from a2a_observe.replay.usage import usage
+from a2a_observe.store.snapshot import open_snapshot
 from a2a_observe.store.writer import StoreWriter
 from a2a_observe.tui.screens.conversation import ConversationScreen
 from tests.support.tui import FIXTURE, make_app, screen_text, wait_until
@@ -53,7 +54,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert import_files([FIXTURE], writer).ok
     finally:
         writer.close()
-    con = open_store(db)
+    con = open_snapshot(db)
     run = con.execute(
         "SELECT trace_id, span_id, start_ns FROM spans WHERE conversation_id = ? AND agent_name = 'writer' "
         "AND name LIKE 'invoke_agent%'",

@@ -23,7 +23,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from a2a_observe import semconv
 from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter, open_snapshot
-from a2a_observe.store.queries import conversation, list_conversations, task_history
+from a2a_observe.store.opening import open_source
+from a2a_observe.store.records import ConversationFilter
 from tests.support.paths import DOCS
 from tests.support.store import SCENARIO_SPANS, Agents, Scenario, run_scenario, start_agents, tap
 
@@ -79,25 +80,25 @@ def test_every_span_event_and_attribute_is_stored(stored: tuple[Path, Scenario, 
 
 def test_conversations_list_every_context_with_its_agents_and_errors(stored) -> None:
     db, scenario, _ = stored
-    con = open_snapshot(db)
-    listed = {c.conversation_id: c for c in list_conversations(con)}
+    source = open_source(db)
+    listed = {c.conversation_id: c for c in source.list_conversations()}
     assert set(scenario.contexts.values()) <= set(listed)
     asking = listed[scenario.contexts["asking"]]
     assert asking.agents == ["asking"]
     assert asking.tasks == 1
     assert asking.traces == 2
     assert asking.last_task_state == semconv.TASK_STATE_COMPLETED
-    failed = [c.conversation_id for c in list_conversations(con, errors_only=True)]
+    failed = [c.conversation_id for c in source.list_conversations(ConversationFilter(errors_only=True))]
     assert scenario.contexts["flaky"] in failed
     assert scenario.contexts["echo"] not in failed
-    assert [c.conversation_id for c in list_conversations(con, agent="writer")] == [
+    assert [c.conversation_id for c in source.list_conversations(ConversationFilter(agent="writer"))] == [
         scenario.contexts["writer"]
     ]
 
 
 def test_a_task_history_follows_the_agent_through_its_states(stored) -> None:
     db, scenario, _ = stored
-    history = task_history(open_snapshot(db), scenario.tasks["asking"])
+    history = open_source(db).task_history(scenario.tasks["asking"])
     assert history is not None
     states = [(t.from_state, t.state, t.final) for t in history.transitions]
     assert states == [
@@ -115,7 +116,7 @@ def test_a_task_history_follows_the_agent_through_its_states(stored) -> None:
 
 def test_streamed_artifact_chunks_are_one_artifact(stored) -> None:
     db, scenario, _ = stored
-    history = task_history(open_snapshot(db), scenario.tasks["writer"])
+    history = open_source(db).task_history(scenario.tasks["writer"])
     assert history is not None
     [artifact] = history.artifacts
     assert (artifact.artifact_id, artifact.name, artifact.chunks, artifact.last_chunk_seen) == (
@@ -128,7 +129,7 @@ def test_streamed_artifact_chunks_are_one_artifact(stored) -> None:
 
 def test_a_conversation_is_everything_of_its_traces_in_time_order(stored) -> None:
     db, scenario, _ = stored
-    record = conversation(open_snapshot(db), scenario.contexts["flaky"])
+    record = open_source(db).conversation(scenario.contexts["flaky"])
     assert {s.kind for s in record.spans} == {"CLIENT", "SERVER"}
     timeline = record.timeline()
     times = [entry.time_ns for entry in timeline]

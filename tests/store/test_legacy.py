@@ -13,9 +13,11 @@ import pytest
 from a2a_observe import semconv
 from a2a_observe.replay import open_store, rebuild
 from a2a_observe.replay.audits import audit
-from a2a_observe.store.queries import list_conversations, task_history
+from a2a_observe.store.duckdb_source import task_history
+from a2a_observe.store.records import ConversationFilter
 from a2a_observe.store.schema import SCHEMA_VERSION
 from a2a_observe.store.schema import open_store as open_for_writing
+from a2a_observe.store.snapshot import open_snapshot
 from tests.support.paths import DATA
 
 OLD_STORE = DATA / "store_v1.duckdb.gz"
@@ -32,18 +34,20 @@ def old_store(tmp_path: Path) -> Path:
 
 def _models(db: Path) -> dict[str, object]:
     con = open_store(db)
-    return {c.conversation_id: rebuild(con, c.conversation_id) for c in list_conversations(con)}
+    return {c.conversation_id: rebuild(con, c.conversation_id) for c in con.list_conversations()}
 
 
 def _check_values(db: Path) -> None:
     con = open_store(db)
-    conversations = list_conversations(con)
+    conversations = con.list_conversations()
     assert len(conversations) == 3
     assert {c.last_task_state for c in conversations} == {
         semconv.TASK_STATE_COMPLETED,
         semconv.TASK_STATE_FAILED,
     }
-    assert [c.conversation_id for c in list_conversations(con, state=semconv.TASK_STATE_FAILED)]
+    assert [
+        c.conversation_id for c in con.list_conversations(ConversationFilter(state=semconv.TASK_STATE_FAILED))
+    ]
     states: list[str] = []
     errors: list[tuple[str, str | None]] = []
     for summary in conversations:
@@ -68,7 +72,9 @@ def _check_values(db: Path) -> None:
     # names became the gRPC status the wire carried.
     assert ("agent", "RuntimeError") in errors
     con = open_store(db)
-    calls = con.execute("SELECT DISTINCT kind FROM spans WHERE error_type IS NOT NULL").fetchall()
+    calls = (
+        open_snapshot(db).execute("SELECT DISTINCT kind FROM spans WHERE error_type IS NOT NULL").fetchall()
+    )
     assert {row[0] for row in calls} >= {"CLIENT", "SERVER"}
     for summary in conversations:
         for span in rebuild(con, summary.conversation_id).spans.values():

@@ -10,15 +10,15 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from a2a_observe.store.opening import open_source
 from a2a_observe.tui.app import ReplayApp
-from a2a_observe.tui.source import open_source
 from tests.support.backends import FAILED_CONVERSATION, FIXTURE, fixture_store
 
 __all__ = ["FAILED_CONVERSATION", "FIXTURE", "fixture_store", "make_app", "screen_text", "wait_until"]
 
 
 def make_app(db: Path | str, **options: object) -> ReplayApp:
-    return ReplayApp(lambda: open_source(db), **options)  # type: ignore[arg-type]
+    return ReplayApp(lambda: open_source(db, hold=True), **options)  # type: ignore[arg-type]
 
 
 async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool], timeout: float = 20.0) -> None:

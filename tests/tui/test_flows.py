@@ -10,11 +10,11 @@ import pytest
 from a2a_observe import semconv
 from a2a_observe.collect.importer import import_files
 from a2a_observe.demo.network import TURNS, demo_network, send_turn
+from a2a_observe.store.opening import open_source
 from a2a_observe.tui.app import ReplayApp
 from a2a_observe.tui.screens.conversation import ConversationScreen
 from a2a_observe.tui.screens.help import HelpScreen
 from a2a_observe.tui.screens.redrive import RedriveScreen
-from a2a_observe.tui.source import open_source
 from a2a_observe.tui.widgets.timeline import Timeline
 from a2a_observe.tui.widgets.waterfall import Waterfall
 from tests.support.replay import capture, recording
@@ -195,7 +195,7 @@ async def test_help_lists_every_key_and_the_keymap_remaps(recorded) -> None:
 
 async def test_attached_to_a_collector_the_list_updates_live(tmp_path) -> None:
     with receiver_in_thread(tmp_path / "live.duckdb") as (url, writer):
-        app = ReplayApp(lambda: open_source(attach=url), poll_seconds=0.1)
+        app = ReplayApp(lambda: open_source(url), poll_seconds=0.1)
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_until(pilot, lambda: app.source is not None)
             assert app.conversation_rows() == []

@@ -212,12 +212,12 @@ async def test_why_shows_the_failure_chain_and_selects_the_span_where_it_began(d
 
 @sizes
 async def test_an_empty_live_list_says_where_to_send_otlp(tmp_path: Path, size) -> None:
+    from a2a_observe.store.opening import open_source
     from a2a_observe.tui.app import ReplayApp
-    from a2a_observe.tui.source import open_source
     from tests.support.store import receiver_in_thread
 
     with receiver_in_thread(tmp_path / "live.duckdb") as (url, _writer):
-        app = ReplayApp(lambda: open_source(attach=url), poll_seconds=0.2)
+        app = ReplayApp(lambda: open_source(url), poll_seconds=0.2)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_until(
                 pilot, lambda: f"agents send OTLP/HTTP to {url.rstrip('/')}/v1/traces" in screen_text(app)

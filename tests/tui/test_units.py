@@ -9,10 +9,10 @@ import pytest
 
 from a2a_observe import semconv
 from a2a_observe.replay.waterfall_layout import bar, critical_path, layout
-from a2a_observe.store.queries import SpanRecord
+from a2a_observe.store.opening import open_source
+from a2a_observe.store.records import SpanRecord
 from a2a_observe.tui.keymap import KeymapError, load_keymap
-from a2a_observe.tui.listing import Filter, Sort, list_page, parse_filter, parse_time
-from a2a_observe.tui.source import open_source
+from a2a_observe.tui.listing import Filter, Sort, parse_filter, parse_time
 from tests.support.tui import FAILED_CONVERSATION, fixture_store
 
 NOW = 1_800_000_000_000_000_000
@@ -32,11 +32,11 @@ def test_filter_language() -> None:
 
 
 def test_list_filters_and_sorts_on_a_real_recording(tmp_path) -> None:
-    source = open_source(fixture_store(tmp_path))
+    source = open_source(fixture_store(tmp_path), hold=True)
     try:
 
         def ids(flt: Filter, sort: Sort = Sort.START, descending: bool = True) -> list[str]:
-            page = source.read(lambda c: list_page(c, flt, sort, descending=descending))
+            page = source.list_conversations(flt.query(), sort=sort, descending=descending, limit=200)
             return [s.conversation_id for s in page]
 
         everything = ids(Filter())
@@ -50,7 +50,7 @@ def test_list_filters_and_sorts_on_a_real_recording(tmp_path) -> None:
         assert ids(Filter(), descending=False) == everything[::-1]
         assert ids(Filter(), Sort.ERRORS)[0] == FAILED_CONVERSATION
         assert ids(Filter(until_ns=0)) == []
-        page = source.read(lambda c: list_page(c, Filter(), limit=2, offset=2))
+        page = source.list_conversations(Filter().query(), limit=2, offset=2)
         assert [s.conversation_id for s in page] == everything[2:]
     finally:
         source.close()

@@ -113,7 +113,7 @@ class ConversationScreen(Screen[None]):
         if source is None:
             return
         try:
-            data = source.read(lambda con: load_conversation(con, self.conversation_id))
+            data = load_conversation(source, self.conversation_id)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never raised into the UI
             self.app.call_from_thread(self._failed, str(exc))
             return

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -21,16 +20,13 @@ from textual.worker import get_current_worker
 
 from a2a_observe.replay.audits import AuditSettings
 from a2a_observe.replay.escaping import one_line
-from a2a_observe.store.queries import ConversationSummary
+from a2a_observe.store.records import ConversationSummary
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import load_conversation
 from a2a_observe.tui.listing import (
     PAGE_SIZE,
     Filter,
     Sort,
-    agents_and_states,
-    first_operations,
-    list_page,
     parse_filter,
     state_label,
 )
@@ -248,8 +244,12 @@ class ConversationsScreen(Screen[None]):
             return
         self._loading = True
         try:
-            page = source.read(lambda con: list_page(con, flt, sort, descending=descending, offset=offset))
-            firsts = source.read(lambda con: first_operations(con, [s.conversation_id for s in page]))
+            page = source.list_conversations(
+                flt.query(), sort=sort, descending=descending, limit=PAGE_SIZE, offset=offset
+            )
+            calls = source.first_calls([s.conversation_id for s in page])
+            # The first message's text, when it was captured, comes later from the rebuilt one.
+            firsts = {key: f"{c.name} → {c.agent}" if c.agent else c.name for key, c in calls.items()}
         except Exception as exc:  # noqa: BLE001 - a failed read is shown, never raised into the UI
             self.app.call_from_thread(self.show_problem, f"Reading the store failed: {exc}")
             return
@@ -315,9 +315,7 @@ class ConversationsScreen(Screen[None]):
             if worker.is_cancelled:
                 return
             try:
-                data = source.read(
-                    partial(load_conversation, conversation_id=conversation_id, settings=settings)
-                )
+                data = load_conversation(source, conversation_id, settings)
             except Exception:  # noqa: BLE001 - a conversation that cannot be rebuilt keeps "…"
                 continue
             turns = data.model.turns
@@ -355,7 +353,8 @@ class ConversationsScreen(Screen[None]):
     def _load_choices(self) -> None:
         source = self.replay_app.source
         if source is not None:
-            self._agents, self._states = source.read(agents_and_states)
+            choices = source.filter_choices()
+            self._agents, self._states = choices.agents, choices.states
 
     def _refilter(self) -> None:
         self.reload()

@@ -20,7 +20,7 @@ from a2a_observe.replay.escaping import terminal
 from a2a_observe.replay.explain import Explanation
 from a2a_observe.replay.explain import describe as describe_explanation
 from a2a_observe.replay.usage import describe_figures
-from a2a_observe.store.queries import EventRecord, LogRecord, SpanRecord
+from a2a_observe.store.records import EventRecord, LogRecord, SpanRecord
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData
 

@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 
 from a2a_observe.replay.escaping import one_line
 from a2a_observe.replay.waterfall_layout import WaterfallRow, axis_ticks, bar, layout, self_times
-from a2a_observe.store.queries import SpanRecord
+from a2a_observe.store.records import SpanRecord
 from a2a_observe.tui import format as fmt
 
 NAME_WIDTH = (26, 40)
