@@ -1,0 +1,87 @@
+"""The recorded demo network (real agents: a streamed three-agent chain, the same chain with a
+failing translator, a greeter asked twice) sent over OTLP/HTTP to ``a2a-observe collect`` twice,
+once writing a DuckDB file and once the embedded ClickHouse in the exporter's schema, replays,
+audits and exports the same from both."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from a2a_observe.collect.otlp import JSON
+from a2a_observe.collect.receiver import LOGS_PATH, TRACES_PATH
+from a2a_observe.replay.audits import audit
+from a2a_observe.replay.check import check_store
+from a2a_observe.replay.explain import describe, explain, newest_failed
+from a2a_observe.replay.exports import export
+from a2a_observe.replay.load import open_store, rebuild
+from a2a_observe.store.source import ConversationSource
+from tests.support.backends import FAILED_CONVERSATION, FIXTURE
+from tests.support.clickhouse import chdb_url
+from tests.support.store import post, receiver_in_thread
+
+
+def _collect(location: str | Path) -> None:
+    """Every recorded request, posted as an agent's exporter posts it."""
+    with receiver_in_thread(location) as (base, _):
+        for line in FIXTURE.read_bytes().splitlines():
+            if not line.strip():
+                continue
+            path = LOGS_PATH if b"resourceLogs" in line[:4096] else TRACES_PATH
+            status, _, body = post(base + path, line, JSON)
+            assert status == 200, body
+
+
+@pytest.fixture(scope="module")
+def sources(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[ConversationSource, ConversationSource]]:
+    db = tmp_path_factory.mktemp("duckdb") / "collected.duckdb"
+    url = chdb_url("collected")
+    _collect(db)
+    _collect(url)
+    duckdb, clickhouse = open_store(db), open_store(url)
+    try:
+        yield duckdb, clickhouse
+    finally:
+        duckdb.close()
+        clickhouse.close()
+
+
+def test_the_same_conversations_with_the_same_logs(
+    sources: tuple[ConversationSource, ConversationSource],
+) -> None:
+    duckdb, clickhouse = sources
+    assert clickhouse.conversation_ids() == duckdb.conversation_ids()
+    assert len(clickhouse.conversation_ids()) == 3
+    assert clickhouse.stats() == duckdb.stats()
+    failed_logs = clickhouse.conversation(FAILED_CONVERSATION).logs
+    assert failed_logs, "the agents' log records (late events among them) are read from otel_logs"
+    assert [(log.time_ns, log.body) for log in failed_logs] == [
+        (log.time_ns, log.body) for log in duckdb.conversation(FAILED_CONVERSATION).logs
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "mermaid", "html"])
+def test_every_conversation_replays_audits_and_exports_the_same(
+    sources: tuple[ConversationSource, ConversationSource], fmt: str
+) -> None:
+    duckdb, clickhouse = sources
+    for conversation_id in duckdb.conversation_ids():
+        expected = rebuild(duckdb, conversation_id)
+        got = rebuild(clickhouse, conversation_id)
+        assert audit(got) == audit(expected)
+        assert export(got, fmt, audit(got)) == export(expected, fmt, audit(expected))
+        if fmt == "markdown":
+            assert conversation_id in export(got, fmt)
+
+
+def test_check_and_explain_say_the_same(sources: tuple[ConversationSource, ConversationSource]) -> None:
+    duckdb, clickhouse = sources
+    assert check_store(clickhouse) == check_store(duckdb)
+    assert newest_failed(clickhouse) == newest_failed(duckdb) == FAILED_CONVERSATION
+    text = describe(explain(rebuild(clickhouse, FAILED_CONVERSATION)))
+    assert text == describe(explain(rebuild(duckdb, FAILED_CONVERSATION)))
+    assert "translator" in text
