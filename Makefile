@@ -51,6 +51,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check a2a_observe tests benchmarks .ci
 	$(PY) -m ruff format --check a2a_observe tests benchmarks .ci
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(PY) -m mypy

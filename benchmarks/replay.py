@@ -169,6 +169,8 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, default=None, help="write the store here and keep it")
     args = parser.parse_args()
+    import duckdb
+
     with tempfile.TemporaryDirectory() as tmp:
         db = args.keep or Path(tmp) / "replay-bench.duckdb"
         if db.exists():
@@ -176,15 +178,23 @@ def main() -> None:
         began = time.perf_counter()
         generate(db, args.spans)
         built = time.perf_counter() - began
-        source = open_source(db, hold=True)
-        stats = source.stats()
+        con = duckdb.connect(str(db), read_only=True)
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM span_events), "
+            "(SELECT count(DISTINCT conversation_id) FROM spans)"
+        ).fetchone()
+        con.close()
+        assert counts is not None
         print(
-            f"store: {stats.spans:,} spans, {stats.conversations:,} conversations ({built:.1f} s to build)"
+            f"store: {counts[0]:,} spans, {counts[1]:,} events, {counts[2]:,} conversations ({built:.1f} s to build)"
         )
+        source = open_source(db, hold=True)
         listing, rows = timed(lambda: source.list_conversations(limit=100))
         print(f"list the newest 100 conversations: {listing:.0f} ms (target < 300 ms; {len(rows)} rows)")  # type: ignore[arg-type]
         filtered, _ = timed(
-            lambda: source.list_conversations(ConversationFilter(agent="agent-3", errors_only=True), limit=100)
+            lambda: source.list_conversations(
+                ConversationFilter(agent="agent-3", errors_only=True), limit=100
+            )
         )
         print(f"list with filters (agent, errors): {filtered:.0f} ms")
         rebuilt, model = timed(lambda: rebuild(source, BIG))
@@ -198,7 +208,7 @@ def main() -> None:
         print(
             f"  -> {len(model.turns)} turn, {events} steps, artifact chunks {model.turns[0].artifacts[0].chunk_count}"
         )  # type: ignore[attr-defined]
-        con.close()
+        source.close()
 
 
 if __name__ == "__main__":

@@ -78,8 +78,8 @@ def build_store(path: Path, spans: int) -> None:
 
 
 async def first_paint(path: Path) -> tuple[float, float, int]:
-    from a2a_observe.tui.app import ReplayApp
     from a2a_observe.store.opening import open_source
+    from a2a_observe.tui.app import ReplayApp
 
     started = time.perf_counter()
     app = ReplayApp(lambda: open_source(path, hold=True))

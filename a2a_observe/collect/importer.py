@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
 
 from a2a_observe.collect.otlp import JSON, PayloadError, Signal, decode_document
-from a2a_observe.collect.progress import Progress
 from a2a_observe.store.errors import BatchRefused
 from a2a_observe.store.rows import Batch
 from a2a_observe.store.sinks import RecordWriter
@@ -118,7 +117,10 @@ class _Sink:
                 self.report.problems.append(f"{where}: {exc}")
 
 
-def import_files(paths: list[Path], writer: RecordWriter, progress: Progress | None = None) -> ImportReport:
+def import_files(
+    paths: list[Path], writer: RecordWriter, on_progress: Callable[[int, str], None] | None = None
+) -> ImportReport:
+    """Load the files into the store; ``on_progress(bytes read, note)`` follows along."""
     report = ImportReport()
     sink = _Sink(writer, report)
     done = 0
@@ -146,11 +148,10 @@ def import_files(paths: list[Path], writer: RecordWriter, progress: Progress | N
                     report.problems.extend(f"{where}: {error}" for error in batch.errors)
                     if batch.records:
                         sink.put(batch, f"import {path.name}", where)
-            if progress is not None:
-                progress.update(done + min(read, size), f"{report.spans} spans, {report.logs} logs")
+            if on_progress is not None:
+                on_progress(done + min(read, size), f"{report.spans} spans, {report.logs} logs")
         done += size
     sink.drain()
-    if progress is not None:
-        progress.update(done, f"{report.spans} spans, {report.logs} logs")
-        progress.finish()
+    if on_progress is not None:
+        on_progress(done, f"{report.spans} spans, {report.logs} logs")
     return report

@@ -168,7 +168,7 @@ def _through_writer(writer: StoreWriter, timeout: float) -> duckdb.DuckDBPyConne
 def reader_token() -> str | None:
     """The collector's token as readers find it (``A2A_OBSERVE_COLLECT_TOKEN_FILE``, then
     ``A2A_OBSERVE_COLLECT_TOKEN``)."""
-    from a2a_observe.collect.auth import TokenError, token_from_env  # noqa: PLC0415 - stdlib only
+    from a2a_observe.store.auth import TokenError, token_from_env  # noqa: PLC0415 - stdlib only
 
     try:
         return token_from_env()

@@ -298,7 +298,7 @@ def test_bad_input_gets_a_clear_error(store: Store, tmp_path: Path) -> None:
 def test_the_replay_core_imports_without_textual() -> None:
     code = (
         "import sys; import a2a_observe.replay, a2a_observe.replay.audits, a2a_observe.replay.exports, "
-        "a2a_observe.replay.redrive, a2a_observe.replay.diff, a2a_observe.replay.command, a2a_observe.cli; "
+        "a2a_observe.replay.redrive, a2a_observe.replay.diff, a2a_observe.replay.redriving, a2a_observe.cli; "
         "a2a_observe.cli.build_parser(); "
         "assert 'textual' not in sys.modules, 'textual imported'"
     )

@@ -7,6 +7,7 @@ greeter asked twice), so each answer is checked against what those agents did.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,12 +36,12 @@ def backend(request: pytest.FixtureRequest) -> Backend:
 
 @pytest.fixture(scope="module")
 def source(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConversationSource]:
-    location = backend.make(tmp_path_factory.mktemp(backend.name))
-    opened = open_source(location)
-    try:
-        yield opened
-    finally:
-        opened.close()
+    with backend.make(tmp_path_factory.mktemp(backend.name)) as location:
+        opened = open_source(location)
+        try:
+            yield opened
+        finally:
+            opened.close()
 
 
 def ids(found: list) -> list[str]:  # type: ignore[type-arg]
@@ -172,10 +173,10 @@ def test_stats(source: ConversationSource) -> None:
     assert stats.logs >= 0
 
 
-def test_refresh_of_a_finished_store_brings_nothing(source: ConversationSource, backend: Backend) -> None:
-    if not backend.live:
-        assert source.live is False
-        assert source.refresh() is False
+def test_refresh_without_new_data_brings_nothing(source: ConversationSource, backend: Backend) -> None:
+    assert source.live is backend.live
+    assert source.refresh() is False
+    assert ids(source.list_conversations()) == OLDEST_FIRST[::-1]
 
 
 def test_unknown_schemes_and_missing_stores_are_clear_errors(tmp_path: Path) -> None:
@@ -187,3 +188,33 @@ def test_unknown_schemes_and_missing_stores_are_clear_errors(tmp_path: Path) -> 
         open_source(f"duckdb://{tmp_path}/missing.duckdb")
     with pytest.raises(StoreError, match="is a folder, not a store file"):
         open_source(tmp_path)
+
+
+@pytest.mark.parametrize("live", [b for b in BACKENDS if b.name == "collector"], ids=lambda b: b.name)
+def test_a_collectors_source_shows_what_arrived_after_a_refresh(live: Backend, tmp_path: Path) -> None:
+    from tests.support.store import post
+
+    with live.make(tmp_path) as url:
+        source = open_source(url)
+        try:
+            span = {
+                "traceId": "ab" * 16,
+                "spanId": "cd" * 8,
+                "name": "SendMessage",
+                "kind": 2,
+                "startTimeUnixNano": "1900000000000000000",
+                "endTimeUnixNano": "1900000000100000000",
+                "attributes": [
+                    {"key": semconv.GEN_AI_CONVERSATION_ID, "value": {"stringValue": "arrived-later"}},
+                    {"key": semconv.GEN_AI_AGENT_NAME, "value": {"stringValue": "late"}},
+                ],
+            }
+            body = {"resourceSpans": [{"resource": {}, "scopeSpans": [{"scope": {}, "spans": [span]}]}]}
+            status, _, answer = post(f"{url}/v1/traces", json.dumps(body).encode(), "application/json")
+            assert status == 200, answer
+            assert "arrived-later" not in source.conversation_ids(), "a snapshot does not change"
+            assert source.refresh() is True
+            assert source.list_conversations(limit=1)[0].conversation_id == "arrived-later"
+            assert source.list_conversations(ConversationFilter(agent="late"))[0].agents == ["late"]
+        finally:
+            source.close()

@@ -1,13 +1,16 @@
 """The store backends the read API's contract runs against, each holding the same recording.
 
-A backend is a name and a function that puts the recorded demo network (real agents, fixed
-ids and times: ``tests/data/replay_demo.otlp.jsonl``) into a new store in a folder and returns
-the location ``open_source`` opens. Another backend appends itself to :data:`BACKENDS`.
+A backend is a name and a context manager that puts the recorded demo network (real agents,
+fixed ids and times: ``tests/data/replay_demo.otlp.jsonl``) into a new store in a folder and
+yields the location ``open_source`` opens (and stops whatever serves it afterwards). Another
+backend appends itself to :data:`BACKENDS`; :func:`built` turns a plain function that builds a
+store and returns its location into such a context manager.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +40,15 @@ def fixture_store(folder: Path, name: str = "demo.duckdb") -> Path:
 @dataclass(frozen=True)
 class Backend:
     name: str
-    make: Callable[[Path], str]
-    """Builds a store holding the recording in the given folder; returns its location."""
+    make: Callable[[Path], AbstractContextManager[str]]
+    """Builds a store holding the recording in the given folder; yields its location."""
     live: bool = False
     """Whether the source it opens is one someone keeps writing (``refresh`` may bring more)."""
+
+
+def built(make: Callable[[Path], str]) -> Callable[[Path], AbstractContextManager[str]]:
+    """A backend's ``make`` from a function that builds a store and returns its location."""
+    return lambda folder: nullcontext(make(folder))
 
 
 def _duckdb_path(folder: Path) -> str:
@@ -67,8 +75,18 @@ def _chdb(folder: Path) -> str:
     return url
 
 
+@contextmanager
+def _collector(folder: Path) -> Iterator[str]:
+    """A collector in this process writing the store, read through its snapshot endpoint."""
+    from tests.support.store import receiver_in_thread
+
+    with receiver_in_thread(fixture_store(folder)) as (url, _writer):
+        yield url
+
+
 BACKENDS: list[Backend] = [
-    Backend("duckdb", _duckdb_path),
-    Backend("duckdb-url", _duckdb_url),
-    Backend("chdb", _chdb),
+    Backend("duckdb", built(_duckdb_path)),
+    Backend("duckdb-url", built(_duckdb_url)),
+    Backend("collector", _collector, live=True),
+    Backend("chdb", built(_chdb)),
 ]

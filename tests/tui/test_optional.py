@@ -45,6 +45,26 @@ def test_store_replay_and_cli_import_without_textual() -> None:
     assert result.stdout.strip() == "blocked"
 
 
+def test_every_module_of_the_store_replay_and_cli_imports_without_textual() -> None:
+    result = _run(
+        """
+        import importlib, pkgutil
+        import a2a_observe.cli, a2a_observe.replay, a2a_observe.store
+
+        names = []
+        for package in (a2a_observe.store, a2a_observe.replay, a2a_observe.cli):
+            for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+                if not module.name.endswith("__main__"):
+                    importlib.import_module(module.name)
+                    names.append(module.name)
+        assert not any(m == "textual" or m.startswith("textual.") for m in sys.modules), "textual loaded"
+        print(len(names))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 40, "every module of the three packages was imported"
+
+
 def test_the_replay_command_explains_what_is_missing(tmp_path) -> None:
     db = tmp_path / "s.duckdb"
     db.write_bytes(b"")

@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from a2a_observe.replay.diff import TurnDiff, describe
 from a2a_observe.replay.escaping import one_line
+from a2a_observe.replay.redriving import RedriveListener, RedriveResult, redrive_and_compare
 from a2a_observe.tui import format as fmt
 from a2a_observe.tui.data import ConversationData
-from a2a_observe.tui.redrive import RedriveResult, redrive_and_compare
 
 
 def _latency(ns: int | None) -> str:
@@ -63,7 +63,9 @@ class RedriveScreen(Screen[None]):
             source = getattr(self.app, "source", None)
             shown = Path(source.label) if source is not None and not source.live else None
             stores = [shown] if shown is not None and shown.is_file() else []
-            result = redrive_and_compare(self.data.model, self.url, progress, agents_stores=stores)
+            [result] = redrive_and_compare(
+                [self.data.model], self.url, read_also=stores, listener=RedriveListener(on_progress=progress)
+            )
         except Exception as exc:  # noqa: BLE001 - the reason is shown; the debugger stays up
             self.app.call_from_thread(self._failed, f"{type(exc).__name__}: {exc}")
             return

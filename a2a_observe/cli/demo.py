@@ -30,6 +30,6 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from a2a_observe.demo.run import run
+    from a2a_observe.demo.run import run  # noqa: PLC0415
 
     return run(hold=args.hold, db=args.db or None)

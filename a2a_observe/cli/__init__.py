@@ -1,22 +1,25 @@
-"""The ``a2a-observe`` command. Each subcommand lives in its own module, which exposes
-``register(subparsers)``; this file only lists them, so the CLI core imports neither the
-A2A SDK, duckdb nor textual until a subcommand runs."""
+"""The ``a2a-observe`` command: every subcommand's arguments, progress bars and output.
+
+The use cases live in their cores (store, replay, collect, dashboards, demo, tui), which know
+nothing of argparse. Each subcommand module here exposes ``register(subparsers)``; this file
+only lists them, and each imports its core when it runs, so building the parser imports
+neither the A2A SDK, duckdb nor textual."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 from collections.abc import Sequence
 
 from a2a_observe.version import __version__
 
 COMMAND_MODULES = (
-    "a2a_observe.demo.command",
-    "a2a_observe.collect.command",
-    "a2a_observe.dashboards.command",
-    "a2a_observe.replay.command",
-    "a2a_observe.tui.command",
+    "a2a_observe.cli.demo",
+    "a2a_observe.cli.collect",
+    "a2a_observe.cli.dashboards",
+    "a2a_observe.cli.replay",
+    "a2a_observe.cli.redrive",
+    "a2a_observe.cli.debugger",
 )
 
 
@@ -40,7 +43,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     return int(handler(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

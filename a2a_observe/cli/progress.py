@@ -48,3 +48,22 @@ class Progress:
     def finish(self) -> None:
         self.stream.write(("\r" if self.interactive else "") + self.line() + "\n")
         self.stream.flush()
+
+
+class CountProgress(Progress):
+    """The same one-line bar, labelled with a count and a noun (conversations, turns)."""
+
+    def __init__(self, total: int, noun: str, stream: TextIO | None = None, interval: float = 0.2) -> None:
+        super().__init__(total, stream, interval)
+        self.noun = noun
+
+    def line(self) -> str:
+        fraction = min(self.done / self.total, 1.0)
+        filled = int(fraction * _WIDTH)
+        bar = "#" * filled + "-" * (_WIDTH - filled)
+        return f"[{bar}] {fraction:4.0%} {self.done}/{self.total} {self.noun} {self.note}".rstrip()
+
+    def step(self, done: int, total: int) -> None:
+        """A callback for work that reports ``(done, total)``."""
+        self.total = max(total, 1)
+        self.update(done)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from a2a_observe import semconv
+from a2a_observe.cli.arguments import store_location
 from a2a_observe.replay.escaping import one_line
 
 
@@ -23,7 +24,7 @@ def register(subparsers: Any) -> None:
         description="Find a conversation and step through it: the chat of its turns beside a "
         "waterfall of its spans, with the evidence behind each step. Keys: press ? in the app.",
     )
-    parser.add_argument("db", nargs="?", type=Path, metavar="DB", help="the store file")
+    parser.add_argument("db", nargs="?", type=store_location, metavar="DB", help="the store file")
     parser.add_argument(
         "--attach",
         metavar="URL",
@@ -54,7 +55,7 @@ def _store_problem(path: Path) -> str | None:
 def run_replay(args: argparse.Namespace) -> int:
     if (args.db is None) == (args.attach is None):
         args.replay_parser.error("give a store file or --attach URL (one of them)")
-    problem = _store_problem(args.db) if args.db is not None else None
+    problem = _store_problem(args.db) if isinstance(args.db, Path) else None
     if problem is not None:
         print(f"a2a-observe replay: {problem}", file=sys.stderr)
         return 2

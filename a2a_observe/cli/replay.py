@@ -1,4 +1,4 @@
-"""The ``check``, ``export`` and ``redrive`` subcommands.
+"""The ``check``, ``export`` and ``explain`` subcommands (``redrive`` is in :mod:`a2a_observe.cli.redrive`).
 
 Exit codes are for CI: 0 all good, 1 findings (``check``) or runs that differ (``redrive``),
 2 bad input (no such store or conversation, content needed but not captured).
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from a2a_observe.cli.arguments import store_location
 from a2a_observe.replay.errors import ReplayError
 from a2a_observe.replay.escaping import json_document, one_line
 
@@ -29,7 +30,7 @@ def register(subparsers: Any) -> None:
         help="audit the conversations in a store; exit 1 when anything is found",
         description=f"Audit every conversation (or the given ones) of a store. Rules: {codes}.",
     )
-    check.add_argument("db", type=Path, metavar="DB", help="the store file")
+    check.add_argument("db", type=store_location, metavar="DB", help="the store file")
     check.add_argument("--conversation", "-c", action="append", default=None, metavar="CONTEXT")
     check.add_argument(
         "--stuck-after",
@@ -56,7 +57,7 @@ def register(subparsers: Any) -> None:
         "one self-contained HTML page",
     )
     export.add_argument("context", metavar="CONTEXT", help="the conversation (contextId, or a unique prefix)")
-    export.add_argument("--db", required=True, type=Path, help="the store file")
+    export.add_argument("--db", required=True, type=store_location, help="the store file")
     export.add_argument("--format", choices=("json", "markdown", "mermaid", "html"), default="markdown")
     export.add_argument("--output", "-o", type=Path, default=None, help="a file (default: standard output)")
     export.set_defaults(handler=run_export)
@@ -70,13 +71,9 @@ def register(subparsers: Any) -> None:
     explain.add_argument(
         "context", nargs="?", default=None, metavar="CONTEXT", help="contextId or a unique prefix"
     )
-    explain.add_argument("--db", required=True, type=Path, help="the store file")
+    explain.add_argument("--db", required=True, type=store_location, help="the store file")
     explain.add_argument("--format", choices=("text", "json"), default="text")
     explain.set_defaults(handler=run_explain)
-
-    from a2a_observe.replay.redrive_command import register_redrive  # noqa: PLC0415
-
-    register_redrive(subparsers)
 
 
 def _fail(command: str, exc: Exception) -> int:
@@ -85,11 +82,11 @@ def _fail(command: str, exc: Exception) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from a2a_observe.cli.progress import CountProgress  # noqa: PLC0415
     from a2a_observe.replay.audits import RULES_BY_CODE, AuditSettings  # noqa: PLC0415
     from a2a_observe.replay.check import check_store  # noqa: PLC0415
     from a2a_observe.replay.export_json import plain  # noqa: PLC0415
     from a2a_observe.replay.load import open_store  # noqa: PLC0415
-    from a2a_observe.replay.progress import CountProgress  # noqa: PLC0415
     from a2a_observe.replay.usage import usage  # noqa: PLC0415
 
     unknown = [c for c in args.ignore if c not in RULES_BY_CODE]

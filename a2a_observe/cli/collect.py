@@ -61,10 +61,10 @@ def register(subparsers: Any) -> None:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from a2a_observe.collect.auth import TokenError, read_token_file, token_from_env  # noqa: PLC0415
     from a2a_observe.collect.otlp import Limits  # noqa: PLC0415 - keeps the CLI core light
     from a2a_observe.collect.receiver import ReceiverSettings  # noqa: PLC0415
     from a2a_observe.collect.server import serve  # noqa: PLC0415
+    from a2a_observe.store.auth import TokenError, read_token_file, token_from_env  # noqa: PLC0415
 
     limits = Limits(max_body=args.max_body) if args.max_body else Limits()
     try:
@@ -103,8 +103,8 @@ def run_collect(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from a2a_observe.cli.progress import Progress  # noqa: PLC0415
     from a2a_observe.collect.importer import import_files  # noqa: PLC0415
-    from a2a_observe.collect.progress import Progress  # noqa: PLC0415
     from a2a_observe.store.clickhouse.location import is_clickhouse_location  # noqa: PLC0415
     from a2a_observe.store.sinks import open_writer  # noqa: PLC0415
     from a2a_observe.store.snapshot import find_collector  # noqa: PLC0415
@@ -123,9 +123,11 @@ def run_import(args: argparse.Namespace) -> int:
     total = sum(f.stat().st_size for f in args.files)
     progress = None if args.quiet else Progress(total)
     try:
-        report = import_files(list(args.files), writer, progress)
+        report = import_files(list(args.files), writer, progress.update if progress is not None else None)
     finally:
         writer.close()
+    if progress is not None:
+        progress.finish()
     for problem in report.problems[:20]:
         print(f"a2a-observe import: {one_line(problem)}", file=sys.stderr)
     if len(report.problems) > 20:

@@ -1,14 +1,14 @@
-"""The ``redrive`` subcommand (registered by :mod:`a2a_observe.replay.command`).
+"""The ``redrive`` subcommand.
 
 Everything is checked before anything is sent: the store, the conversations, and that their
 user messages were captured. Then each conversation is sent again, recorded into the same
-store, rebuilt from it and compared with its recording.
+store, rebuilt from it and compared with its recording
+(:func:`a2a_observe.replay.redriving.redrive_and_compare`).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -22,7 +22,7 @@ EXIT_DIFFERENT = 1
 EXIT_BAD_INPUT = 2
 
 
-def register_redrive(subparsers: Any) -> None:
+def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "redrive",
         help="send a recorded conversation's user turns to a live agent and diff the new run",
@@ -68,68 +68,80 @@ def register_redrive(subparsers: Any) -> None:
 
 
 def run_redrive(args: argparse.Namespace) -> int:
-    from a2a_observe.replay.diff import DiffOptions, RunDiff, compare, describe  # noqa: PLC0415
+    from a2a_observe.cli.progress import CountProgress  # noqa: PLC0415
+    from a2a_observe.replay.diff import DiffOptions, describe  # noqa: PLC0415
     from a2a_observe.replay.export_json import plain  # noqa: PLC0415
     from a2a_observe.replay.load import open_store, rebuild  # noqa: PLC0415
     from a2a_observe.replay.model import ConversationModel  # noqa: PLC0415
-    from a2a_observe.replay.progress import CountProgress  # noqa: PLC0415
-    from a2a_observe.replay.readback import read_back  # noqa: PLC0415
-    from a2a_observe.replay.recorder import recording_into  # noqa: PLC0415
-    from a2a_observe.replay.redrive import RedriveRun, recorded_turns, redrive  # noqa: PLC0415
+    from a2a_observe.replay.redriving import (  # noqa: PLC0415
+        ReadBackError,
+        RedriveListener,
+        RedriveResult,
+        redrive_and_compare,
+        total_turns,
+    )
 
     try:
-        con = open_store(args.db)
-        recorded: list[ConversationModel] = [rebuild(con, c) for c in args.contexts]
-        con.close()
-        total = sum(len(recorded_turns(m)) for m in recorded)
+        source = open_store(args.db)
+        recorded: list[ConversationModel] = [rebuild(source, c) for c in args.contexts]
+        source.close()
+        total = total_turns(recorded)
     except ReplayError as exc:
         print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     target: Path = args.out or args.db
+    stores = [target, args.db]
     say = _Say(quiet=args.quiet)
     say(
         f"re-driving {_count(total, 'turn')} of {_count(len(recorded), 'conversation')} "
         f"against {args.against}; recording into {target}"
     )
     progress = None if args.quiet else CountProgress(total, "turns")
-    runs: list[RedriveRun] = []
-    try:
-        with recording_into(target):
-            for model in recorded:
-                offset = sum(len(r.turns) for r in runs)
 
-                def step(done: int, _total: int, offset: int = offset) -> None:
-                    if progress is not None:
-                        progress.update(offset + done)
-
-                runs.append(asyncio.run(redrive(model, args.against, binding=args.binding, on_progress=step)))
-    except ReplayError as exc:
+    def sent() -> None:
+        nonlocal progress
         if progress is not None:
             progress.finish()
-        print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if progress is not None:
-        progress.finish()
-    options = DiffOptions(text=args.text, latency_factor=args.latency_factor, chunks=args.chunks)
-    stores = [target, args.db]
-    diffs: list[RunDiff] = []
+            progress = None
+
+    def unsettled(result: RedriveResult) -> None:
+        if not result.settled:
+            print(
+                f"a2a-observe redrive: the agents behind turn {', '.join(result.missing)} did not report "
+                f"their spans to {' or '.join(str(s) for s in dict.fromkeys(stores))} within "
+                f"{args.wait:g} s: what they did cannot be compared (see --wait)",
+                file=sys.stderr,
+            )
+
+    listener = RedriveListener(
+        on_progress=lambda done, _total: progress.update(done) if progress is not None else None,
+        on_sent=sent,
+        on_reading_back=lambda run: say(
+            f"reading back {run.context_id} (waiting up to {args.wait:g} s for the agents' spans)"
+        ),
+        on_result=unsettled,
+    )
     try:
-        for model, run in zip(recorded, runs, strict=True):
-            say(f"reading back {run.context_id} (waiting up to {args.wait:g} s for the agents' spans)")
-            found = read_back(stores, run.context_id, timeout=args.wait)
-            if not found.settled:
-                print(
-                    f"a2a-observe redrive: the agents behind turn {', '.join(found.missing)} did not report "
-                    f"their spans to {' or '.join(str(s) for s in dict.fromkeys(stores))} within "
-                    f"{args.wait:g} s: what they did cannot be compared (see --wait)",
-                    file=sys.stderr,
-                )
-            diffs.append(compare(model, found.model, options))
-    except ReplayError as exc:
+        results = redrive_and_compare(
+            recorded,
+            args.against,
+            record_into=target,
+            read_also=[args.db],
+            binding=args.binding,
+            options=DiffOptions(text=args.text, latency_factor=args.latency_factor, chunks=args.chunks),
+            wait=args.wait,
+            listener=listener,
+        )
+    except ReadBackError as exc:
         print(
             f"a2a-observe redrive: the new runs could not be read back: {one_line(str(exc))}", file=sys.stderr
         )
         return EXIT_BAD_INPUT
+    except ReplayError as exc:
+        sent()
+        print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    diffs = [r.diff for r in results]
     sys.stderr.flush()
     if args.format == "json":
         document = json.dumps(
