@@ -85,3 +85,24 @@ def test_check_and_explain_say_the_same(sources: tuple[ConversationSource, Conve
     text = describe(explain(rebuild(clickhouse, FAILED_CONVERSATION)))
     assert text == describe(explain(rebuild(duckdb, FAILED_CONVERSATION)))
     assert "translator" in text
+
+
+def test_the_commands_take_the_store_url(
+    sources: tuple[ConversationSource, ConversationSource], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from a2a_observe.cli import main
+
+    duckdb, clickhouse = sources
+    url, path = clickhouse.label, duckdb.label
+    outputs = []
+    for store in (url, path):
+        assert main(["export", FAILED_CONVERSATION[:8], "--db", store, "--format", "markdown"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] and FAILED_CONVERSATION in outputs[0]
+    checks = []
+    for store in (url, path):
+        assert main(["check", store, "--quiet", "--format", "json"]) == 1, "the failed chain is a finding"
+        checks.append(capsys.readouterr().out)
+    assert checks[0] == checks[1]
+    assert main(["redrive", FAILED_CONVERSATION, "--db", url, "--against", "http://127.0.0.1:9"]) == 2
+    assert "give --out FILE" in capsys.readouterr().err
