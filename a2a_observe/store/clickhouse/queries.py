@@ -130,12 +130,23 @@ def having(where: ConversationFilter) -> tuple[list[str], dict[str, Any]]:
 def conversation_page(
     traces: str, where: ConversationFilter, sort: Sort, descending: bool
 ) -> tuple[str, dict[str, Any]]:
-    """One page of summaries in a single pass over the spans that carry a conversation id."""
+    """One page of summaries in a single pass over the spans that carry a conversation id.
+
+    Filters that single spans answer (an agent, an error) first narrow the conversations to
+    aggregate, with a lookup that the exporter's bloom filters on attribute values and the
+    status column serve; the ``HAVING`` conditions then decide exactly."""
     conditions, params = having(where)
     clause = f"HAVING {' AND '.join(conditions)}" if conditions else ""
+    narrow = [f"{CONVERSATION} != ''"]
+    if where.agent:
+        narrow.append(
+            f"{CONVERSATION} IN (SELECT {CONVERSATION} FROM {traces} WHERE {AGENT} = {{agent:String}})"
+        )
+    if where.errors_only:
+        narrow.append(f"{CONVERSATION} IN (SELECT {CONVERSATION} FROM {traces} WHERE {IS_ERROR})")
     direction = "DESC" if descending else "ASC"
     sql = (
-        f"SELECT {SUMMARY} FROM {traces} WHERE {CONVERSATION} != '' GROUP BY conversation_id {clause} "
+        f"SELECT {SUMMARY} FROM {traces} WHERE {' AND '.join(narrow)} GROUP BY conversation_id {clause} "
         f"ORDER BY {SORTS[sort]} {direction}, conversation_id "
         "LIMIT {limit:UInt64} OFFSET {offset:UInt64}"
     )
