@@ -130,11 +130,13 @@ def having(where: ConversationFilter) -> tuple[list[str], dict[str, Any]]:
 def conversation_page(
     traces: str, where: ConversationFilter, sort: Sort, descending: bool
 ) -> tuple[str, dict[str, Any]]:
-    """One page of summaries in a single pass over the spans that carry a conversation id.
+    """The ids of one page of conversations, in order.
 
-    Filters that single spans answer (an agent, an error) first narrow the conversations to
-    aggregate, with a lookup that the exporter's bloom filters on attribute values and the
-    status column serve; the ``HAVING`` conditions then decide exactly."""
+    Only what the filters and the sort need is aggregated here (most of the cost is reading the
+    attribute maps once); :data:`SUMMARY` is then computed for the page's ids alone. Filters
+    that single spans answer (an agent, an error) first narrow the conversations to aggregate,
+    with a lookup that the exporter's bloom filters on attribute values serve; the ``HAVING``
+    conditions then decide exactly."""
     conditions, params = having(where)
     clause = f"HAVING {' AND '.join(conditions)}" if conditions else ""
     narrow = [f"{CONVERSATION} != ''"]
@@ -146,8 +148,14 @@ def conversation_page(
         narrow.append(f"{CONVERSATION} IN (SELECT {CONVERSATION} FROM {traces} WHERE {IS_ERROR})")
     direction = "DESC" if descending else "ASC"
     sql = (
-        f"SELECT {SUMMARY} FROM {traces} WHERE {' AND '.join(narrow)} GROUP BY conversation_id {clause} "
-        f"ORDER BY {SORTS[sort]} {direction}, conversation_id "
+        f"SELECT {CONVERSATION} AS conversation_id FROM {traces} WHERE {' AND '.join(narrow)} "
+        f"GROUP BY conversation_id {clause} ORDER BY {SORTS[sort]} {direction}, conversation_id "
         "LIMIT {limit:UInt64} OFFSET {offset:UInt64}"
     )
     return sql, params
+
+
+def summaries(traces: str) -> str:
+    """:data:`SUMMARY` of the conversations in the ``ids`` parameter."""
+    where = f"WHERE {CONVERSATION} IN {{ids:Array(String)}}"
+    return f"SELECT {SUMMARY} FROM {traces} {where} GROUP BY conversation_id"

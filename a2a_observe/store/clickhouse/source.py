@@ -35,6 +35,7 @@ from a2a_observe.store.clickhouse.queries import (
     SUMMARY,
     TASK,
     conversation_page,
+    summaries,
 )
 from a2a_observe.store.clickhouse.schema import check_tables, table
 from a2a_observe.store.clickhouse.values import typed
@@ -274,8 +275,11 @@ class ClickHouseSource(ConversationSource):
         offset: int = 0,
     ) -> list[ConversationSummary]:
         sql, params = conversation_page(self._traces, where or ConversationFilter(), sort, descending)
-        rows = self._query(sql, {**params, "limit": limit, "offset": offset})
-        return [_summary(row) for row in rows]
+        ids = [str(row[0]) for row in self._query(sql, {**params, "limit": limit, "offset": offset})]
+        if not ids:
+            return []
+        found = {str(row[0]): _summary(row) for row in self._query(summaries(self._traces), {"ids": ids})}
+        return [found[i] for i in ids if i in found]
 
     def conversation_ids(self) -> list[str]:
         rows = self._query(

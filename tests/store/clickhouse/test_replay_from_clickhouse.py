@@ -5,6 +5,8 @@ audits and exports the same from both."""
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 from a2a_observe.collect.otlp import JSON
 from a2a_observe.collect.receiver import LOGS_PATH, TRACES_PATH
-from a2a_observe.replay.audits import audit
+from a2a_observe.replay.audits import AuditSettings, audit
 from a2a_observe.replay.check import check_store
 from a2a_observe.replay.explain import describe, explain, newest_failed
 from a2a_observe.replay.exports import export
@@ -21,6 +23,14 @@ from a2a_observe.store.source import ConversationSource
 from tests.support.backends import FAILED_CONVERSATION, FIXTURE
 from tests.support.clickhouse import chdb_url
 from tests.support.store import post, receiver_in_thread
+
+NOW = AuditSettings(now_ns=time.time_ns())
+"""Ages (of a stuck task, say) measured at one time for both stores."""
+
+
+def _same_ages(text: str) -> str:
+    """The commands measure ages at the wall clock: a second may pass between two runs."""
+    return re.sub(r"\d+ s\b", "N s", text)
 
 
 def _collect(location: str | Path) -> None:
@@ -72,15 +82,16 @@ def test_every_conversation_replays_audits_and_exports_the_same(
     for conversation_id in duckdb.conversation_ids():
         expected = rebuild(duckdb, conversation_id)
         got = rebuild(clickhouse, conversation_id)
-        assert audit(got) == audit(expected)
-        assert export(got, fmt, audit(got)) == export(expected, fmt, audit(expected))
+        findings = audit(expected, NOW)
+        assert audit(got, NOW) == findings
+        assert export(got, fmt, audit(got, NOW)) == export(expected, fmt, findings)
         if fmt == "markdown":
             assert conversation_id in export(got, fmt)
 
 
 def test_check_and_explain_say_the_same(sources: tuple[ConversationSource, ConversationSource]) -> None:
     duckdb, clickhouse = sources
-    assert check_store(clickhouse) == check_store(duckdb)
+    assert check_store(clickhouse, NOW) == check_store(duckdb, NOW)
     assert newest_failed(clickhouse) == newest_failed(duckdb) == FAILED_CONVERSATION
     text = describe(explain(rebuild(clickhouse, FAILED_CONVERSATION)))
     assert text == describe(explain(rebuild(duckdb, FAILED_CONVERSATION)))
@@ -98,11 +109,11 @@ def test_the_commands_take_the_store_url(
     for store in (url, path):
         assert main(["export", FAILED_CONVERSATION[:8], "--db", store, "--format", "markdown"]) == 0
         outputs.append(capsys.readouterr().out)
-    assert outputs[0] == outputs[1] and FAILED_CONVERSATION in outputs[0]
+    assert _same_ages(outputs[0]) == _same_ages(outputs[1]) and FAILED_CONVERSATION in outputs[0]
     checks = []
     for store in (url, path):
         assert main(["check", store, "--quiet", "--format", "json"]) == 1, "the failed chain is a finding"
         checks.append(capsys.readouterr().out)
-    assert checks[0] == checks[1]
+    assert _same_ages(checks[0]) == _same_ages(checks[1])
     assert main(["redrive", FAILED_CONVERSATION, "--db", url, "--against", "http://127.0.0.1:9"]) == 2
     assert "give --out FILE" in capsys.readouterr().err
