@@ -8,10 +8,12 @@ of rows whichever engine stores them.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from a2a_observe import semconv
 from a2a_observe.store.clickhouse.location import Location
 from a2a_observe.store.errors import StoreError
 
@@ -112,7 +114,7 @@ class ServerClient:
                 host=location.host,
                 port=location.port,
                 username=location.user or "default",
-                password=location.password or "",
+                password=location.password or os.environ.get(semconv.ENV_CLICKHOUSE_PASSWORD, ""),
                 secure=location.secure,
             )
         except Exception as exc:
