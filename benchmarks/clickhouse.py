@@ -8,7 +8,10 @@ Checks that both give the same listing and the same rebuilt conversation, then t
 debugger does on each (list the newest conversations, list with filters, rebuild the big one)
 and prints ClickHouse's time as a ratio of DuckDB's.
 
-    python benchmarks/clickhouse.py [--spans 1000000] [--repeat 7]
+    python benchmarks/clickhouse.py [--spans 1000000] [--repeat 7] [--index]
+
+``--index`` applies ``conversation_index.sql`` (bloom filters on the conversation, task and
+agent attributes) to the ClickHouse table before the reads.
 
 Both engines run in this process on the same cores; run it on a quiet machine, several times.
 """
@@ -30,7 +33,7 @@ from a2a_observe import semconv
 from a2a_observe.replay import rebuild
 from a2a_observe.store.clickhouse.client import connect
 from a2a_observe.store.clickhouse.location import parse_location
-from a2a_observe.store.clickhouse.schema import create_tables
+from a2a_observe.store.clickhouse.schema import INDEX_FILE, create_tables, statements
 from a2a_observe.store.opening import open_source
 from a2a_observe.store.records import ConversationFilter
 
@@ -48,7 +51,7 @@ def _md5(expression: str, length: int = 32) -> str:
     return f"substring(lower(hex(MD5({expression}))), 1, {length})"
 
 
-def generate_clickhouse(url: str, spans: int) -> None:
+def generate_clickhouse(url: str, spans: int, index: bool = False) -> None:
     """The same data as ``replay.generate``, as the exporter's rows."""
     client = connect(parse_location(url))
     create_tables(client)
@@ -130,6 +133,10 @@ def generate_clickhouse(url: str, spans: int) -> None:
             FROM (SELECT {base})"""
         )
     client.command(f"OPTIMIZE TABLE {table} FINAL")
+    if index:
+        for statement in statements(client.location.database, INDEX_FILE):
+            wait = " SETTINGS mutations_sync = 2" if "MATERIALIZE" in statement else ""
+            client.command(statement + wait)
     client.close()
 
 
@@ -145,6 +152,7 @@ def main() -> None:
     )
     parser.add_argument("--spans", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=7, help="runs of each read; the median is printed")
+    parser.add_argument("--index", action="store_true", help="apply conversation_index.sql in ClickHouse")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="a2a-observe-bench-") as tmp:
         db = Path(tmp) / "bench.duckdb"
@@ -153,13 +161,14 @@ def main() -> None:
         generate(db, args.spans)
         duck_built = time.perf_counter() - began
         began = time.perf_counter()
-        generate_clickhouse(url, args.spans)
+        generate_clickhouse(url, args.spans, args.index)
         ch_built = time.perf_counter() - began
         duckdb, clickhouse = open_source(db, hold=True), open_source(url)
         stats = duckdb.stats(), clickhouse.stats()
         assert stats[0].spans == stats[1].spans and stats[0].conversations == stats[1].conversations, stats
         print(f"store: {stats[0].spans:,} spans, {stats[0].conversations:,} conversations")
-        print(f"  built in {duck_built:.1f} s (DuckDB), {ch_built:.1f} s (chdb)")
+        indexed = ", with conversation_index.sql" if args.index else ""
+        print(f"  built in {duck_built:.1f} s (DuckDB), {ch_built:.1f} s (chdb{indexed})")
         reads = {
             "list the newest 100 conversations": lambda s: [
                 c.conversation_id for c in s.list_conversations(limit=100)
