@@ -12,6 +12,7 @@ with its recording.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -125,8 +126,11 @@ def redrive_and_compare(
     nothing could be sent; a :class:`ReadBackError` that the runs were sent but not found.
     """
     listener = listener or RedriveListener()
-    with tempfile.TemporaryDirectory(prefix="a2a-observe-redrive-") as tmp:
-        target = record_into if record_into is not None else Path(tmp) / "redrive.duckdb"
+    with contextlib.ExitStack() as stack:
+        target = record_into
+        if target is None:
+            target = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="a2a-observe-redrive-")))
+            target = target / "redrive.duckdb"
         runs = _send_all(recorded, url, target, binding, listener)
         if listener.on_sent is not None:
             listener.on_sent()

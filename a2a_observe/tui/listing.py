@@ -54,13 +54,9 @@ def parse_state(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Filter:
-    agent: str | None = None
-    state: str | None = None
-    errors_only: bool = False
-    since_ns: int | None = None
-    until_ns: int | None = None
-    text: str = ""
+class Filter(ConversationFilter):
+    """What the store is asked for, and the times as they were typed, for showing back."""
+
     since_text: str | None = None
     """``since`` as it was typed (``1h``), to show it back as such."""
     until_text: str | None = None
@@ -87,17 +83,6 @@ class Filter:
 
     def with_errors(self, errors_only: bool) -> Filter:
         return replace(self, errors_only=errors_only)
-
-    def query(self) -> ConversationFilter:
-        """What the store is asked for (the typed spellings stay here, for showing back)."""
-        return ConversationFilter(
-            agent=self.agent or None,
-            state=self.state or None,
-            errors_only=self.errors_only,
-            since_ns=self.since_ns,
-            until_ns=self.until_ns,
-            text=self.text,
-        )
 
 
 def parse_filter(query: str, now_ns: int) -> Filter:

@@ -36,7 +36,7 @@ def test_list_filters_and_sorts_on_a_real_recording(tmp_path) -> None:
     try:
 
         def ids(flt: Filter, sort: Sort = Sort.START, descending: bool = True) -> list[str]:
-            page = source.list_conversations(flt.query(), sort=sort, descending=descending, limit=200)
+            page = source.list_conversations(flt, sort=sort, descending=descending, limit=200)
             return [s.conversation_id for s in page]
 
         everything = ids(Filter())
@@ -50,7 +50,7 @@ def test_list_filters_and_sorts_on_a_real_recording(tmp_path) -> None:
         assert ids(Filter(), descending=False) == everything[::-1]
         assert ids(Filter(), Sort.ERRORS)[0] == FAILED_CONVERSATION
         assert ids(Filter(until_ns=0)) == []
-        page = source.list_conversations(Filter().query(), limit=2, offset=2)
+        page = source.list_conversations(Filter(), limit=2, offset=2)
         assert [s.conversation_id for s in page] == everything[2:]
     finally:
         source.close()

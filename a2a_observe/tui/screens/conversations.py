@@ -245,7 +245,7 @@ class ConversationsScreen(Screen[None]):
         self._loading = True
         try:
             page = source.list_conversations(
-                flt.query(), sort=sort, descending=descending, limit=PAGE_SIZE, offset=offset
+                flt, sort=sort, descending=descending, limit=PAGE_SIZE, offset=offset
             )
             calls = source.first_calls([s.conversation_id for s in page])
             # The first message's text, when it was captured, comes later from the rebuilt one.
