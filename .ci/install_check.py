@@ -60,6 +60,9 @@ CASES = (  # the slowest first, so that two at a time finish close together
         dry_run=True,
     ),
     Case("demo", (".[demo]",), dry_run=True),
+    Case("clickhouse", (".[clickhouse]",), ("a2a_observe.store.clickhouse.client", "clickhouse_connect")),
+    # chdb's wheel is ~180 MB and the development environment installs it with the same pip.
+    Case("chdb", (".[chdb]",), dry_run=True),
     Case("fasta2a", (".[fasta2a]",), ("a2a_observe.auto", "fasta2a.client")),
     Case("package", (".",)),
     Case("a2a-sdk, newest pip", (".[a2a-sdk]",), newest_pip=True, dry_run=True),

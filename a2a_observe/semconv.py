@@ -381,6 +381,9 @@ ENV_COLLECT_TOKEN: Final = "A2A_OBSERVE_COLLECT_TOKEN"
 """Bearer token that ``a2a-observe collect`` requires and snapshot readers send."""
 ENV_COLLECT_TOKEN_FILE: Final = "A2A_OBSERVE_COLLECT_TOKEN_FILE"
 """A file holding that token (readable by its owner only); wins over the token itself."""
+ENV_CLICKHOUSE_PASSWORD: Final = "A2A_OBSERVE_CLICKHOUSE_PASSWORD"
+"""The ClickHouse password when a ``clickhouse://`` store URL has none (a URL on the command
+line is visible to other users in ps)."""
 
 # --- Log record fields (the logs module adds them to every line) -----------------------------
 LOG_TRACE_ID: Final = "trace_id"

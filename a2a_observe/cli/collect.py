@@ -18,11 +18,17 @@ def register(subparsers: Any) -> None:
         help="receive OTLP/HTTP traces and logs into a store",
         description=(
             "Listen for OTLP/HTTP (protobuf or JSON, optionally gzip) on /v1/traces and /v1/logs "
-            "and write everything to a DuckDB store. Readers get consistent snapshots from "
-            "/v1/snapshot while it runs."
+            "and write everything to a DuckDB store (readers get consistent snapshots from "
+            "/v1/snapshot while it runs), or to ClickHouse in the OpenTelemetry Collector's "
+            "clickhouseexporter schema."
         ),
     )
-    collect.add_argument("--db", required=True, type=Path, help="the store file (created if missing)")
+    collect.add_argument(
+        "--db",
+        required=True,
+        help="the store: a DuckDB file (created if missing), chdb:///folder (embedded ClickHouse) "
+        "or clickhouse://user@host:8123/database",
+    )
     collect.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     collect.add_argument("--port", type=int, default=4318, help="port (default 4318; 0 picks a free one)")
     collect.add_argument(
@@ -47,7 +53,9 @@ def register(subparsers: Any) -> None:
         description="Load OTLP JSON files, one export request per line, optionally gzip-compressed.",
     )
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    imp.add_argument("--db", required=True, type=Path, help="the store file (created if missing)")
+    imp.add_argument(
+        "--db", required=True, help="the store file (created if missing), chdb:///folder or clickhouse://…"
+    )
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
     imp.set_defaults(handler=run_import)
 
@@ -97,17 +105,18 @@ def run_collect(args: argparse.Namespace) -> int:
 def run_import(args: argparse.Namespace) -> int:
     from a2a_observe.cli.progress import Progress  # noqa: PLC0415
     from a2a_observe.collect.importer import import_files  # noqa: PLC0415
+    from a2a_observe.store.clickhouse.location import is_clickhouse_location  # noqa: PLC0415
+    from a2a_observe.store.sinks import open_writer  # noqa: PLC0415
     from a2a_observe.store.snapshot import find_collector  # noqa: PLC0415
-    from a2a_observe.store.writer import StoreWriter  # noqa: PLC0415
 
     missing = [str(f) for f in args.files if not f.is_file()]
     if missing:
         print(f"a2a-observe import: no such file: {', '.join(missing)}", file=sys.stderr)
         return 2
     try:
-        writer = StoreWriter(args.db)
+        writer = open_writer(args.db)
     except StoreError as exc:
-        found = find_collector(args.db)
+        found = None if is_clickhouse_location(args.db) else find_collector(args.db)
         hint = f"; a collector at {found.url} is writing it: stop it first" if found else ""
         print(f"a2a-observe import: {exc}{hint}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from a2a_observe.cli.arguments import store_location
 from a2a_observe.replay.errors import ReplayError
 from a2a_observe.replay.escaping import json_document, one_line, terminal
 
@@ -34,7 +35,12 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument("contexts", nargs="+", metavar="CONTEXT", help="conversations to re-drive")
-    parser.add_argument("--db", required=True, type=Path, help="the store file")
+    parser.add_argument(
+        "--db",
+        required=True,
+        type=store_location,
+        help="the store: a file, or a store URL (chdb:///…, clickhouse://…; then give --out)",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -88,6 +94,13 @@ def run_redrive(args: argparse.Namespace) -> int:
         total = total_turns(recorded)
     except ReplayError as exc:
         print(f"a2a-observe redrive: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.out is None and not isinstance(args.db, Path):
+        print(
+            f"a2a-observe redrive: the new runs are recorded in a store file; give --out FILE "
+            f"(the agents' spans are read from it and from {args.db})",
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     target: Path = args.out or args.db
     stores = [target, args.db]

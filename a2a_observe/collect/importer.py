@@ -21,7 +21,8 @@ from typing import IO, cast
 from a2a_observe.collect.otlp import JSON, PayloadError, Signal, decode_document
 from a2a_observe.store.errors import BatchRefused
 from a2a_observe.store.rows import Batch
-from a2a_observe.store.writer import QueueFull, StoreWriter
+from a2a_observe.store.sinks import RecordWriter
+from a2a_observe.store.writer import QueueFull
 
 _MAX_PROBLEMS_SHOWN = 20
 
@@ -93,7 +94,7 @@ def _not_otlp(document: bytes) -> str:
 class _Sink:
     """Hands batches to the writer, waiting for earlier ones when its queue is full."""
 
-    def __init__(self, writer: StoreWriter, report: ImportReport) -> None:
+    def __init__(self, writer: RecordWriter, report: ImportReport) -> None:
         self.writer = writer
         self.report = report
         self.futures: list[tuple[str, Future[None]]] = []
@@ -117,7 +118,7 @@ class _Sink:
 
 
 def import_files(
-    paths: list[Path], writer: StoreWriter, on_progress: Callable[[int, str], None] | None = None
+    paths: list[Path], writer: RecordWriter, on_progress: Callable[[int, str], None] | None = None
 ) -> ImportReport:
     """Load the files into the store; ``on_progress(bytes read, note)`` follows along."""
     report = ImportReport()

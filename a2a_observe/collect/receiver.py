@@ -43,6 +43,7 @@ from a2a_observe.collect.otlp import (
     success_body,
 )
 from a2a_observe.store.errors import BatchRefused, StoreError
+from a2a_observe.store.sinks import RecordWriter
 from a2a_observe.store.snapshot import SNAPSHOT_PATH, write_snapshot
 from a2a_observe.store.writer import QueueFull, StoreWriter
 
@@ -131,11 +132,11 @@ class Snapshots:
 
 
 class Receiver:
-    def __init__(self, writer: StoreWriter, settings: ReceiverSettings) -> None:
+    def __init__(self, writer: RecordWriter, settings: ReceiverSettings) -> None:
         self.writer = writer
         self.settings = settings
         self.stats = ReceiverStats()
-        self.snapshots = Snapshots(writer)
+        self.snapshots = Snapshots(writer) if isinstance(writer, StoreWriter) else None
 
     def _unauthorized(self, request: Request, fmt: str) -> Response | None:
         token = self.settings.token
@@ -214,6 +215,13 @@ class Receiver:
         refused = self._unauthorized(request, JSON)
         if refused is not None:
             return refused
+        if self.snapshots is None:
+            return _error(
+                404,
+                CODE_INVALID_ARGUMENT,
+                f"this collector writes {self.writer.path}; readers open it there, no snapshot is needed",
+                JSON,
+            )
         try:
             handle, size = await self.snapshots.latest()
         except Exception as exc:  # noqa: BLE001 - reported to the reader
@@ -256,7 +264,7 @@ class Receiver:
         )
 
 
-def create_app(writer: StoreWriter, settings: ReceiverSettings | None = None) -> Starlette:
+def create_app(writer: RecordWriter, settings: ReceiverSettings | None = None) -> Starlette:
     receiver = Receiver(writer, settings or ReceiverSettings())
     app = Starlette(
         routes=[

@@ -20,8 +20,9 @@ from types import FrameType
 from starlette.applications import Starlette
 
 from a2a_observe.collect.receiver import ReceiverSettings, create_app
+from a2a_observe.store.clickhouse.location import is_clickhouse_location
+from a2a_observe.store.sinks import open_writer
 from a2a_observe.store.snapshot import announce, announcement_path
-from a2a_observe.store.writer import StoreWriter
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 4318
@@ -39,7 +40,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(
-    db: Path,
+    db: Path | str,
     *,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
@@ -52,22 +53,27 @@ def serve(
     # Everything this process creates (the store, its write-ahead log, snapshots, the
     # announcement) holds what agents sent: readable by this user only.
     os.umask(PRIVATE_UMASK)
-    writer = StoreWriter(db, **({"max_pending": max_pending} if max_pending else {}))
+    writer = open_writer(db, max_pending=max_pending)
+    # Readers of a DuckDB file ask this process for snapshots; ClickHouse is read where it is.
+    announced = None if is_clickhouse_location(db) else Path(db)
     sock = bind(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     url = f"http://{bound_host if ':' not in bound_host else f'[{bound_host}]'}:{bound_port}"
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        announce(db, url)
+        if announced is not None:
+            announce(announced, url)
         if on_ready is not None:
             on_ready(url)
         try:
             yield
         finally:
-            announcement_path(db).unlink(missing_ok=True)
+            if announced is not None:
+                announcement_path(announced).unlink(missing_ok=True)
             writer.close()
-            app.state.receiver.snapshots.close()
+            if app.state.receiver.snapshots is not None:
+                app.state.receiver.snapshots.close()
 
     app = create_app(writer, settings)
     app.router.lifespan_context = lifespan

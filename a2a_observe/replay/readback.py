@@ -31,11 +31,11 @@ class ReadBack:
     """Paths of the exchanges whose agent's spans were not found."""
 
 
-def merged_record(stores: Sequence[Path], context_id: str) -> Conversation:
+def merged_record(stores: Sequence[str | Path], context_id: str) -> Conversation:
     """The conversation's spans, events and logs from every store that holds part of it."""
     parts: list[Conversation] = []
     for store in dict.fromkeys(stores):
-        if not store.exists():
+        if isinstance(store, Path) and not store.exists():
             continue
         source = open_store(store)
         try:
@@ -71,7 +71,7 @@ def unanswered(model: ConversationModel) -> list[str]:
 
 
 def read_back(
-    stores: Sequence[Path],
+    stores: Sequence[str | Path],
     context_id: str,
     *,
     timeout: float = 15.0,

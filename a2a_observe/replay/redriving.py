@@ -85,7 +85,7 @@ def _send_all(
 def _read_all(
     recorded: Sequence[ConversationModel],
     runs: list[RedriveRun],
-    stores: list[Path],
+    stores: list[str | Path],
     options: DiffOptions | None,
     wait: float,
     listener: RedriveListener,
@@ -112,7 +112,7 @@ def redrive_and_compare(
     url: str,
     *,
     record_into: Path | None = None,
-    read_also: Sequence[Path] = (),
+    read_also: Sequence[str | Path] = (),
     binding: str | None = None,
     options: DiffOptions | None = None,
     wait: float = 15.0,

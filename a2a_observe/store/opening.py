@@ -49,6 +49,9 @@ BACKENDS: dict[str, str | Opener] = {
     "file": "a2a_observe.store.duckdb_source:open_duckdb",
     "http": "a2a_observe.store.duckdb_source:open_collector",
     "https": "a2a_observe.store.duckdb_source:open_collector",
+    "chdb": "a2a_observe.store.clickhouse.source:open_clickhouse",
+    "clickhouse": "a2a_observe.store.clickhouse.source:open_clickhouse",
+    "clickhouses": "a2a_observe.store.clickhouse.source:open_clickhouse",
 }
 """Scheme → opener, or ``"module:function"`` naming one to import when the scheme is used."""
 

@@ -59,6 +59,22 @@ def _duckdb_url(folder: Path) -> str:
     return "duckdb://" + str(fixture_store(folder).resolve())
 
 
+def _chdb(folder: Path) -> str:
+    """The recording imported through the ClickHouse writer into the embedded engine, in the
+    exporter's schema (one engine per process: a database of its own in the session's folder)."""
+    from a2a_observe.store.sinks import open_writer
+    from tests.support.clickhouse import chdb_url
+
+    url = chdb_url("contract")
+    writer = open_writer(url)
+    try:
+        report = import_files([FIXTURE], writer)
+    finally:
+        writer.close()
+    assert report.ok, report.problems
+    return url
+
+
 @contextmanager
 def _collector(folder: Path) -> Iterator[str]:
     """A collector in this process writing the store, read through its snapshot endpoint."""
@@ -72,4 +88,5 @@ BACKENDS: list[Backend] = [
     Backend("duckdb", built(_duckdb_path)),
     Backend("duckdb-url", built(_duckdb_url)),
     Backend("collector", _collector, live=True),
+    Backend("chdb", built(_chdb)),
 ]

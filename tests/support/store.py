@@ -26,7 +26,7 @@ from a2a_observe.collect.server import bind
 from a2a_observe.demo.agents import AskingAgent, EchoAgent, FlakyAgent, StreamingWriter
 from a2a_observe.demo.serving import RunningAgent, serve_agent
 from a2a_observe.replay.sdk_client import make_client, send_text, user_message
-from a2a_observe.store.writer import StoreWriter
+from a2a_observe.store.sinks import open_writer
 
 
 class Tap(SpanProcessor):
@@ -156,11 +156,14 @@ SCENARIO_SPANS = 10
 
 
 @contextmanager
-def receiver_in_thread(db: Path, settings: ReceiverSettings | None = None, max_pending: int | None = None):
-    """The collector's app on a free loopback port in this process (signals stay with pytest)."""
+def receiver_in_thread(
+    db: Path | str, settings: ReceiverSettings | None = None, max_pending: int | None = None
+):
+    """The collector's app on a free loopback port in this process (signals stay with pytest);
+    ``db`` is a store file or a ClickHouse URL."""
     import uvicorn
 
-    writer = StoreWriter(db, **({"max_pending": max_pending} if max_pending else {}))
+    writer = open_writer(db, max_pending=max_pending)
     app = create_app(writer, settings)
     sock = bind("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
@@ -177,7 +180,8 @@ def receiver_in_thread(db: Path, settings: ReceiverSettings | None = None, max_p
         thread.join(30)
         sock.close()
         writer.close()
-        app.state.receiver.snapshots.close()
+        if app.state.receiver.snapshots is not None:
+            app.state.receiver.snapshots.close()
 
 
 def post(
