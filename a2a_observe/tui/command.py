@@ -65,7 +65,6 @@ def run_replay(args: argparse.Namespace) -> int:
             print("a2a-observe replay needs Textual: pip install 'a2a-observe[tui]'", file=sys.stderr)
             return 2
         raise
-    source_module = importlib.import_module("a2a_observe.tui.source")
     keymap_module = importlib.import_module("a2a_observe.tui.keymap")
     try:
         keymap = keymap_module.load_keymap(args.keymap)
@@ -74,6 +73,8 @@ def run_replay(args: argparse.Namespace) -> int:
         return 2
 
     def open_source() -> Any:
+        # Loaded here, on the app's worker, so that the first frame does not wait for DuckDB.
+        source_module = importlib.import_module("a2a_observe.tui.source")
         return source_module.open_source(args.db, attach=args.attach, token=args.token)
 
     app = app_module.ReplayApp(open_source, keymap=keymap, poll_seconds=args.poll)
