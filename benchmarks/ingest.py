@@ -8,10 +8,12 @@ volumes ten times apart.
 
     python benchmarks/ingest.py                 # 20,000 and 200,000 spans
     python benchmarks/ingest.py --spans 50000   # one volume, and ten times it
+    python benchmarks/ingest.py --readers 1 --spans 200000 --rounds 3
 
-``receiver+readers`` is the receiver again while two other processes each take a snapshot
-every second (the live debugger polls every three); its ratio to ``receiver`` is what readers
-cost ingest.
+``receiver+readers`` is the receiver again while other processes each take a snapshot every
+second (the live debugger polls every three); its ratio to ``receiver`` is what readers cost
+ingest. ``--readers N`` measures only that: the receiver alone and with N readers, in turn,
+``--rounds`` times, and prints each ratio.
 """
 
 from __future__ import annotations
@@ -171,9 +173,9 @@ while True:
 """A reader taking a snapshot every second: three times as often as the live debugger polls."""
 
 
-def run_receiver_read(total: int, db: Path) -> dict:
-    """The receiver while two reader processes take a snapshot every second."""
-    return run_receiver(total, db, readers=2)
+def run_receiver_read(total: int, db: Path, readers: int = 2) -> dict:
+    """The receiver while reader processes take a snapshot every second."""
+    return run_receiver(total, db, readers=readers)
 
 
 def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
@@ -209,6 +211,7 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
         conn.close()
 
     polling = [subprocess.Popen([sys.executable, "-c", READER, str(db)]) for _ in range(readers)]
+    time.sleep(0.5 if readers else 0.0)  # the readers' imports, not part of their polling
     start = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(4)]
     for thread in threads:
@@ -233,7 +236,7 @@ MODES = {
 }
 
 
-def measure(mode: str, total: int) -> dict:
+def measure(mode: str, total: int, readers: int = 2) -> dict:
     # Each way writes hundreds of megabytes; without a sync the next way's log syncs wait behind
     # the kernel writing back the previous way's file, and whichever runs second looks slower.
     os.sync()
@@ -248,6 +251,8 @@ def measure(mode: str, total: int) -> dict:
                 str(total),
                 "--db",
                 str(Path(tmp) / "b.duckdb"),
+                "--readers",
+                str(readers),
             ],
             capture_output=True,
             text=True,
@@ -258,6 +263,27 @@ def measure(mode: str, total: int) -> dict:
     return result
 
 
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cpus"
+
+
+def compare_readers(total: int, readers: int, rounds: int) -> None:
+    """The receiver alone and with readers, one after the other, ``rounds`` times."""
+    print(f"{total:,} spans, {readers} reader(s) taking a snapshot every second; {load()}")
+    ratios = []
+    for number in range(1, rounds + 1):
+        alone = measure("receiver", total)
+        read = measure("receiver+readers", total, readers)
+        ratio = read["rate"] / alone["rate"]
+        ratios.append(ratio)
+        print(
+            f"  round {number}: receiver {alone['rate']:>9,.0f} spans/s, with readers "
+            f"{read['rate']:>9,.0f} spans/s: {ratio:.2f} of the rate ({1 - ratio:+.0%} slower)"
+        )
+    print(f"  with readers / alone: {min(ratios):.2f} to {max(ratios):.2f}; {load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -265,11 +291,22 @@ def main() -> None:
     parser.add_argument(
         "--spans", type=int, default=20_000, help="the smaller volume; the larger is ten times it"
     )
+    parser.add_argument(
+        "--readers", type=int, help="only compare the receiver alone and with this many readers"
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --readers")
     parser.add_argument("--one", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(MODES[args.one](args.spans, args.db)))
+        if args.one == "receiver+readers":
+            result = run_receiver_read(args.spans, args.db, args.readers)
+        else:
+            result = MODES[args.one](args.spans, args.db)
+        print(json.dumps(result))
+        return
+    if args.readers:
+        compare_readers(args.spans, args.readers, args.rounds)
         return
     print(f"cpus: {os.cpu_count()}  batch: {BATCH} spans, 3 events each")
     for total in (args.spans, args.spans * 10):

@@ -66,8 +66,6 @@ def run_replay(args: argparse.Namespace) -> int:
             print("a2a-observe replay needs Textual: pip install 'a2a-observe[tui]'", file=sys.stderr)
             return 2
         raise
-    from a2a_observe.store.opening import open_source as open_location  # noqa: PLC0415
-
     keymap_module = importlib.import_module("a2a_observe.tui.keymap")
     try:
         keymap = keymap_module.load_keymap(args.keymap)
@@ -76,6 +74,9 @@ def run_replay(args: argparse.Namespace) -> int:
         return 2
 
     def open_source() -> Any:
+        # Loaded here, on the app's worker, so that the first frame does not wait for the store.
+        from a2a_observe.store.opening import open_source as open_location  # noqa: PLC0415
+
         return open_location(args.attach or args.db, token=args.token, hold=True)
 
     app = app_module.ReplayApp(open_source, keymap=keymap, poll_seconds=args.poll)

@@ -44,7 +44,7 @@ from a2a_observe.collect.otlp import (
 )
 from a2a_observe.store.errors import BatchRefused, StoreError
 from a2a_observe.store.sinks import RecordWriter
-from a2a_observe.store.snapshot import SNAPSHOT_PATH, write_snapshot
+from a2a_observe.store.snapshot import SNAPSHOT_PATH
 from a2a_observe.store.writer import QueueFull, StoreWriter
 
 TRACES_PATH = "/v1/traces"
@@ -79,9 +79,10 @@ def _error(status: int, code: int, message: str, fmt: str, retry_after: int | No
 
 
 SNAPSHOT_BUDGET = 0.1
-"""Share of the writer's time that snapshots may take. Copying a store runs on the writer's
-thread between two commits, so a reader polling in a loop (a live debugger, ``check`` in a
-script) would otherwise take the writer's time in proportion to the store's size."""
+"""Share of the time that making snapshots may take. They no longer stop the writer (see
+``StoreWriter.snapshot``), but on a small machine they still take a core from it, and a reader
+polling in a loop (a live debugger, ``check`` in a script) would otherwise take as much as it
+asks for."""
 
 
 class Snapshots:
@@ -114,7 +115,7 @@ class Snapshots:
                 target = self.folder / f"snapshot-{self.taken}.duckdb"
                 started = time.monotonic()
                 try:
-                    await asyncio.wrap_future(self.writer.call(lambda con: write_snapshot(con, target)))
+                    await asyncio.to_thread(self.writer.snapshot, target)
                 except BaseException:
                     target.unlink(missing_ok=True)
                     raise

@@ -82,6 +82,10 @@ class Limiter:
         self.truncated = 0
 
     def text(self, value: str) -> str:
+        size = len(value)
+        if size <= MAX_VALUE_CHARS and size <= self.budget:  # nearly always: no cut, no calls
+            self.budget -= size
+            return value
         keep = min(MAX_VALUE_CHARS, max(self.budget, 0))
         if len(value) <= keep:
             self.budget -= len(value)
@@ -93,7 +97,12 @@ class Limiter:
     def any_value(self, value: AnyValue, depth: int = 0) -> Any:
         which = value.WhichOneof("value")
         if which == "string_value":
-            return self.text(value.string_value)
+            text = value.string_value
+            size = len(text)
+            if size <= MAX_VALUE_CHARS and size <= self.budget:  # ``text`` without a call
+                self.budget -= size
+                return text
+            return self.text(text)
         if which == "int_value":
             return value.int_value
         if which == "bool_value":
@@ -115,8 +124,12 @@ class Limiter:
 
     def attributes(self, pairs: Sequence[KeyValue], depth: int = 0) -> tuple[dict[str, Any], int]:
         """The attributes kept, and how many were dropped over :data:`MAX_ATTRIBUTES`."""
-        kept = {self.text(kv.key): self.any_value(kv.value, depth) for kv in pairs[:MAX_ATTRIBUTES]}
-        return kept, max(len(pairs) - MAX_ATTRIBUTES, 0)
+        count = len(pairs)
+        kept = {
+            self.text(kv.key): self.any_value(kv.value, depth)
+            for kv in (pairs if count <= MAX_ATTRIBUTES else pairs[:MAX_ATTRIBUTES])
+        }
+        return kept, max(count - MAX_ATTRIBUTES, 0)
 
 
 def _time(value: int, what: str) -> int:

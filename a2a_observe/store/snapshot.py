@@ -13,16 +13,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from a2a_observe.store.errors import StoreError
-from a2a_observe.store.schema import SCHEMA_VERSION, migrate
+from a2a_observe.store.schema import SCHEMA_VERSION, current_version, migrate
 from a2a_observe.store.writer import StoreWriter, writer_for
 
 if TYPE_CHECKING:
@@ -139,8 +141,8 @@ def download_snapshot(url: str, token: str | None = None, timeout: float = 10.0)
     request = urllib.request.Request(url.rstrip("/") + SNAPSHOT_PATH)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
-    with tempfile.TemporaryDirectory(prefix="a2a-observe-") as tmp:
-        target = Path(tmp) / "snapshot.duckdb"
+
+    def fetch(target: Path) -> None:
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response, target.open("wb") as out:
                 while chunk := response.read(1 << 20):
@@ -150,7 +152,39 @@ def download_snapshot(url: str, token: str | None = None, timeout: float = 10.0)
             raise StoreError(f"the collector at {url} refused a snapshot: {exc.code} {detail}") from exc
         except OSError as exc:
             raise StoreError(f"the collector at {url} could not be reached for a snapshot: {exc}") from exc
-        return _copy_file(target)
+
+    return _open_private_copy(fetch)
+
+
+def _open_private_copy(make: Callable[[Path], object]) -> duckdb.DuckDBPyConnection:
+    """Open a snapshot file that ``make`` writes, without copying it once more.
+
+    The file is this reader's own, so it is opened in place, read-only, and unlinked at once:
+    the connection keeps reading it, and the disk space is freed when the connection closes.
+    Copying it into memory instead costs as much as the snapshot again, on every poll of a live
+    reader. A snapshot of an older schema is copied and migrated as before."""
+    import duckdb  # noqa: PLC0415 - duckdb is an optional extra, loaded only when a store is used
+
+    folder = Path(tempfile.mkdtemp(prefix="a2a-observe-"))
+    target = folder / "snapshot.duckdb"
+    try:
+        make(target)
+        try:
+            con = duckdb.connect(str(target), read_only=True)
+        except duckdb.Error as exc:
+            raise StoreError(f"the snapshot cannot be opened: {exc}") from exc
+        try:
+            version = current_version(con, str(target))
+        except Exception:
+            con.close()
+            raise
+        if version != SCHEMA_VERSION:
+            con.close()
+            return _copy_file(target)
+        con.execute("SET temp_directory = ?", [tempfile.gettempdir()])
+        return con
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _download(found: Announcement, token: str | None, timeout: float) -> duckdb.DuckDBPyConnection:
@@ -158,11 +192,10 @@ def _download(found: Announcement, token: str | None, timeout: float) -> duckdb.
 
 
 def _through_writer(writer: StoreWriter, timeout: float) -> duckdb.DuckDBPyConnection:
-    """This process writes the store itself: copy it between two of its own commits."""
-    with tempfile.TemporaryDirectory(prefix="a2a-observe-") as tmp:
-        target = Path(tmp) / "snapshot.duckdb"
-        writer.call(lambda con: write_snapshot(con, target)).result(timeout)
-        return _copy_file(target)
+    """This process writes the store itself: wait for what it has queued, then copy it from the
+    writer's replica while it goes on writing."""
+    writer.flush(timeout)
+    return _open_private_copy(lambda target: writer.snapshot(target, timeout))
 
 
 def reader_token() -> str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import tempfile
 import threading
 import time
 from collections import deque
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from a2a_observe.store.columnar import ArrowInserts
 from a2a_observe.store.errors import BatchRefused, StoreError
+from a2a_observe.store.replica import Replica
 from a2a_observe.store.rows import BATCH_COLUMNS, RESOURCE_COLUMNS, TABLE_COLUMNS, Batch, Row
 from a2a_observe.store.schema import open_store
 
@@ -241,6 +243,10 @@ class StoreWriter:
         self.path = Path(path).resolve()
         self.max_pending = max_pending
         self.release_when_idle = release_when_idle
+        self._replica_lock = threading.Lock()
+        self._replica: Replica | None = None
+        self._reader: duckdb.DuckDBPyConnection | None = None
+        """A cursor beside the writer's connection, for the replica (see ``snapshot``)."""
         self._con: duckdb.DuckDBPyConnection | None = self._open()
         self._inserts = ArrowInserts(self._con)
         self._known_resources = {
@@ -279,6 +285,8 @@ class StoreWriter:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         con.execute(f"SET threads = {THREADS}")
+        with self._replica_lock:
+            self._reader = con.cursor()
         return con
 
     # -- producers ------------------------------------------------------------------------------
@@ -315,6 +323,26 @@ class StoreWriter:
             self._queue.append(_Call(fn, future))
             self._cond.notify_all()
         return future
+
+    def snapshot(self, target: Path, timeout: float | None = None) -> Path:
+        """Write into ``target`` a store holding everything committed before this call.
+
+        Made from the replica (:mod:`a2a_observe.store.replica`) on the calling thread, so the
+        writer goes on committing meanwhile. While the file is released (see
+        ``release_when_idle``) it is copied between two commits instead."""
+        with self._replica_lock:
+            replica = self._replica
+            if replica is None and self._reader is not None and self._con is not None:
+                folder = Path(tempfile.mkdtemp(prefix="a2a-observe-replica-"))
+                replica = self._replica = Replica(self._reader, folder)
+        if replica is not None:
+            try:
+                return replica.snapshot(target)
+            except RuntimeError:  # closed meanwhile with the connection; copy the file instead
+                pass
+        from a2a_observe.store.snapshot import write_snapshot  # noqa: PLC0415 - imports this module
+
+        return self.call(lambda con: write_snapshot(con, target)).result(timeout)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything queued before this call is committed; batches that keep coming
@@ -477,6 +505,13 @@ class StoreWriter:
         return self._con
 
     def _release(self) -> None:
+        with self._replica_lock:
+            replica, reader = self._replica, self._reader
+            self._replica = self._reader = None
+        if replica is not None:
+            replica.close()  # closes the cursor too
+        elif reader is not None:
+            reader.close()
         if self._con is not None:
             try:
                 self._con.close()

@@ -29,8 +29,8 @@ def app(tmp_path, monkeypatch):
 
 
 async def _listed(pilot) -> None:
-    screen = pilot.app.screen
     await wait_until(pilot, lambda: len(pilot.app.conversation_rows()) == 3)
+    screen = pilot.app.screen  # the list, pushed over the first frame once it is loaded
     await wait_until(pilot, lambda: len(screen.audits) == 3)
     await pilot.pause()
 
