@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from a2a_observe.tui.source import Source, open_source
-
+from a2a_observe.store.opening import open_source
+from a2a_observe.store.source import ConversationSource
 from a2a_observe.tui.app import OPENING, ReplayApp
 from tests.support.tui import fixture_store, screen_text, wait_until
 
@@ -14,9 +14,9 @@ async def test_the_first_frame_comes_before_the_store_is_opened(tmp_path) -> Non
     db = fixture_store(tmp_path)
     may_open = threading.Event()
 
-    def slow_open() -> Source:
+    def slow_open() -> ConversationSource:
         may_open.wait(30)
-        return open_source(db)
+        return open_source(db, hold=True)
 
     app = ReplayApp(slow_open, keymap={})
     async with app.run_test(size=(120, 40)) as pilot:
