@@ -19,7 +19,6 @@ from typing import Any
 
 from a2a_observe import semconv
 from a2a_observe.replay.content import parts_of, truncated
-from a2a_observe.replay.late import with_late_events
 from a2a_observe.replay.model import (
     Agent,
     Artifact,
@@ -33,6 +32,7 @@ from a2a_observe.replay.model import (
     Transition,
 )
 from a2a_observe.replay.running import starts_recorded, with_running
+from a2a_observe.store.late import conversation_with_late_events
 from a2a_observe.store.records import Conversation, EventRecord, SpanRecord
 
 _CALL_KINDS = frozenset({"CLIENT", "SERVER"})
@@ -407,7 +407,7 @@ def _in_conversation(draft: _Draft, conversation_id: str) -> bool:
 def build(record: Conversation) -> ConversationModel:
     """The model of ``record`` (every span, event and log of a conversation's traces); spans
     that started and have not ended (see ``running``) take part as running."""
-    record, running = with_running(with_late_events(record))
+    record, running = with_running(conversation_with_late_events(record))
     builder = _Builder(record)
     drafts = builder.drafts()
     roots = sorted(

@@ -112,9 +112,14 @@ def _having(where: ConversationFilter) -> tuple[list[str], list[Any]]:
     if where.errors_only:
         having.append("count(*) FILTER (WHERE status_code = 'ERROR') > 0")
     if where.state:
-        # Stores opened read-only keep the spellings they were written with.
-        latest = f"arg_max({state_case('task_state')}, end_ns)"
-        having.append(f"{latest} FILTER (WHERE task_state IS NOT NULL) = ?")
+        # The latest state of any of its tasks, those reached after a SERVER span ended included
+        # (the ``task_states`` view). Stores opened read-only keep the spellings they were
+        # written with.
+        having.append(
+            "conversation_id IN (SELECT conversation_id FROM task_states "
+            "WHERE conversation_id IS NOT NULL GROUP BY conversation_id "
+            f"HAVING arg_max({state_case('task_state')}, at_ns) = ?)"
+        )
         params.append(where.state)
     if where.since_ns is not None:
         having.append("max(end_ns) >= ?")

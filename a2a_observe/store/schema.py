@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from a2a_observe import semconv
 from a2a_observe.store.errors import StoreError
+from a2a_observe.store.late import LATE_EVENTS_SQL, TASK_STATES_SQL
 from a2a_observe.store.legacy import state_case
 
 if TYPE_CHECKING:
@@ -127,10 +128,7 @@ _TABLES = (
 _ROLE = _attr("attributes", semconv.A2A_MESSAGE_ROLE)
 _E_ROLE = _attr("e.attributes", semconv.A2A_MESSAGE_ROLE)
 
-_VIEWS = (
-    """CREATE VIEW conversations AS
-    SELECT
-        conversation_id,
+_CONVERSATION_COLUMNS = """conversation_id,
         min(start_ns) AS start_ns,
         max(end_ns) AS end_ns,
         max(end_ns) - min(start_ns) AS duration_ns,
@@ -139,27 +137,23 @@ _VIEWS = (
         count(DISTINCT task_id) AS tasks,
         list_sort(list(DISTINCT agent_name) FILTER (WHERE agent_name IS NOT NULL)) AS agents,
         list_sort(list(DISTINCT service_name) FILTER (WHERE service_name IS NOT NULL)) AS services,
-        count(*) FILTER (WHERE status_code = 'ERROR') AS errors,
-        arg_max(task_state, end_ns) FILTER (WHERE task_state IS NOT NULL) AS last_task_state
-    FROM spans
-    WHERE conversation_id IS NOT NULL
-    GROUP BY conversation_id""",
-    """CREATE VIEW tasks AS
-    SELECT
-        task_id,
+        count(*) FILTER (WHERE status_code = 'ERROR') AS errors"""
+_TASK_COLUMNS = (
+    """task_id,
         any_value(conversation_id) FILTER (WHERE conversation_id IS NOT NULL) AS conversation_id,
         arg_min(agent_name, start_ns) FILTER (WHERE kind <> 'CLIENT' AND agent_name IS NOT NULL)
             AS agent_name,
         min(start_ns) AS start_ns,
-        max(end_ns) AS end_ns,
-        arg_max(task_state, end_ns) FILTER (WHERE task_state IS NOT NULL) AS state,
-        count(*) AS spans,
+        max(end_ns) AS end_ns""",
+    """count(*) AS spans,
         count(DISTINCT trace_id) AS traces,
-        count(*) FILTER (WHERE status_code = 'ERROR') AS errors
-    FROM spans
-    WHERE task_id IS NOT NULL
-    GROUP BY task_id""",
-    f"""CREATE VIEW task_transitions AS
+        count(*) FILTER (WHERE status_code = 'ERROR') AS errors""",
+)
+_LAST_STATE = "arg_max(task_state, end_ns) FILTER (WHERE task_state IS NOT NULL)"
+
+
+def _task_transitions(events: str) -> str:
+    return f"""CREATE VIEW task_transitions AS
     SELECT
         s.task_id,
         s.conversation_id,
@@ -172,9 +166,12 @@ _VIEWS = (
         e.trace_id,
         e.span_id,
         e.seq
-    FROM span_events e JOIN spans s USING (trace_id, span_id)
-    WHERE e.name = '{semconv.EVENT_TASK_STATUS}' AND e.task_state IS NOT NULL""",
-    f"""CREATE VIEW messages AS
+    FROM {events} e JOIN spans s USING (trace_id, span_id)
+    WHERE e.name = '{semconv.EVENT_TASK_STATUS}' AND e.task_state IS NOT NULL"""
+
+
+def _messages(events: str) -> str:
+    return f"""CREATE VIEW messages AS
     WITH seen AS (
         SELECT message_id, conversation_id, task_id, agent_name, start_ns AS time_ns, {_ROLE} AS role,
             TRY_CAST({_attr("attributes", semconv.A2A_MESSAGE_PARTS_COUNT)} AS INTEGER) AS parts,
@@ -188,7 +185,7 @@ _VIEWS = (
             NULL::BIGINT,
             {_attr("e.attributes", semconv.A2A_CONTENT)},
             e.trace_id, e.span_id
-        FROM span_events e JOIN spans s USING (trace_id, span_id)
+        FROM {events} e JOIN spans s USING (trace_id, span_id)
         WHERE e.message_id IS NOT NULL
     )
     SELECT
@@ -203,8 +200,11 @@ _VIEWS = (
         count(*) AS sightings,
         arg_min(trace_id, time_ns) AS trace_id
     FROM seen
-    GROUP BY message_id""",
-    f"""CREATE VIEW artifacts AS
+    GROUP BY message_id"""
+
+
+def _artifacts(events: str) -> str:
+    return f"""CREATE VIEW artifacts AS
     SELECT
         s.task_id,
         any_value(s.conversation_id) AS conversation_id,
@@ -218,9 +218,30 @@ _VIEWS = (
             bool_or(TRY_CAST({_attr("e.attributes", semconv.A2A_ARTIFACT_LAST_CHUNK)} AS BOOLEAN)), false
         ) AS last_chunk_seen,
         string_agg({_attr("e.attributes", semconv.A2A_CONTENT)}, '' ORDER BY e.time_ns, e.seq) AS content
-    FROM span_events e JOIN spans s USING (trace_id, span_id)
+    FROM {events} e JOIN spans s USING (trace_id, span_id)
     WHERE e.name = '{semconv.EVENT_ARTIFACT}'
-    GROUP BY s.task_id, e.artifact_id""",
+    GROUP BY s.task_id, e.artifact_id"""
+
+
+_VIEWS = (
+    f"""CREATE VIEW conversations AS
+    SELECT
+        {_CONVERSATION_COLUMNS},
+        {_LAST_STATE} AS last_task_state
+    FROM spans
+    WHERE conversation_id IS NOT NULL
+    GROUP BY conversation_id""",
+    f"""CREATE VIEW tasks AS
+    SELECT
+        {_TASK_COLUMNS[0]},
+        {_LAST_STATE} AS state,
+        {_TASK_COLUMNS[1]}
+    FROM spans
+    WHERE task_id IS NOT NULL
+    GROUP BY task_id""",
+    _task_transitions("span_events"),
+    _messages("span_events"),
+    _artifacts("span_events"),
     f"""CREATE VIEW agents AS
     SELECT
         agent_name,
@@ -237,6 +258,41 @@ _VIEWS = (
     WHERE agent_name IS NOT NULL
     GROUP BY agent_name""",
 )
+
+_ALL_EVENTS = "(SELECT * FROM span_events UNION ALL BY NAME SELECT * FROM late_span_events)"
+_LATE_VIEWS = (
+    f"CREATE VIEW late_span_events AS {LATE_EVENTS_SQL}",
+    f"CREATE VIEW task_states AS {TASK_STATES_SQL}",
+    f"""CREATE VIEW conversations AS
+    WITH own AS (
+        SELECT {_CONVERSATION_COLUMNS}
+        FROM spans
+        WHERE conversation_id IS NOT NULL
+        GROUP BY conversation_id
+    ), latest AS (
+        SELECT conversation_id, arg_max(task_state, at_ns) AS last_task_state
+        FROM task_states WHERE conversation_id IS NOT NULL GROUP BY conversation_id
+    )
+    SELECT own.*, latest.last_task_state FROM own LEFT JOIN latest USING (conversation_id)""",
+    f"""CREATE VIEW tasks AS
+    WITH own AS (
+        SELECT {_TASK_COLUMNS[0]}, {_TASK_COLUMNS[1]}
+        FROM spans
+        WHERE task_id IS NOT NULL
+        GROUP BY task_id
+    ), latest AS (
+        SELECT task_id, arg_max(task_state, at_ns) AS state
+        FROM task_states WHERE task_id IS NOT NULL GROUP BY task_id
+    )
+    SELECT own.task_id, own.conversation_id, own.agent_name, own.start_ns, own.end_ns, latest.state,
+        own.spans, own.traces, own.errors
+    FROM own LEFT JOIN latest USING (task_id)""",
+    _task_transitions(_ALL_EVENTS),
+    _messages(_ALL_EVENTS),
+    _artifacts(_ALL_EVENTS),
+)
+"""The views again, reading what agents did after their SERVER span ended (see
+:mod:`a2a_observe.store.late`) where they read the span's own events and states."""
 
 
 @dataclass(frozen=True)
@@ -271,6 +327,15 @@ _METRIC_POINTS = """CREATE TABLE metric_points (
     )"""
 
 _VIEW_NAMES = ("conversations", "tasks", "task_transitions", "messages", "artifacts", "agents")
+_LATE_VIEW_NAMES = (
+    "late_span_events",
+    "task_states",
+    "conversations",
+    "tasks",
+    "task_transitions",
+    "messages",
+    "artifacts",
+)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "spans, events, links, logs, resources and the A2A views", (*_TABLES, *_VIEWS)),
@@ -285,11 +350,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(3, "metric points received over OTLP", (_METRIC_POINTS,)),
+    Migration(
+        4,
+        "views that read what agents did after their SERVER span ended",
+        (
+            *(f"DROP VIEW IF EXISTS {name}" for name in _LATE_VIEW_NAMES),
+            *_LATE_VIEWS,
+        ),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 TABLES = ("resources", "spans", "span_events", "span_links", "logs", "batches", "metric_points")
-VIEWS = _VIEW_NAMES
+VIEWS = (*_VIEW_NAMES, *_LATE_VIEW_NAMES[:2])
 
 
 def current_version(con: duckdb.DuckDBPyConnection, where: str) -> int:

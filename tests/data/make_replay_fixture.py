@@ -10,17 +10,12 @@ with ids and times that never change. Run it again only to refresh the recording
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
+import sys
 from pathlib import Path
-from typing import Any
 
-from google.protobuf.json_format import MessageToDict
 from opentelemetry import trace
 from opentelemetry._logs import set_logger_provider
-from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
@@ -30,18 +25,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 HERE = Path(__file__).parent
 TARGET = HERE / "replay_demo.otlp.jsonl"
-ID_KEYS = ("traceId", "spanId", "parentSpanId")
+sys.path.insert(0, str(HERE.parent.parent))  # run as a script from anywhere: tests.support
 
-
-def _hex_ids(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {
-            k: base64.b64decode(v).hex() if k in ID_KEYS and isinstance(v, str) else _hex_ids(v)
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_hex_ids(v) for v in node]
-    return node
+from tests.support.otlp_json import otlp_json_lines  # noqa: E402
 
 
 def main() -> None:
@@ -72,11 +58,7 @@ def main() -> None:
     asyncio.run(go())
     provider.force_flush()
     logger_provider.force_flush()
-    lines = [
-        json.dumps(_hex_ids(MessageToDict(encode_spans(spans.get_finished_spans()))), sort_keys=True),
-        json.dumps(_hex_ids(MessageToDict(encode_logs(logs.get_finished_logs()))), sort_keys=True),
-    ]
-    TARGET.write_text("\n".join(lines) + "\n")
+    TARGET.write_text(otlp_json_lines(spans.get_finished_spans(), logs.get_finished_logs()))
     print(f"{len(spans.get_finished_spans())} spans, {len(logs.get_finished_logs())} logs → {TARGET}")
 
 

@@ -35,6 +35,33 @@ IS_CALL = "SpanKind IN ('Server', 'Client', 'SPAN_KIND_SERVER', 'SPAN_KIND_CLIEN
 STATE_NOW = state_case(STATE)
 """The task state with earlier versions' spellings mapped, as the list's state filter compares it."""
 LOG_CONVERSATION = attr(semconv.GEN_AI_CONVERSATION_ID, "LogAttributes")
+LOG_STATE = attr(semconv.A2A_TASK_STATE, "LogAttributes")
+LATE_EVENT_NAMES = ", ".join(f"'{name}'" for name in sorted(semconv.LATE_EVENTS))
+SPAN_STATE_NS = f"maxIf({END_NS}, {STATE} != '')"
+"""When the latest task state a conversation's spans hold was recorded: a state an agent reached
+later, after its SERVER span ended, is a late-event log record (see ``store/late.py``)."""
+LATEST_STATE = (
+    f"if(any(late_ns) > {SPAN_STATE_NS}, any(late_state), argMaxIf({STATE_NOW}, {END_NS}, {STATE} != ''))"
+)
+"""A conversation's latest task state, late ones included, over its spans joined to :func:`late_states`."""
+
+
+def late_states(logs: str) -> str:
+    """Per conversation, the latest state its agents reached after their SERVER span ended."""
+    return (
+        f"SELECT {LOG_CONVERSATION} AS late_conversation, argMax({LOG_STATE}, Timestamp) AS late_state, "
+        f"max({START_NS}) AS late_ns FROM {logs} "
+        f"WHERE EventName = '{semconv.EVENT_TASK_STATUS}' AND {LOG_STATE} != '' AND late_conversation != '' "
+        "GROUP BY late_conversation"
+    )
+
+
+def with_late_states(traces: str, logs: str | None) -> str:
+    """The spans, each beside its conversation's late state (none when there is no logs table)."""
+    if logs is None:
+        return f"{traces} CROSS JOIN (SELECT '' AS late_state, toInt64(0) AS late_ns) AS late"
+    return f"{traces} LEFT JOIN ({late_states(logs)}) AS late ON {CONVERSATION} = late.late_conversation"
+
 
 SPAN_COLUMNS = (
     "TraceId",
@@ -96,7 +123,7 @@ SUMMARY = f"""{CONVERSATION} AS conversation_id,
     arraySort(groupUniqArrayIf({AGENT}, {AGENT} != '')) AS agents,
     arraySort(groupUniqArrayIf(ServiceName, ServiceName != '')) AS services,
     countIf({IS_ERROR}) AS errors,
-    argMaxIf({STATE}, {END_NS}, {STATE} != '') AS last_task_state"""
+    {LATEST_STATE} AS last_task_state"""
 """One conversation's summary from its group of spans (the store's ``conversations`` view)."""
 
 
@@ -110,7 +137,7 @@ def having(where: ConversationFilter) -> tuple[list[str], dict[str, Any]]:
     if where.errors_only:
         conditions.append(f"countIf({IS_ERROR}) > 0")
     if where.state:
-        conditions.append(f"argMaxIf({STATE_NOW}, {END_NS}, {STATE} != '') = {{state:String}}")
+        conditions.append(f"{LATEST_STATE} = {{state:String}}")
         params["state"] = where.state
     if where.since_ns is not None:
         conditions.append(f"max({END_NS}) >= {{since:Int64}}")
@@ -128,7 +155,7 @@ def having(where: ConversationFilter) -> tuple[list[str], dict[str, Any]]:
 
 
 def conversation_page(
-    traces: str, where: ConversationFilter, sort: Sort, descending: bool
+    traces: str, where: ConversationFilter, sort: Sort, descending: bool, logs: str | None = None
 ) -> tuple[str, dict[str, Any]]:
     """The ids of one page of conversations, in order.
 
@@ -141,14 +168,15 @@ def conversation_page(
     clause = f"HAVING {' AND '.join(conditions)}" if conditions else ""
     direction = "DESC" if descending else "ASC"
     sql = (
-        f"SELECT {CONVERSATION} AS conversation_id FROM {traces} WHERE {CONVERSATION} != '' "
+        f"SELECT {CONVERSATION} AS conversation_id "
+        f"FROM {with_late_states(traces, logs) if where.state else traces} WHERE {CONVERSATION} != '' "
         f"GROUP BY conversation_id {clause} ORDER BY {SORTS[sort]} {direction}, conversation_id "
         "LIMIT {limit:UInt64} OFFSET {offset:UInt64}"
     )
     return sql, params
 
 
-def summaries(traces: str) -> str:
+def summaries(traces: str, logs: str | None = None) -> str:
     """:data:`SUMMARY` of the conversations in the ``ids`` parameter."""
     where = f"WHERE {CONVERSATION} IN {{ids:Array(String)}}"
-    return f"SELECT {SUMMARY} FROM {traces} {where} GROUP BY conversation_id"
+    return f"SELECT {SUMMARY} FROM {with_late_states(traces, logs)} {where} GROUP BY conversation_id"

@@ -27,6 +27,7 @@ from a2a_observe.store.clickhouse.queries import (
     AGENT,
     CONVERSATION,
     IS_CALL,
+    LATE_EVENT_NAMES,
     LOG_CONVERSATION,
     LOGS,
     METHOD,
@@ -39,6 +40,7 @@ from a2a_observe.store.clickhouse.queries import (
 )
 from a2a_observe.store.clickhouse.schema import check_tables, table
 from a2a_observe.store.clickhouse.values import typed
+from a2a_observe.store.late import late_events, with_late_events
 from a2a_observe.store.legacy import upgrade_values
 from a2a_observe.store.opening import OpenOptions
 from a2a_observe.store.records import (
@@ -274,11 +276,16 @@ class ClickHouseSource(ConversationSource):
         limit: int = 100,
         offset: int = 0,
     ) -> list[ConversationSummary]:
-        sql, params = conversation_page(self._traces, where or ConversationFilter(), sort, descending)
+        sql, params = conversation_page(
+            self._traces, where or ConversationFilter(), sort, descending, self._logs
+        )
         ids = [str(row[0]) for row in self._query(sql, {**params, "limit": limit, "offset": offset})]
         if not ids:
             return []
-        found = {str(row[0]): _summary(row) for row in self._query(summaries(self._traces), {"ids": ids})}
+        found = {
+            str(row[0]): _summary(row)
+            for row in self._query(summaries(self._traces, self._logs), {"ids": ids})
+        }
         return [found[i] for i in ids if i in found]
 
     def conversation_ids(self) -> list[str]:
@@ -356,7 +363,17 @@ class ClickHouseSource(ConversationSource):
         spans, events, _ = _spans(self._span_rows(f"{TASK} = {{t:String}}", {"t": task_id}))
         if not spans:
             return None
-        return _task_history(task_id, spans, events)
+        late: list[EventRecord] = []
+        if self._logs is not None:
+            logs = _logs(
+                self._query(
+                    f"SELECT {LOGS} FROM {self._logs} "
+                    f"WHERE TraceId IN {{t:Array(String)}} AND EventName IN ({LATE_EVENT_NAMES})",
+                    {"t": sorted({s.trace_id for s in spans})},
+                )
+            )
+            late = late_events(logs, {(s.trace_id, s.span_id) for s in spans})
+        return _task_history(task_id, spans, events, late)
 
     def stats(self) -> StoreStats:
         [row] = self._query(
@@ -379,26 +396,35 @@ class ClickHouseSource(ConversationSource):
         self._client.close()
 
 
-def _task_history(task_id: str, spans: list[SpanRecord], events: list[EventRecord]) -> TaskHistory:
+def _task_history(
+    task_id: str, spans: list[SpanRecord], events: list[EventRecord], late: list[EventRecord]
+) -> TaskHistory:
     """The store's ``tasks``, ``task_transitions``, ``artifacts`` and ``messages`` views, for the
-    spans that worked on one task (few enough to derive in Python once ClickHouse found them)."""
+    spans that worked on one task (few enough to derive in Python once ClickHouse found them),
+    with what agents did after their SERVER span ended (``late``) read as that span's events."""
     own = [s for s in spans if s.task_id == task_id]
     by_span = {(s.trace_id, s.span_id): s for s in own}
     served = [s for s in own if s.kind != "CLIENT" and s.agent_name is not None]
-    states = [s for s in own if s.task_state is not None]
+    states = [(s.end_ns, s.task_state) for s in own if s.task_state is not None]
+    states += [
+        (e.time_ns, e.task_state)
+        for e in late
+        if e.name == semconv.EVENT_TASK_STATUS and e.task_state and (e.trace_id, e.span_id) in by_span
+    ]
     summary = TaskSummary(
         task_id=task_id,
         conversation_id=next((s.conversation_id for s in own if s.conversation_id), None),
         agent_name=min(served, key=lambda s: s.start_ns).agent_name if served else None,
         start_ns=min(s.start_ns for s in own),
         end_ns=max(s.end_ns for s in own),
-        state=max(states, key=lambda s: s.end_ns).task_state if states else None,
+        state=max(states, key=lambda state: state[0])[1] if states else None,
         spans=len(own),
         traces=len({s.trace_id for s in own}),
         errors=sum(1 for s in own if s.status_code == "ERROR"),
     )
     own_events = sorted(
-        (e for e in events if (e.trace_id, e.span_id) in by_span), key=lambda e: (e.time_ns, e.seq)
+        (e for e in with_late_events(events, late) if (e.trace_id, e.span_id) in by_span),
+        key=lambda e: (e.time_ns, e.seq),
     )
     transitions: list[TaskTransition] = []
     previous: str | None = None
