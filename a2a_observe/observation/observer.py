@@ -43,7 +43,7 @@ from a2a_observe.observation.facts import (
 )
 from a2a_observe.safety import call_guarded
 from a2a_observe.signals.metrics import A2AMetrics, call_attributes
-from a2a_observe.signals.span_starts import log_span_starts
+from a2a_observe.signals.span_starts import log_span_starts, stop_span_starts
 from a2a_observe.version import __version__
 
 _AGENT_KEY = otel_context.create_key("a2a_observe.agent")
@@ -114,6 +114,11 @@ def announce_span_starts(tracer_provider: trace.TracerProvider | None = None) ->
     """Log the start of every span through the app's logger provider, so live views can show
     work that is still running; a failure here must not stop instrumentation."""
     call_guarded("span-start logging", log_span_starts, tracer_provider)
+
+
+def stop_announcing_span_starts() -> None:
+    """Undo :func:`announce_span_starts` (for ``uninstrument()``)."""
+    call_guarded("span-start logging", stop_span_starts)
 
 
 class Observer:

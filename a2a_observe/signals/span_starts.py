@@ -50,8 +50,12 @@ class SpanStartLogger(SpanProcessor):
     def __init__(self, logger_provider: LoggerProvider | None = None) -> None:
         self._provider = logger_provider
         self._failed = False
+        self.enabled = True
+        """Switched off by ``uninstrument()``: the SDK cannot take a span processor back out."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        if not self.enabled:
+            return
         try:
             if signals_start(span):
                 self._emit(span)
@@ -99,7 +103,25 @@ def log_span_starts(tracer_provider: Any | None = None, logger_provider: Any | N
     if not isinstance(tracer, TracerProvider) or not isinstance(logs, SDKLoggerProvider):
         return False
     processors = getattr(getattr(tracer, "_active_span_processor", None), "_span_processors", ())
-    if any(isinstance(p, SpanStartLogger) for p in processors):
-        return True
-    tracer.add_span_processor(SpanStartLogger(logs))
+    found = [p for p in processors if isinstance(p, SpanStartLogger)]
+    for processor in found:
+        processor.enabled = True
+    if not found:
+        processor = SpanStartLogger(logs)
+        tracer.add_span_processor(processor)
+        found.append(processor)
+    _added.extend(p for p in found if p not in _added)
     return True
+
+
+_added: list[SpanStartLogger] = []
+"""Every span-start logger :func:`log_span_starts` added or switched on, for
+:func:`stop_span_starts`."""
+
+
+def stop_span_starts() -> None:
+    """Switch off the span-start loggers :func:`log_span_starts` added: after ``uninstrument()``
+    an app's spans are no longer announced (the SDK keeps the processor; it does nothing)."""
+    for processor in _added:
+        processor.enabled = False
+    _added.clear()
