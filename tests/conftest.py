@@ -121,13 +121,16 @@ a2a_observe.instrument()
 
 class Spans:
     """The finished spans of one test, with waiting: server and agent spans end on other
-    threads, a little after the client has its answer."""
+    threads, a little after the client has its answer. Only spans started during the test
+    count: a span of the test before that ends late (a worker's stream closing after the
+    orchestrator answered) is not this test's."""
 
     def __init__(self, exporter: InMemorySpanExporter) -> None:
         self.exporter = exporter
+        self.since_ns = time.time_ns()
 
     def all(self) -> list[ReadableSpan]:
-        return list(self.exporter.get_finished_spans())
+        return [s for s in self.exporter.get_finished_spans() if (s.start_time or 0) >= self.since_ns]
 
     def wait(
         self, predicate: Callable[[list[ReadableSpan]], bool], timeout: float = 10.0

@@ -7,14 +7,15 @@ import time
 from collections.abc import Callable
 
 import httpx
+from a2a.client import ClientConfig, ClientFactory
 from a2a.server.agent_execution import AgentExecutor, RequestContext
 from a2a.server.events import EventQueue
-from a2a.types import Part
+from a2a.types import Part, SendMessageRequest, StreamResponse
 
 from a2a_observe.demo.agents import start_task
 from a2a_observe.demo.serving import serve_agent
 from a2a_observe.probes.web import mount_starlette
-from a2a_observe.replay.sdk_client import final_text, send_text
+from a2a_observe.replay.sdk_client import final_text, user_message
 
 IN_FLIGHT = 200
 
@@ -50,14 +51,26 @@ async def until(condition: Callable[[], bool], deadline_s: float = 60) -> None:
         await asyncio.sleep(0.02)
 
 
+async def send_patiently(card: object, text: str) -> list[StreamResponse]:
+    """A SendMessage that waits as long as the gate stays shut: starting 200 tasks on a loaded
+    machine can take longer than the client's default timeout."""
+    async with httpx.AsyncClient(timeout=120) as http:
+        config = ClientConfig(streaming=False, supported_protocol_bindings=["JSONRPC"], httpx_client=http)
+        client = ClientFactory(config).create(card)
+        try:
+            return [
+                event async for event in client.send_message(SendMessageRequest(message=user_message(text)))
+            ]
+        finally:
+            await client.close()
+
+
 async def test_probes_answer_while_200_requests_are_in_flight() -> None:
     agent_code = GatedAgent()
     with serve_agent(
         agent_code, "busy", grpc=False, mount=lambda app: mount_starlette(app, metrics=False)
     ) as agent:
-        calls = [
-            asyncio.create_task(send_text(agent.card, f"job {n}", streaming=False)) for n in range(IN_FLIGHT)
-        ]
+        calls = [asyncio.create_task(send_patiently(agent.card, f"job {n}")) for n in range(IN_FLIGHT)]
         try:
             await until(lambda: agent_code.started >= IN_FLIGHT)
             assert agent_code.started == IN_FLIGHT

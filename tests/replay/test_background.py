@@ -17,7 +17,6 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from a2a_observe import semconv
-from a2a_observe.collect.importer import import_files
 from a2a_observe.config import Settings
 from a2a_observe.demo.network import TURNS, demo_network, send_turn
 from a2a_observe.replay import open_store, rebuild
@@ -27,6 +26,7 @@ from a2a_observe.store import DuckDBLogExporter, DuckDBSpanExporter
 from a2a_observe.store.opening import open_source
 from a2a_observe.store.records import ConversationFilter
 from a2a_observe.store.snapshot import open_snapshot
+from tests.support.backends import chdb_store
 from tests.support.otlp_json import otlp_json_lines
 from tests.support.store import tap
 
@@ -143,20 +143,6 @@ async def test_late_events_are_log_records_of_the_server_span(
     assert states[-1] == semconv.TASK_STATE_COMPLETED
 
 
-def _chdb_store(recording: Path) -> str:
-    from a2a_observe.store.sinks import open_writer
-    from tests.support.clickhouse import chdb_url
-
-    url = chdb_url("background")
-    writer = open_writer(url)
-    try:
-        report = import_files([recording], writer)
-    finally:
-        writer.close()
-    assert report.ok, report.problems
-    return url
-
-
 async def test_every_reader_sees_the_state_reached_in_the_background(
     tracer_provider, tmp_path: Path, reinstrument
 ) -> None:
@@ -167,7 +153,7 @@ async def test_every_reader_sees_the_state_reached_in_the_background(
     [task] = model.tasks
     expected_states = [t.state for t in task.transitions]
     assert expected_states[-1] == semconv.TASK_STATE_COMPLETED
-    for location in (str(db), _chdb_store(recording)):
+    for location in (str(db), chdb_store(recording, "background")):
         source = open_source(location)
         try:
             [listed] = source.list_conversations()

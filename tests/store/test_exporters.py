@@ -258,6 +258,9 @@ def test_every_span_an_app_leaves_behind_at_exit_is_stored(tmp_path: Path) -> No
         **_APP_ENV,
         "OTEL_BSP_SCHEDULE_DELAY": "60000",
         semconv.ENV_STORE: str(db),
+        # What is asserted is that nothing is lost, not how fast: on a loaded machine the
+        # default bound on exporting at exit could cut the flush short.
+        semconv.ENV_SHUTDOWN_TIMEOUT: "120",
     }
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert "not stored" not in done.stderr

@@ -59,20 +59,25 @@ def _duckdb_url(folder: Path) -> str:
     return "duckdb://" + str(fixture_store(folder).resolve())
 
 
-def _chdb(folder: Path) -> str:
-    """The recording imported through the ClickHouse writer into the embedded engine, in the
-    exporter's schema (one engine per process: a database of its own in the session's folder)."""
+def chdb_store(recording: Path, name: str) -> str:
+    """An OTLP JSON recording imported through the ClickHouse writer into the embedded engine,
+    in the exporter's schema (one engine per process: a database of its own in the session's
+    folder); its store URL."""
     from a2a_observe.store.sinks import open_writer
     from tests.support.clickhouse import chdb_url
 
-    url = chdb_url("contract")
+    url = chdb_url(name)
     writer = open_writer(url)
     try:
-        report = import_files([FIXTURE], writer)
+        report = import_files([recording], writer)
     finally:
         writer.close()
     assert report.ok, report.problems
     return url
+
+
+def _chdb(folder: Path) -> str:
+    return chdb_store(FIXTURE, "contract")
 
 
 @contextmanager

@@ -344,16 +344,17 @@ class ClickHouseSource(ConversationSource):
         spans, events, links = _spans(
             self._span_rows("TraceId IN {t:Array(String)}", {"t": traces}) if traces else []
         )
-        logs: list[LogRecord] = []
-        if self._logs is not None:
-            logs = _logs(
-                self._query(
-                    f"SELECT {LOGS} FROM {self._logs} "
-                    f"WHERE TraceId IN {{t:Array(String)}} OR {LOG_CONVERSATION} = {{c:String}}",
-                    {"t": traces, "c": conversation_id},
-                )
-            )
+        logs = self._log_rows(
+            f"TraceId IN {{t:Array(String)}} OR {LOG_CONVERSATION} = {{c:String}}",
+            {"t": traces, "c": conversation_id},
+        )
         return Conversation(conversation_id, traces, spans, events, links, logs)
+
+    def _log_rows(self, condition: str, params: Mapping[str, Any]) -> list[LogRecord]:
+        """The log records that match, or none where the database has no logs table."""
+        if self._logs is None:
+            return []
+        return _logs(self._query(f"SELECT {LOGS} FROM {self._logs} WHERE {condition}", params))
 
     def trace(self, trace_id: str) -> Conversation:
         spans, events, _ = _spans(self._span_rows("TraceId = {t:String}", {"t": trace_id}))
@@ -363,16 +364,11 @@ class ClickHouseSource(ConversationSource):
         spans, events, _ = _spans(self._span_rows(f"{TASK} = {{t:String}}", {"t": task_id}))
         if not spans:
             return None
-        late: list[EventRecord] = []
-        if self._logs is not None:
-            logs = _logs(
-                self._query(
-                    f"SELECT {LOGS} FROM {self._logs} "
-                    f"WHERE TraceId IN {{t:Array(String)}} AND EventName IN ({LATE_EVENT_NAMES})",
-                    {"t": sorted({s.trace_id for s in spans})},
-                )
-            )
-            late = late_events(logs, {(s.trace_id, s.span_id) for s in spans})
+        logs = self._log_rows(
+            f"TraceId IN {{t:Array(String)}} AND EventName IN ({LATE_EVENT_NAMES})",
+            {"t": sorted({s.trace_id for s in spans})},
+        )
+        late = late_events(logs, {(s.trace_id, s.span_id) for s in spans})
         return _task_history(task_id, spans, events, late)
 
     def stats(self) -> StoreStats:
