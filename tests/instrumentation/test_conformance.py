@@ -34,11 +34,13 @@ from a2a_observe.instrumentation import A2AInstrumentor
 from a2a_observe.replay.sdk_client import make_client, user_message
 from tests.support.conformance import (
     BINDINGS,
+    REST_REFUSALS,
     VERSIONS,
     all_answered,
     assert_conforms,
     assert_exercise,
     assert_refused,
+    assert_rest_refused,
     calls,
     ours,
     problems,
@@ -148,6 +150,13 @@ def test_a_request_rejected_before_the_handler_is_a_server_span_with_the_wire_co
     spans, agents, body, method, code
 ) -> None:
     assert_refused(spans, agents["echo"].jsonrpc_url, body, method, code, "1.0")
+
+
+@pytest.mark.parametrize(("body", "method", "status"), REST_REFUSALS)
+def test_an_http_json_request_rejected_before_the_handler_is_a_server_span_with_the_status(
+    spans, agents, body, method, status
+) -> None:
+    assert_rest_refused(spans, f"{agents['echo'].rest_url}/message:send", body, method, status, "1.0")
 
 
 REJECTED_V03 = [

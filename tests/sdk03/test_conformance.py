@@ -23,10 +23,12 @@ from tests.sdk03.support import (
     user_message,
 )
 from tests.support.conformance import (
+    REST_REFUSALS,
     all_answered,
     assert_conforms,
     assert_exercise,
     assert_refused,
+    assert_rest_refused,
     refusals,
 )
 
@@ -111,3 +113,12 @@ def test_a_request_the_03_sdk_refuses_is_a_server_span_with_the_wire_code(
     spans, team, body, method, code
 ) -> None:
     assert_refused(spans, team["echo"].base_url, body, method, code, "0.3")
+
+
+# The 0.3 SDK's REST adapter does not map protobuf's ParseError: a body that does not parse is
+# answered 500 ``{"message": "unknown exception"}``, and that is what the span must say.
+@pytest.mark.parametrize(("body", "method", "status"), [(b, m, "500") for b, m, _ in REST_REFUSALS])
+def test_an_http_json_request_the_03_sdk_refuses_is_a_server_span_with_the_status(
+    spans, team, body, method, status
+) -> None:
+    assert_rest_refused(spans, f"{team['echo'].base_url}/rest/v1/message:send", body, method, status, None)

@@ -87,6 +87,9 @@ CANONICAL_NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*$")
 TASK_SCOPED = {semconv.GET_TASK, semconv.CANCEL_TASK, semconv.SUBSCRIBE_TO_TASK}
 UNPARSED = {"-32700", "-32600", "-32601", "-32602"}
 """JSON-RPC's codes for requests refused before their params were read."""
+REST_UNPARSED = {"1.0": "400", "0.3": "500"}
+"""What HTTP+JSON answers a body that does not parse, by protocol version: 400 INVALID_ARGUMENT
+on 1.x; the 0.3 SDK's error decorator answers 500 ``unknown exception``."""
 
 
 def ours(spans: list[ReadableSpan]) -> list[ReadableSpan]:
@@ -148,7 +151,10 @@ def problems(span: ReadableSpan) -> list[str]:
     ):
         out.append(f"{where}: error.type={error_type!r} is not the {binding} code the server answered")
     method = attrs.get(semconv.A2A_METHOD_NAME)
-    if error_type in UNPARSED:
+    version = attrs.get(semconv.A2A_PROTOCOL_VERSION)
+    if error_type in UNPARSED or (
+        binding == semconv.BINDING_HTTP_JSON and error_type == REST_UNPARSED.get(str(version))
+    ):
         return out  # the request was refused unread: it names no message or task the SDK took
     if (
         method in (semconv.SEND_MESSAGE, semconv.SEND_STREAMING_MESSAGE)
@@ -248,6 +254,34 @@ def assert_refused(spans: Any, url: str, body: bytes, method: str, code: str, ve
     if wire is not None and wire.group(1).decode() != method:
         assert attrs[semconv.A2A_METHOD_ORIGINAL] == wire.group(1).decode()
     assert total(semconv.METRIC_RPC_SERVER_DURATION, **{semconv.ERROR_TYPE: code}) - before == 1
+
+
+def assert_rest_refused(
+    spans: Any, url: str, body: bytes, method: str, status: str, version: str | None
+) -> None:
+    """POST ``body`` to an HTTP+JSON endpoint that refuses it before any handler: the answer
+    has HTTP ``status``; one SERVER span names the method and says so (see
+    ``assert_rejected``), with the protocol version asked for (0.3 when absent); the server's
+    duration metric counts it under the status."""
+    before = total(semconv.METRIC_RPC_SERVER_DURATION, **{semconv.ERROR_TYPE: status})
+    headers = {"content-type": "application/json"}
+    if version is not None:
+        headers["A2A-Version"] = version
+    answer = httpx.post(url, content=body, headers=headers)
+    assert str(answer.status_code) == status, answer.text
+    got = spans.wait(lambda found: bool(calls(found, SpanKind.SERVER)))
+    attrs = assert_rejected(got, method, status).attributes or {}
+    assert attrs[semconv.A2A_PROTOCOL_BINDING] == semconv.BINDING_HTTP_JSON
+    assert attrs[semconv.A2A_PROTOCOL_VERSION] == (version or "0.3")
+    assert total(semconv.METRIC_RPC_SERVER_DURATION, **{semconv.ERROR_TYPE: status}) - before == 1
+
+
+REST_REFUSALS = [
+    (b"{not json", semconv.SEND_MESSAGE, "400"),
+    (b'{"message": 5}', semconv.SEND_MESSAGE, "400"),
+]
+"""HTTP+JSON SendMessage bodies an endpoint refuses before any handler: ``(body, a2a.method.name,
+error.type)``."""
 
 
 def refusals(

@@ -109,6 +109,27 @@ class RejectionHooks:
         patches.when_imported(
             "a2a.server.apps.jsonrpc.jsonrpc_app", lambda module: self._patch_v03_app(patches, module)
         )
+        patches.when_imported(
+            "a2a.server.apps.rest.rest_adapter", lambda module: self._patch_v03_rest(patches, module)
+        )
+
+    def _patch_v03_rest(self, patches: Patches, module: ModuleType) -> None:
+        """The 0.3 REST app's binding handler parses the body before any request handler and
+        its error decorator answers what fails there (500 ``unknown exception`` for a body that
+        does not parse): ``_handle_request`` is where both are behind us. The app binds its
+        routes to it when it is built, so an app built before ``instrument()`` keeps the
+        original, and one built under it keeps the wrapper, silent once it is undone."""
+        adapter = getattr(module, "RESTAdapter", None)
+        if adapter is None:
+            return
+
+        async def refusals(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+            response = await wrapped(*args, **kwargs)
+            if patches.active:
+                call_guarded("rejected request span", self._rejected_rest_if_error, response)
+            return response
+
+        patches.wrap(adapter, "_handle_request", refusals)
 
     def _patch_v03_app(self, patches: Patches, module: ModuleType) -> None:
         app = getattr(module, "JSONRPCApplication", None)
@@ -187,6 +208,10 @@ class RejectionHooks:
         response = wrapped(*args, **kwargs)
         call_guarded("rejected request span", self._rejected_rest, response)
         return response
+
+    def _rejected_rest_if_error(self, response: Any) -> None:
+        if int(getattr(response, "status_code", 200)) >= 400:
+            self._rejected_rest(response)
 
     def _rejected_rest(self, response: Any) -> None:
         """A SERVER span for an HTTP+JSON error answer no request handler produced (an
