@@ -117,14 +117,15 @@ TEXT_COLUMNS = (CONVERSATION, AGENT, TASK, "TraceId", "SpanName", ERROR_TYPE, "S
 SUMMARY = f"""{CONVERSATION} AS conversation_id,
     min({START_NS}) AS start_ns,
     max({END_NS}) AS end_ns,
-    count() AS spans,
+    uniqExact(TraceId, SpanId) AS spans,
     uniqExact(TraceId) AS traces,
     uniqExactIf({TASK}, {TASK} != '') AS tasks,
     arraySort(groupUniqArrayIf({AGENT}, {AGENT} != '')) AS agents,
     arraySort(groupUniqArrayIf(ServiceName, ServiceName != '')) AS services,
-    countIf({IS_ERROR}) AS errors,
+    uniqExactIf(TraceId, SpanId, {IS_ERROR}) AS errors,
     {LATEST_STATE} AS last_task_state"""
-"""One conversation's summary from its group of spans (the store's ``conversations`` view)."""
+"""One conversation's summary from its group of spans (the store's ``conversations`` view). A
+span a sender sent twice (a retry after a lost answer) is stored twice and counted once."""
 
 
 def having(where: ConversationFilter) -> tuple[list[str], dict[str, Any]]:

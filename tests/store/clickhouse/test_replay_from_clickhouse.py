@@ -33,15 +33,17 @@ def _same_ages(text: str) -> str:
     return re.sub(r"\d+ s\b", "N s", text)
 
 
-def _collect(location: str | Path) -> None:
-    """Every recorded request, posted as an agent's exporter posts it."""
+def _collect(location: str | Path, sends: int = 1) -> None:
+    """Every recorded request, posted as an agent's exporter posts it (``sends`` times: a
+    retry after a lost answer sends the same request again)."""
     with receiver_in_thread(location) as (base, _):
         for line in FIXTURE.read_bytes().splitlines():
             if not line.strip():
                 continue
             path = LOGS_PATH if b"resourceLogs" in line[:4096] else TRACES_PATH
-            status, _, body = post(base + path, line, JSON)
-            assert status == 200, body
+            for _ in range(sends):
+                status, _, body = post(base + path, line, JSON)
+                assert status == 200, body
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +119,19 @@ def test_the_commands_take_the_store_url(
     assert _same_ages(checks[0]) == _same_ages(checks[1])
     assert main(["redrive", FAILED_CONVERSATION, "--db", url, "--against", "http://127.0.0.1:9"]) == 2
     assert "give --out FILE" in capsys.readouterr().err
+
+
+def test_a_retried_request_counts_once(sources: tuple[ConversationSource, ConversationSource]) -> None:
+    """ClickHouse keeps both copies of a span a sender retried; the list and a conversation
+    read it once, as the DuckDB store (which stores it once) does."""
+    duckdb, _ = sources
+    url = chdb_url("retried")
+    _collect(url, sends=2)
+    retried = open_store(url)
+    try:
+        assert retried.list_conversations() == duckdb.list_conversations()
+        for summary in duckdb.list_conversations():
+            ours = retried.conversation(summary.conversation_id)
+            assert len(ours.spans) == len(duckdb.conversation(summary.conversation_id).spans)
+    finally:
+        retried.close()
