@@ -363,7 +363,11 @@ class Observer:
     def metric_sets(self, kind: SpanKind, facts: CallFacts, span_attributes: dict[str, Any]) -> MetricSets:
         """The label sets of this call's metrics, built once per side, agent, method,
         binding and protocol version: the metrics' labels are exactly these span attributes."""
-        key = (kind, facts.binding, *(span_attributes.get(name) for name in _METRIC_SPAN_KEYS))
+        key: tuple[Any, ...] | None = (
+            kind,
+            facts.binding,
+            *(span_attributes.get(name) for name in _METRIC_SPAN_KEYS),
+        )
         try:
             sets = self._metric_sets.get(key)
         except TypeError:
