@@ -363,22 +363,18 @@ class Observer:
     def metric_sets(self, kind: SpanKind, facts: CallFacts, span_attributes: dict[str, Any]) -> MetricSets:
         """The label sets of this call's metrics, built once per side, agent, method,
         binding and protocol version: the metrics' labels are exactly these span attributes."""
-        key: tuple[Any, ...] | None = (
-            kind,
-            facts.binding,
-            *(span_attributes.get(name) for name in _METRIC_SPAN_KEYS),
-        )
+        key = (kind, facts.binding, *(span_attributes.get(name) for name in _METRIC_SPAN_KEYS))
         try:
             sets = self._metric_sets.get(key)
-        except TypeError:
-            sets = None
-            key = None
+            shared = True
+        except TypeError:  # a label an adapter could not reduce to a plain value: not shared
+            sets, shared = None, False
         if sets is None:
             if len(self._metric_sets) >= _CACHE_LIMIT:
                 self._metric_sets.clear()
             side = semconv.SIDE_SERVER if kind == SpanKind.SERVER else semconv.SIDE_CLIENT
             sets = MetricSets(self.metric_attributes(facts, span_attributes), side)
-            if key is not None:
+            if shared:
                 self._metric_sets[key] = sets
         return sets
 
