@@ -36,7 +36,7 @@ _MAX_PENDING = 10_000
 """Measurements queued at most; past it the caller records them itself."""
 _INTERVAL = 0.05
 """Seconds the recording thread sleeps when there is nothing to record."""
-_SLICE = 16
+_SLICE = 4
 """Measurements the thread records before it lets other threads run."""
 
 Record = Callable[[float, Any, Context], None]
