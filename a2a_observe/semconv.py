@@ -312,9 +312,6 @@ METRIC_STREAM_ACTIVE: Final = "a2a.stream.active"
 METRIC_REQUEST_SIZE: Final = "a2a.request.size"
 METRIC_RESPONSE_SIZE: Final = "a2a.response.size"
 METRIC_ERRORS: Final = "a2a.errors"
-METRIC_PENDING_FLUSH: Final = "a2a_observe.metrics.pending"
-"""An observable gauge that never reports a point: its callback records the measurements
-a2a-observe queued off the request path before each collection (``signals/deferred.py``)."""
 
 A2A_CALL_SIDE: Final = "a2a.call.side"
 """On metrics a process records as both caller and agent: ``client`` or ``server``."""

@@ -21,7 +21,6 @@ the HTTP posts are paid as in production.
     python benchmarks/overhead.py                           # one process, spans dropped
     python benchmarks/overhead.py --no-metrics --no-logs    # spans only
     python benchmarks/overhead.py --empty-spans             # plus a2a-observe with empty spans
-    python benchmarks/overhead.py --inline-metrics          # plus metrics on the request path
     python benchmarks/overhead.py --quick                   # a smoke run
 
 Prints requests/s, p50 and p99 latency per way for SendMessage and for the stream, the ratios
@@ -35,9 +34,7 @@ agents in a process of their own as deployed agents are, everything exported ove
 local sink. Without ``--processes`` client and agents share one process and one event loop,
 so both sides' spans, metrics and exports are paid on the path of every call.
 ``--empty-spans`` adds a2a-observe's own hooks making its spans with no attributes or events,
-which separates what the spans cost from what filling them costs; ``--inline-metrics`` adds
-a2a-observe recording every metric measurement on the request path, as it did before
-measurements were queued and recorded off it (``a2a_observe/signals/deferred.py``).
+which separates what the spans cost from what filling them costs.
 """
 
 from __future__ import annotations
@@ -185,29 +182,12 @@ class Modes:
         self.bare()
         self.sdk_telemetry.trace = self.real_trace
 
-    _inline: bool = False
-
-    def observe(self, inline: bool = False) -> None:
+    def observe(self) -> None:
         _floor["on"] = False
-        if a2a_observe.is_instrumented() and self._inline != inline:
-            a2a_observe.uninstrument()
         if not a2a_observe.is_instrumented():
-            from a2a_observe.observation import observer
-
             self.sdk_telemetry.trace = self.real_trace  # instrument() silences it again
-            real_queue_for = observer.queue_for
-            if inline:  # no queue: every measurement recorded on the spot, as before
-                observer.queue_for = lambda meter: None  # type: ignore[assignment]
-            try:
-                a2a_observe.instrument()
-            finally:
-                observer.queue_for = real_queue_for
-            self._inline = inline
+            a2a_observe.instrument()
         self._empty_spans(False)
-
-    def observe_inline(self) -> None:
-        """a2a-observe recording its metrics on the request path (no measurement queue)."""
-        self.observe(inline=True)
 
     def empty_spans(self) -> None:
         """a2a-observe making the same spans with nothing in them: no attributes, no events."""
@@ -220,7 +200,6 @@ class Modes:
             "floor": self.floor,
             "sdk-telemetry": self.sdk,
             "a2a-observe": self.observe,
-            "inline-metrics": self.observe_inline,
             "empty-spans": self.empty_spans,
         }[way]
 
@@ -495,11 +474,6 @@ def main() -> None:
     parser.add_argument(
         "--empty-spans", action="store_true", help="also a2a-observe's hooks making empty spans"
     )
-    parser.add_argument(
-        "--inline-metrics",
-        action="store_true",
-        help="also a2a-observe recording its metrics on the request path instead of queueing them",
-    )
     parser.add_argument("--processes", action="store_true", help="each way's agents in their own process")
     parser.add_argument(
         "--otlp",
@@ -533,11 +507,7 @@ def main() -> None:
     from a2a_observe.demo.serving import serve_agent
 
     switch = Modes()
-    ways = list(WAYS)
-    if args.inline_metrics:
-        ways.append("inline-metrics")
-    if args.empty_spans:
-        ways.append("empty-spans")
+    ways = [*WAYS, "empty-spans"] if args.empty_spans else list(WAYS)
     modes = {way: switch.switch(way) for way in ways}
     loop = asyncio.new_event_loop()
 

@@ -42,7 +42,6 @@ from a2a_observe.observation.facts import (
     MessageFacts,
 )
 from a2a_observe.safety import call_guarded
-from a2a_observe.signals.deferred import queue_for
 from a2a_observe.signals.metrics import A2AMetrics, call_attributes
 from a2a_observe.signals.span_starts import log_span_starts
 from a2a_observe.version import __version__
@@ -207,7 +206,7 @@ class Observer:
         tracer = trace.get_tracer(scope, __version__, tracer_provider=tracer_provider)
         meter = otel_metrics.get_meter(scope, __version__, meter_provider=meter_provider)
         logger = get_logger(scope, __version__, logger_provider=logger_provider)
-        return cls(tracer, settings, A2AMetrics(meter, queue_for(meter)), logger)
+        return cls(tracer, settings, A2AMetrics(meter), logger)
 
     # -- attribute helpers ---------------------------------------------------------------------
     def clean(self, attrs: dict[str, Any]) -> dict[str, Any]:

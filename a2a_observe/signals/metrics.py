@@ -16,7 +16,6 @@ from opentelemetry import context as otel_context
 from opentelemetry.metrics import Meter
 
 from a2a_observe import semconv
-from a2a_observe.signals.deferred import DeferredCounter, DeferredHistogram, MeasurementQueue
 
 _MAX_LABEL_SETS = 1024
 """(agent, state) label sets kept; past it the table starts over rather than grow."""
@@ -27,12 +26,9 @@ the active gauge), so an agent whose tasks never end cannot grow memory without 
 
 
 class A2AMetrics:
-    """Every a2a-observe instrument, created once per ``instrument()``.
+    """Every a2a-observe instrument, created once per ``instrument()``."""
 
-    With a ``queue`` the instruments only queue their measurements, which are recorded off
-    the request path and always before a reader collects (:mod:`.deferred`)."""
-
-    def __init__(self, meter: Meter, queue: MeasurementQueue | None = None) -> None:
+    def __init__(self, meter: Meter) -> None:
         durations = list(semconv.DURATION_BUCKETS)
         sizes = list(semconv.SIZE_BUCKETS)
         self.client_duration = meter.create_histogram(
@@ -107,18 +103,10 @@ class A2AMetrics:
             unit="{error}",
             description="Failed A2A calls, by error type and wire status.",
         )
-        if queue is not None:
-            self._defer(queue)
         self._tasks: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
         self._tasks_lock = threading.Lock()
         self._state_labels: dict[tuple[str, str], dict[str, Any]] = {}
         """The labels of each (agent, state), built once: every transition records with them."""
-
-    def _defer(self, queue: MeasurementQueue) -> None:
-        for name in _HISTOGRAMS:
-            setattr(self, name, DeferredHistogram(getattr(self, name), queue))
-        for name in _COUNTERS:
-            setattr(self, name, DeferredCounter(getattr(self, name), queue))
 
     def _labels(self, agent: str, state: str) -> dict[str, Any]:
         labels = self._state_labels.get((agent, state))
@@ -162,18 +150,6 @@ class A2AMetrics:
 
     def _leave(self, state: str, agent: str) -> None:
         self.active_tasks.add(-1, self._labels(agent, state))
-
-
-_HISTOGRAMS = (
-    "client_duration",
-    "server_duration",
-    "task_duration",
-    "time_to_first_event",
-    "stream_duration",
-    "request_size",
-    "response_size",
-)
-_COUNTERS = ("active_requests", "transitions", "active_tasks", "stream_events", "active_streams", "errors")
 
 
 def call_attributes(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -25,9 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--way", default="a2a-observe", choices=[*overhead.WAYS, "inline-metrics", "empty-spans"]
-    )
+    parser.add_argument("--way", default="a2a-observe", choices=[*overhead.WAYS, "empty-spans"])
     parser.add_argument("--calls", type=int, default=3000, help="SendMessage calls")
     parser.add_argument("--streams", type=int, default=0, help="50-event streams after the calls")
     parser.add_argument("--cprofile", help="write cProfile statistics of the calls to this file")
