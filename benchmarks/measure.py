@@ -102,11 +102,7 @@ def report(title: str, results: dict[str, Samples], baseline: str = "bare") -> N
     clocks = list(base.cpu)
     if not clocks:
         return
-    print(
-        "CPU per call, microseconds: "
-        + ", ".join(f"{clock} (of the {clock} process)" for clock in clocks)
-        + "; total; total/bare"
-    )
+    print(f"CPU per call in microseconds, by process ({', '.join(clocks)}); their total; total/bare")
     print(f"{'way':14} " + " ".join(f"{clock:>9}" for clock in clocks) + f" {'total':>9} {'cpu/bare':>9}")
     base_total = sum(base.cpu_per_call(clock) for clock in clocks)
     for name, samples in results.items():

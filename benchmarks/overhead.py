@@ -157,6 +157,18 @@ def install_floor() -> None:
         agent.execute = traced_execute  # type: ignore[method-assign]
 
 
+def without_span_start_logger() -> None:
+    """Take out the span-start logger ``instrument()`` adds to the tracer provider (it stays
+    after ``uninstrument()``), so that the other ways sharing the provider do not log the
+    start of their SERVER spans; ``instrument()`` adds it again."""
+    from a2a_observe.signals.span_starts import SpanStartLogger
+
+    multi = getattr(trace.get_tracer_provider(), "_active_span_processor", None)
+    processors = getattr(multi, "_span_processors", None)
+    if multi is not None and processors is not None:
+        multi._span_processors = tuple(p for p in processors if not isinstance(p, SpanStartLogger))
+
+
 class Modes:
     """Switches the process between the ways to run."""
 
@@ -170,6 +182,7 @@ class Modes:
     def bare(self) -> None:
         if a2a_observe.is_instrumented():
             a2a_observe.uninstrument()
+            without_span_start_logger()
         self._empty_spans(False)
         _floor["on"] = False
         self.sdk_telemetry.trace = self.off
