@@ -131,9 +131,14 @@ def install_floor() -> None:
         return traced_unary(self, *args, **kwargs) if _floor["on"] else unary(self, *args, **kwargs)
 
     async def traced_stream(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        with _floor_tracer().start_as_current_span("SendStreamingMessage", kind=SpanKind.SERVER):
+        # Not made current: a context attached across the generator's yields may be detached
+        # in another context when the server closes it.
+        span = _floor_tracer().start_span("SendStreamingMessage", kind=SpanKind.SERVER)
+        try:
             async for item in stream(self, *args, **kwargs):
                 yield item
+        finally:
+            span.end()
 
     def on_message_send_stream(self: Any, *args: Any, **kwargs: Any) -> Any:
         return traced_stream(self, *args, **kwargs) if _floor["on"] else stream(self, *args, **kwargs)
