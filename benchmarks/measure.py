@@ -13,6 +13,10 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 Round = Callable[[int], tuple[list[float], float]]
 """Runs ``n`` calls; returns their latencies and the elapsed time, in seconds."""
 
+Clock = Callable[[str], float]
+"""CPU seconds a process has used so far, read for the way about to run or just run: what a
+way's rounds cost in CPU is the difference around them, divided by the calls."""
+
 
 class Discard(SpanExporter):
     """Counts spans and drops them: the instrumentation is measured, not a backend."""
@@ -29,6 +33,11 @@ class Discard(SpanExporter):
 class Samples:
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
+    """CPU seconds per clock (a process) spent during this way's rounds."""
+
+    def cpu_per_call(self, clock: str) -> float:
+        return self.cpu.get(clock, 0.0) / len(self.latencies) if self.latencies else 0.0
 
     def add(self, other: list[float], elapsed: float) -> None:
         self.latencies.extend(other)
@@ -55,15 +64,26 @@ def timed(call: Callable[[], object], count: int) -> tuple[list[float], float]:
 
 
 def measure(
-    modes: dict[str, Callable[[], None]], run_round: Round, rounds: int, per_round: int
+    modes: dict[str, Callable[[], None]],
+    run_round: Round,
+    rounds: int,
+    per_round: int,
+    clocks: dict[str, Clock] | None = None,
 ) -> dict[str, Samples]:
-    """Every way once per round, in turn, so machine noise hits them alike."""
+    """Every way once per round, in turn, so machine noise hits them alike; with ``clocks``,
+    also the CPU each process spent during each way's rounds."""
     results = {name: Samples() for name in modes}
+    clocks = clocks or {}
     for _ in range(rounds):
         for name, switch in modes.items():
             switch()
+            before = {clock: read(name) for clock, read in clocks.items()}
             latencies, elapsed = run_round(per_round)
-            results[name].add(latencies, elapsed)
+            after = {clock: read(name) for clock, read in clocks.items()}
+            samples = results[name]
+            samples.add(latencies, elapsed)
+            for clock in clocks:
+                samples.cpu[clock] = samples.cpu.get(clock, 0.0) + after[clock] - before[clock]
     return results
 
 
@@ -78,4 +98,18 @@ def report(title: str, results: dict[str, Samples], baseline: str = "bare") -> N
             f"{name:14} {samples.rps:9.1f} {samples.p(0.5) * 1e3:9.3f} {samples.p(0.99) * 1e3:9.3f} "
             f"{samples.p(0.5) / base.p(0.5):9.3f} {samples.p(0.99) / base.p(0.99):9.3f} "
             f"{samples.rps / base.rps:9.3f}"
+        )
+    clocks = list(base.cpu)
+    if not clocks:
+        return
+    print(f"CPU per call in microseconds, by process ({', '.join(clocks)}); their total; total/bare")
+    print(f"{'way':14} " + " ".join(f"{clock:>9}" for clock in clocks) + f" {'total':>9} {'cpu/bare':>9}")
+    base_total = sum(base.cpu_per_call(clock) for clock in clocks)
+    for name, samples in results.items():
+        per_call = [samples.cpu_per_call(clock) for clock in clocks]
+        total = sum(per_call)
+        print(
+            f"{name:14} "
+            + " ".join(f"{value * 1e6:9.0f}" for value in per_call)
+            + f" {total * 1e6:9.0f} {total / base_total if base_total else 0.0:9.3f}"
         )

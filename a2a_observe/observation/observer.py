@@ -121,6 +121,60 @@ def stop_announcing_span_starts() -> None:
     call_guarded("span-start logging", stop_span_starts)
 
 
+_CACHE_LIMIT = 1024
+"""Entries an observer keeps per precomputed table before it starts the table over."""
+
+_METRIC_SPAN_KEYS = (
+    semconv.A2A_METHOD_NAME,
+    semconv.GEN_AI_AGENT_NAME,
+    semconv.A2A_PROTOCOL_BINDING,
+    semconv.A2A_PROTOCOL_VERSION,
+)
+"""The span attributes a call's metric labels are made of (with the binding's ``rpc.system``)."""
+
+
+class MetricSets:
+    """The attribute sets one kind of call (side, agent, method, binding) records its metrics
+    with, built once and shared by every such call. The SDK copies what it is given, so
+    sharing them is safe; building them per call was most of what metrics cost us."""
+
+    __slots__ = ("_errors", "_event_kinds", "_stream_ends", "call", "side")
+
+    def __init__(self, call: dict[str, Any], side: str) -> None:
+        self.call = call
+        """The call's labels (durations, active requests)."""
+        self.side = {**call, semconv.A2A_CALL_SIDE: side}
+        """The same with the side of the call (sizes, streams, errors)."""
+        self._stream_ends: dict[str, dict[str, Any]] = {}
+        self._event_kinds: dict[str, dict[str, Any]] = {}
+        self._errors: dict[str, dict[str, Any]] = {}
+
+    def stream_end(self, how: str) -> dict[str, Any]:
+        labels = self._stream_ends.get(how)
+        if labels is None:
+            labels = self._stream_ends[how] = {**self.side, semconv.A2A_STREAM_END: how}
+        return labels
+
+    def event_kind(self, kind: str) -> dict[str, Any]:
+        labels = self._event_kinds.get(kind)
+        if labels is None:
+            if len(self._event_kinds) >= _CACHE_LIMIT:
+                self._event_kinds.clear()
+            labels = self._event_kinds[kind] = {**self.side, semconv.A2A_STREAM_EVENT_KIND: kind}
+        return labels
+
+    def outcome(self, error_type: str | None) -> dict[str, Any]:
+        """The duration's labels: the call's, with ``error.type`` when it failed."""
+        if error_type is None:
+            return self.call
+        labels = self._errors.get(error_type)
+        if labels is None:
+            if len(self._errors) >= _CACHE_LIMIT:
+                self._errors.clear()
+            labels = self._errors[error_type] = {**self.call, semconv.ERROR_TYPE: error_type}
+        return labels
+
+
 class Observer:
     """Holds the tracer and settings that every observation of one ``instrument()`` uses."""
 
@@ -137,6 +191,11 @@ class Observer:
         self.logger = logger or get_logger(semconv.INSTRUMENTATION_SCOPE, __version__)
         """Where the records of an agent's work after its SERVER span ended go (the global
         logger provider unless ``instrument(logger_provider=...)`` names one)."""
+        self._call_bases: dict[tuple[Any, ...], dict[str, Any]] = {}
+        """The cleaned span attributes that the facts of a call share with every other call
+        to the same agent and method over the same connection, built once."""
+        self._metric_sets: dict[tuple[Any, ...], MetricSets] = {}
+        """The label sets of a call's metrics, per side, agent, method and binding."""
 
     @classmethod
     def create(
@@ -239,6 +298,45 @@ class Observer:
         span.set_attributes(self.clean(self.agent_attributes(agent)))
 
     def call_attributes(self, facts: CallFacts) -> dict[str, Any]:
+        """The call's span attributes: what it shares with every call to the same agent and
+        method (built once, see :meth:`_call_base`), then what this call alone carries."""
+        attrs = dict(self._call_base(facts))
+        message = facts.message
+        if message is None and not facts.task_id and not facts.context_id:
+            return attrs
+        own: dict[str, Any] = self.message_attributes(message) if message is not None else {}
+        if facts.task_id:
+            own[semconv.A2A_TASK_ID] = facts.task_id
+        if facts.context_id:
+            own[semconv.GEN_AI_CONVERSATION_ID] = facts.context_id
+        attrs.update(self.clean(own))
+        return attrs
+
+    def _call_base(self, facts: CallFacts) -> dict[str, Any]:
+        key = (
+            facts.method,
+            facts.original_method,
+            facts.binding,
+            facts.protocol_version,
+            facts.tenant,
+            facts.server_address,
+            facts.server_port,
+            facts.client_address,
+            facts.client_port,
+            facts.url,
+            facts.agent,
+        )
+        try:
+            base = self._call_bases.get(key)
+        except TypeError:  # a fact an adapter could not reduce to a plain value: not shared
+            return self._shared_call_attributes(facts)
+        if base is None:
+            if len(self._call_bases) >= _CACHE_LIMIT:
+                self._call_bases.clear()  # many peers or agents: start over rather than grow
+            base = self._call_bases[key] = self._shared_call_attributes(facts)
+        return base
+
+    def _shared_call_attributes(self, facts: CallFacts) -> dict[str, Any]:
         card = facts.method == semconv.GET_AGENT_CARD
         attrs: dict[str, Any] = {
             semconv.A2A_METHOD_NAME: None if card else facts.method,
@@ -253,12 +351,6 @@ class Observer:
             semconv.URL_FULL: facts.url,
             **self.agent_attributes(facts.agent),
         }
-        if facts.message is not None:
-            attrs.update(self.message_attributes(facts.message))
-        if facts.task_id:
-            attrs[semconv.A2A_TASK_ID] = facts.task_id
-        if facts.context_id:
-            attrs[semconv.GEN_AI_CONVERSATION_ID] = facts.context_id
         return self.clean(attrs)
 
     # -- opening observations -----------------------------------------------------------------
@@ -272,6 +364,24 @@ class Observer:
                 semconv.RPC_METHOD: span_attributes.get(semconv.A2A_METHOD_NAME),
             }
         )
+
+    def metric_sets(self, kind: SpanKind, facts: CallFacts, span_attributes: dict[str, Any]) -> MetricSets:
+        """The label sets of this call's metrics, built once per side, agent, method,
+        binding and protocol version: the metrics' labels are exactly these span attributes."""
+        key = (kind, facts.binding, *(span_attributes.get(name) for name in _METRIC_SPAN_KEYS))
+        try:
+            sets = self._metric_sets.get(key)
+            shared = True
+        except TypeError:  # a label an adapter could not reduce to a plain value: not shared
+            sets, shared = None, False
+        if sets is None:
+            if len(self._metric_sets) >= _CACHE_LIMIT:
+                self._metric_sets.clear()
+            side = semconv.SIDE_SERVER if kind == SpanKind.SERVER else semconv.SIDE_CLIENT
+            sets = MetricSets(self.metric_attributes(facts, span_attributes), side)
+            if shared:
+                self._metric_sets[key] = sets
+        return sets
 
     def start_call(
         self,
@@ -288,7 +398,7 @@ class Observer:
             span = self.tracer.start_span(name, context=parent, kind=kind, attributes=attributes)
         call = CallObservation(self, span, facts, parent, kind)
         if self.metrics is not None and not card and span.is_recording():
-            call.start_metrics(self.metrics, self.metric_attributes(facts, attributes))
+            call.start_metrics(self.metrics, self.metric_sets(kind, facts, attributes))
         if facts.message is not None and self.settings.capture_content:
             span.add_event(semconv.EVENT_MESSAGE, self.message_event_attributes(facts.message))
         return call
@@ -366,8 +476,7 @@ class CallObservation:
         self._latest: dict[str, Any] = {}
         """Attributes that change per stream event, set once when the call ends."""
         self._metrics: A2AMetrics | None = None
-        self._metric_attrs: dict[str, Any] = {}
-        self._side_attrs: dict[str, Any] = {}
+        self._sets: MetricSets | None = None
         self._error: ErrorFacts | None = None
         self._error_type: str | None = None
         self._exceptions: list[BaseException] = []
@@ -429,29 +538,25 @@ class CallObservation:
     def streaming(self) -> bool:
         return self.facts.method in semconv.STREAMING_METHODS
 
-    def start_metrics(self, metrics: A2AMetrics, span_attributes: dict[str, Any]) -> None:
+    def start_metrics(self, metrics: A2AMetrics, sets: MetricSets) -> None:
         self._metrics = metrics
-        side = semconv.SIDE_SERVER if self.kind == SpanKind.SERVER else semconv.SIDE_CLIENT
-        self._metric_attrs = call_attributes(span_attributes)
-        self._side_attrs = {**self._metric_attrs, semconv.A2A_CALL_SIDE: side}
+        self._sets = sets
         if self.kind == SpanKind.SERVER:
-            metrics.active_requests.add(1, self._metric_attrs)
+            metrics.active_requests.add(1, sets.call)
         if self.streaming:
-            metrics.active_streams.add(1, {**self._metric_attrs, semconv.A2A_CALL_SIDE: side})
+            metrics.active_streams.add(1, sets.side)
         message = self.facts.message
         if message is not None and message.size is not None:
-            metrics.request_size.record(message.size, {**self._metric_attrs, semconv.A2A_CALL_SIDE: side})
+            metrics.request_size.record(message.size, sets.side)
 
-    def _end_metrics(self, metrics: A2AMetrics) -> None:
+    def _end_metrics(self, metrics: A2AMetrics, sets: MetricSets) -> None:
         duration = time.monotonic() - self._started
         server = self.kind == SpanKind.SERVER
-        attrs = self._metric_attrs
         ctx = trace.set_span_in_context(self.span)
-        outcome = dict(attrs)
-        if self._error_type is not None:
-            outcome[semconv.ERROR_TYPE] = self._error_type
-        (metrics.server_duration if server else metrics.client_duration).record(duration, outcome, ctx)
-        with_side = self._side_attrs
+        (metrics.server_duration if server else metrics.client_duration).record(
+            duration, sets.outcome(self._error_type), ctx
+        )
+        with_side = sets.side
         if self._error is not None:
             error_attrs = {**with_side, semconv.ERROR_TYPE: self._error_type}
             if self._error.rpc_status_code is not None:
@@ -462,11 +567,11 @@ class CallObservation:
         if self._response_size:
             metrics.response_size.record(self._response_size, with_side, ctx)
         if server:
-            metrics.active_requests.add(-1, attrs)
+            metrics.active_requests.add(-1, sets.call)
         if self.streaming:
             metrics.active_streams.add(-1, with_side)
             end = self._stream_end or semconv.STREAM_END_COMPLETED
-            metrics.stream_duration.record(duration, {**with_side, semconv.A2A_STREAM_END: end}, ctx)
+            metrics.stream_duration.record(duration, sets.stream_end(end), ctx)
 
     def result(self, event: EventFacts | None) -> None:
         """What a unary call returned (a task, a message, or nothing)."""
@@ -495,15 +600,15 @@ class CallObservation:
             semconv.A2A_STREAM_EVENT_KIND: event.kind,
             semconv.A2A_STREAM_EVENT_INDEX: self._events,
         }
-        metrics = self._metrics
+        metrics, sets = self._metrics, self._sets
         if self._events == 0:
             first = time.monotonic() - self._started
             self._latest[semconv.A2A_STREAM_TIME_TO_FIRST_EVENT] = first
-            if metrics is not None:
+            if metrics is not None and sets is not None:
                 ctx = trace.set_span_in_context(self.span)
-                metrics.time_to_first_event.record(first, self._side_attrs, ctx)
-        if metrics is not None:
-            metrics.stream_events.add(1, {**self._side_attrs, semconv.A2A_STREAM_EVENT_KIND: event.kind})
+                metrics.time_to_first_event.record(first, sets.side, ctx)
+        if metrics is not None and sets is not None:
+            metrics.stream_events.add(1, sets.event_kind(event.kind))
         if event.size:
             self._response_size += event.size
         self._events += 1
@@ -558,8 +663,8 @@ class CallObservation:
             attrs[semconv.A2A_STREAM_EVENTS_COUNT] = self._events
         if attrs:
             self.span.set_attributes(self.observer.clean(attrs))
-        if self._metrics is not None:  # first, so whoever sees the span ended sees its metrics
-            self._end_metrics(self._metrics)
+        if self._metrics is not None and self._sets is not None:
+            self._end_metrics(self._metrics, self._sets)  # first: who sees the span ended sees them
         self.span.end()
         for run in self.runs:
             run.call_ended()

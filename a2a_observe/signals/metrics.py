@@ -17,6 +17,9 @@ from opentelemetry.metrics import Meter
 
 from a2a_observe import semconv
 
+_MAX_LABEL_SETS = 1024
+"""(agent, state) label sets kept; past it the table starts over rather than grow."""
+
 _MAX_TRACKED_TASKS = 100_000
 """Tasks whose lifecycle is followed at once; beyond it the oldest are forgotten (and leave
 the active gauge), so an agent whose tasks never end cannot grow memory without bound."""
@@ -102,6 +105,17 @@ class A2AMetrics:
         )
         self._tasks: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
         self._tasks_lock = threading.Lock()
+        self._state_labels: dict[tuple[str, str], dict[str, Any]] = {}
+        """The labels of each (agent, state), built once: every transition records with them."""
+
+    def _labels(self, agent: str, state: str) -> dict[str, Any]:
+        labels = self._state_labels.get((agent, state))
+        if labels is None:
+            if len(self._state_labels) >= _MAX_LABEL_SETS:
+                self._state_labels.clear()
+            labels = {semconv.GEN_AI_AGENT_NAME: agent, semconv.A2A_TASK_STATE: state}
+            self._state_labels[(agent, state)] = labels
+        return labels
 
     # -- task lifecycle ----------------------------------------------------------------------
     def task_state(
@@ -109,7 +123,8 @@ class A2AMetrics:
     ) -> None:
         """An agent published ``state`` for ``task_id``."""
         agent_name = agent or ""
-        self.transitions.add(1, {semconv.GEN_AI_AGENT_NAME: agent_name, semconv.A2A_TASK_STATE: state}, ctx)
+        labels = self._labels(agent_name, state)
+        self.transitions.add(1, labels, ctx)
         if not task_id:
             return
         now = time.monotonic()
@@ -129,14 +144,12 @@ class A2AMetrics:
         if evicted is not None:
             self._leave(evicted[1][0], evicted[1][2])
         if terminal:
-            self.task_duration.record(
-                now - started, {semconv.GEN_AI_AGENT_NAME: agent_name, semconv.A2A_TASK_STATE: state}, ctx
-            )
+            self.task_duration.record(now - started, labels, ctx)
         else:
-            self.active_tasks.add(1, {semconv.GEN_AI_AGENT_NAME: agent_name, semconv.A2A_TASK_STATE: state})
+            self.active_tasks.add(1, labels)
 
     def _leave(self, state: str, agent: str) -> None:
-        self.active_tasks.add(-1, {semconv.GEN_AI_AGENT_NAME: agent, semconv.A2A_TASK_STATE: state})
+        self.active_tasks.add(-1, self._labels(agent, state))
 
 
 def call_attributes(attrs: dict[str, Any]) -> dict[str, Any]:

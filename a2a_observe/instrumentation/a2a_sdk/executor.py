@@ -132,7 +132,7 @@ class ExecutorHooks:
             run = current[1]
 
             def record() -> None:
-                facts = self.translator.event_facts(event)
+                facts = self.translator.event_facts(event, sized=False)  # the run records no sizes
                 if facts is not None:
                     run.emitted(event, facts)
 

@@ -103,7 +103,7 @@ def _struct_as_dict(struct: Any) -> Any:
     return MessageToDict(struct)
 
 
-def message_facts(message: Any) -> MessageFacts:
+def message_facts(message: Any, *, sized: bool = True) -> MessageFacts:
     return MessageFacts(
         message_id=message.message_id or None,
         role=role_name(message),
@@ -111,7 +111,7 @@ def message_facts(message: Any) -> MessageFacts:
         context_id=message.context_id or None,
         reference_task_ids=tuple(message.reference_task_ids),
         parts=tuple(part_facts(p) for p in message.parts),
-        size=message.ByteSize(),
+        size=message.ByteSize() if sized else None,
     )
 
 
@@ -125,8 +125,15 @@ def artifact_facts(artifact: Any, append: bool, last_chunk: bool) -> ArtifactFac
     )
 
 
-def event_facts(obj: Any) -> EventFacts | None:
-    """A Task, Message, status/artifact update, StreamResponse or SendMessageResponse."""
+def _status_message(status: Any, sized: bool) -> MessageFacts | None:
+    return message_facts(status.message, sized=sized) if _has(status, "message") else None
+
+
+def event_facts(obj: Any, *, sized: bool = True) -> EventFacts | None:
+    """A Task, Message, status/artifact update, StreamResponse or SendMessageResponse.
+
+    ``sized=False`` leaves the serialised sizes out (``None``): only what a call returns
+    is measured, and serialising every event an agent enqueues again would be wasted."""
     kind = type(obj).__name__
     if kind in ("StreamResponse", "SendMessageResponse"):
         try:
@@ -137,8 +144,8 @@ def event_facts(obj: Any) -> EventFacts | None:
             )
         if which is None:
             return None
-        return event_facts(getattr(obj, which))
-    size = obj.ByteSize() if hasattr(obj, "ByteSize") else None
+        return event_facts(getattr(obj, which), sized=sized)
+    size = obj.ByteSize() if sized and hasattr(obj, "ByteSize") else None
     if kind == "Task":
         return EventFacts(
             size=size,
@@ -146,7 +153,7 @@ def event_facts(obj: Any) -> EventFacts | None:
             task_id=obj.id or None,
             context_id=obj.context_id or None,
             state=state_name(obj.status),
-            message=message_facts(obj.status.message) if _has(obj.status, "message") else None,
+            message=_status_message(obj.status, sized),
             artifacts_count=len(obj.artifacts),
         )
     if kind == "Message":
@@ -155,7 +162,7 @@ def event_facts(obj: Any) -> EventFacts | None:
             kind=semconv.EVENT_KIND_MESSAGE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
-            message=message_facts(obj),
+            message=message_facts(obj, sized=sized),
         )
     if kind == "TaskStatusUpdateEvent":
         return EventFacts(
@@ -164,7 +171,7 @@ def event_facts(obj: Any) -> EventFacts | None:
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
             state=state_name(obj.status),
-            message=message_facts(obj.status.message) if _has(obj.status, "message") else None,
+            message=_status_message(obj.status, sized),
         )
     if kind == "TaskArtifactUpdateEvent":
         return EventFacts(

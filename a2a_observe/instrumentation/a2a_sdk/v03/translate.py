@@ -111,7 +111,7 @@ def part_facts(part: Any) -> PartFacts:
     return PartFacts(kind="unknown")
 
 
-def message_facts(message: Any) -> MessageFacts:
+def message_facts(message: Any, *, sized: bool = True) -> MessageFacts:
     return MessageFacts(
         message_id=getattr(message, "message_id", None) or None,
         role=role_name(message),
@@ -119,7 +119,7 @@ def message_facts(message: Any) -> MessageFacts:
         context_id=getattr(message, "context_id", None) or None,
         reference_task_ids=tuple(getattr(message, "reference_task_ids", None) or ()),
         parts=tuple(part_facts(p) for p in getattr(message, "parts", None) or ()),
-        size=_json_size(message),
+        size=_json_size(message) if sized else None,
     )
 
 
@@ -133,55 +133,56 @@ def artifact_facts(artifact: Any, append: bool, last_chunk: bool) -> ArtifactFac
     )
 
 
-def _status_message(status: Any) -> MessageFacts | None:
+def _status_message(status: Any, sized: bool) -> MessageFacts | None:
     message = getattr(status, "message", None)
-    return message_facts(message) if message is not None else None
+    return message_facts(message, sized=sized) if message is not None else None
 
 
-def event_facts(obj: Any) -> EventFacts | None:
+def event_facts(obj: Any, *, sized: bool = True) -> EventFacts | None:
     """A Task, Message, status or artifact update; a JSON-RPC response or a client event
-    tuple ``(task, update)`` is read for what it carries."""
+    tuple ``(task, update)`` is read for what it carries. ``sized=False``: no serialised
+    sizes (see the 1.x translator)."""
     kind = getattr(obj, "kind", None)  # first: a missing attribute is slow on pydantic models
     if kind is None:
         if isinstance(obj, tuple):  # ClientFactory clients yield (task, update-or-None)
             for item in reversed(obj):
                 if item is not None:
-                    return event_facts(item)
+                    return event_facts(item, sized=sized)
             return None
         root = getattr(obj, "root", None)
         if root is not None and hasattr(root, "jsonrpc"):  # a JSON-RPC response envelope
-            return event_facts(getattr(root, "result", None))
+            return event_facts(getattr(root, "result", None), sized=sized)
         return None
     if kind == "task":
         return EventFacts(
-            size=_json_size(obj),
+            size=_json_size(obj) if sized else None,
             kind=semconv.EVENT_KIND_TASK,
             task_id=obj.id or None,
             context_id=obj.context_id or None,
             state=state_name(obj.status),
-            message=_status_message(obj.status),
+            message=_status_message(obj.status, sized),
             artifacts_count=len(obj.artifacts or ()),
         )
     if kind == "message":
         return EventFacts(
-            size=_json_size(obj),
+            size=_json_size(obj) if sized else None,
             kind=semconv.EVENT_KIND_MESSAGE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
-            message=message_facts(obj),
+            message=message_facts(obj, sized=sized),
         )
     if kind == "status-update":
         return EventFacts(
-            size=_json_size(obj),
+            size=_json_size(obj) if sized else None,
             kind=semconv.EVENT_KIND_STATUS_UPDATE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,
             state=state_name(obj.status),
-            message=_status_message(obj.status),
+            message=_status_message(obj.status, sized),
         )
     if kind == "artifact-update":
         return EventFacts(
-            size=_json_size(obj),
+            size=_json_size(obj) if sized else None,
             kind=semconv.EVENT_KIND_ARTIFACT_UPDATE,
             task_id=obj.task_id or None,
             context_id=obj.context_id or None,

@@ -1,0 +1,110 @@
+"""What a2a-observe's own code costs per SendMessage, without the network or the app: the
+observation of one call on both sides (CLIENT span, trace context out and in, SERVER span,
+the agent's four task events with their metrics, results, ends) driven directly with real
+a2a-sdk objects and the real OpenTelemetry SDK (batch export into a sink that drops).
+
+    python benchmarks/profiles/observer_cost.py [calls]
+
+Prints CPU microseconds per call. Run it against another checkout's package
+(``PYTHONPATH=/path/to/checkout``) to compare two versions on the same machine.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+
+class Drop(SpanExporter):
+    def export(self, spans: object) -> SpanExportResult:
+        return SpanExportResult.SUCCESS
+
+
+def main() -> None:
+    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(Drop(), max_queue_size=65536))
+    trace.set_tracer_provider(provider)
+    metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
+
+    from a2a.helpers.proto_helpers import new_task_from_user_message
+    from a2a.types import SendMessageRequest, TaskArtifactUpdateEvent, TaskState, TaskStatusUpdateEvent
+
+    import a2a_observe
+    from a2a_observe.config import Settings
+    from a2a_observe.demo.serving import build_card
+    from a2a_observe.instrumentation.a2a_sdk import translate
+    from a2a_observe.observation.facts import AgentFacts, CallFacts
+    from a2a_observe.observation.observer import Observer
+    from a2a_observe.replay.sdk_client import user_message
+
+    print(a2a_observe.__file__, file=sys.stderr)
+    observer = Observer.create(Settings())
+    card = build_card("echo", 8000, None, "1.0.0")
+
+    def enqueued(event: object) -> object:
+        """An event as the executor hooks translate it (older versions have no ``sized``)."""
+        try:
+            return translate.event_facts(event, sized=False)
+        except TypeError:
+            return translate.event_facts(event)
+
+    def one_call() -> None:
+        message = user_message("ping")
+        request = SendMessageRequest(message=message)
+        task = new_task_from_user_message(message)
+        facts = CallFacts(
+            method="SendMessage",
+            binding="JSONRPC",
+            protocol_version="1.0",
+            agent=translate.agent_facts(card),
+            message=translate.message_facts(request.message),
+            server_address="127.0.0.1",
+            server_port=8000,
+        )
+        client = observer.start_client_call(facts)
+        carrier = client.carrier()
+        server = observer.start_server_call(
+            CallFacts(**{**facts.__dict__, "client_address": "127.0.0.1", "client_port": 50000}), carrier
+        )
+        with server.activated():
+            run = observer.start_agent_run("invoke_agent", AgentFacts(name="echo"), task.id, task.context_id)
+            events = [
+                task,
+                TaskStatusUpdateEvent(task_id=task.id, context_id=task.context_id),
+                TaskArtifactUpdateEvent(task_id=task.id, context_id=task.context_id),
+                TaskStatusUpdateEvent(task_id=task.id, context_id=task.context_id),
+            ]
+            events[1].status.state = TaskState.TASK_STATE_WORKING
+            events[2].artifact.artifact_id = "a"
+            events[2].artifact.name = "echo"
+            events[2].artifact.parts.add().text = "echo: ping"
+            events[3].status.state = TaskState.TASK_STATE_COMPLETED
+            for event in events:
+                run.emitted(event, enqueued(event))
+            run.end()
+        task.status.state = TaskState.TASK_STATE_COMPLETED
+        result = translate.event_facts(task)
+        server.result(result)
+        server.end()
+        client.result(result)
+        client.end()
+
+    for _ in range(200):
+        one_call()
+    started = time.process_time()
+    for _ in range(calls):
+        one_call()
+    per_call = (time.process_time() - started) / calls
+    provider.shutdown()
+    print(f"{per_call * 1e6:.1f} us of CPU per call (both sides), {calls} calls")
+
+
+if __name__ == "__main__":
+    main()
