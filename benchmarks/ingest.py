@@ -178,6 +178,10 @@ def run_receiver_read(total: int, db: Path, readers: int = 2) -> dict:
     return run_receiver(total, db, readers=readers)
 
 
+PROFILE = os.environ.get("A2A_OBSERVE_INGEST_PROFILE")
+"""A path for a py-spy flame graph of the collector process (see ``benchmarks/profiles``)."""
+
+
 def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
     bodies = _unique_bodies(total)
     process = subprocess.Popen(
@@ -210,6 +214,14 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
                 time.sleep(0.01)
         conn.close()
 
+    spy = None
+    if PROFILE:
+        spy_options = ["--threads", "--nonblocking", "--pid", str(process.pid), "--output", PROFILE]
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).with_name("py-spy")), "record", *spy_options],
+            stdout=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)
     polling = [subprocess.Popen([sys.executable, "-c", READER, str(db)]) for _ in range(readers)]
     time.sleep(0.5 if readers else 0.0)  # the readers' imports, not part of their polling
     start = time.perf_counter()
@@ -219,6 +231,9 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
     for thread in threads:
         thread.join()
     peak = _collector_peak_mb(process.pid)
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)  # py-spy writes the flame graph when interrupted
+        spy.wait(60)
     for reader in polling:
         reader.kill()
         reader.wait()
