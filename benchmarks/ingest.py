@@ -216,7 +216,15 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
 
     spy = None
     if PROFILE:
-        spy_options = ["--threads", "--nonblocking", "--pid", str(process.pid), "--output", PROFILE]
+        spy_options = [
+            *os.environ.get("A2A_SPY_EXTRA", "").split(),
+            "--threads",
+            "--nonblocking",
+            "--pid",
+            str(process.pid),
+            "--output",
+            PROFILE,
+        ]
         spy = subprocess.Popen(
             [str(Path(sys.executable).with_name("py-spy")), "record", *spy_options],
             stdout=subprocess.DEVNULL,

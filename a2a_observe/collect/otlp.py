@@ -69,6 +69,10 @@ class PayloadError(Exception):
         self.status = status
         self.message = message
 
+    def __reduce__(self) -> tuple[type[PayloadError], tuple[int, str]]:
+        """Decoder processes hand it back to the receiver pickled."""
+        return PayloadError, (self.status, self.message)
+
 
 @dataclass(frozen=True)
 class Limits:

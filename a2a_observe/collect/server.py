@@ -71,6 +71,7 @@ def serve(
         finally:
             if announced is not None:
                 announcement_path(announced).unlink(missing_ok=True)
+            app.state.receiver.decoders.close()
             writer.close()
             if app.state.receiver.snapshots is not None:
                 app.state.receiver.snapshots.close()
