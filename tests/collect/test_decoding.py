@@ -61,7 +61,7 @@ def test_a_killed_decoder_is_replaced_and_the_body_still_decoded(decoders: Decod
 
 def test_the_collector_stores_what_its_decoder_processes_decode(tmp_path: Path) -> None:
     db = tmp_path / "store.duckdb"
-    with receiver_in_thread(db, ReceiverSettings(decoders=1)) as (url, writer):
+    with receiver_in_thread(db, ReceiverSettings(decoders=1)) as (url, _writer):
         status, _, reply = post(f"{url}/v1/traces", _body(1, 2), **{"Content-Encoding": "gzip"})
         assert status == 200
         assert not ExportTraceServiceResponse.FromString(reply).HasField("partial_success")
