@@ -239,7 +239,7 @@ def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = 
     polling = [subprocess.Popen([sys.executable, "-c", READER, str(db)]) for _ in range(readers)]
     time.sleep(0.5 if readers else 0.0)  # the readers' imports, not part of their polling
     start = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(4)]
+    threads = [threading.Thread(target=client) for _ in range(int(os.environ.get("SENDERS", "4")))]
     for thread in threads:
         thread.start()
     for thread in threads:
