@@ -9,6 +9,12 @@ volumes ten times apart.
     python benchmarks/ingest.py                 # 20,000 and 200,000 spans
     python benchmarks/ingest.py --spans 50000   # one volume, and ten times it
     python benchmarks/ingest.py --readers 1 --spans 200000 --rounds 3
+    python benchmarks/ingest.py --compare --spans 51200 --rounds 3   # receiver / exporter
+
+``--compare`` runs the ceiling, the exporter, the receiver and the receiver decoding in its own
+threads (``collect --decoders 0``) in turn, ``--rounds`` times, and prints the receiver/exporter
+ratio of each round. With ``A2A_OBSERVE_INGEST_PROFILE=file.svg`` set, py-spy records a flame
+graph of the collector (see ``benchmarks/profiles/README.md``).
 
 ``receiver+readers`` is the receiver again while other processes each take a snapshot every
 second (the live debugger polls every three); its ratio to ``receiver`` is what readers cost
@@ -239,7 +245,7 @@ def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = 
     polling = [subprocess.Popen([sys.executable, "-c", READER, str(db)]) for _ in range(readers)]
     time.sleep(0.5 if readers else 0.0)  # the readers' imports, not part of their polling
     start = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(int(os.environ.get("SENDERS", "4")))]
+    threads = [threading.Thread(target=client) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
