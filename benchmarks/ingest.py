@@ -9,6 +9,12 @@ volumes ten times apart.
     python benchmarks/ingest.py                 # 20,000 and 200,000 spans
     python benchmarks/ingest.py --spans 50000   # one volume, and ten times it
     python benchmarks/ingest.py --readers 1 --spans 200000 --rounds 3
+    python benchmarks/ingest.py --compare --spans 51200 --rounds 3   # receiver / exporter
+
+``--compare`` runs the ceiling, the exporter, the receiver and the receiver decoding in its own
+threads (``collect --decoders 0``) in turn, ``--rounds`` times, and prints the receiver/exporter
+ratio of each round. With ``A2A_OBSERVE_INGEST_PROFILE=file.svg`` set, py-spy records a flame
+graph of the collector (see ``benchmarks/profiles/README.md``).
 
 ``receiver+readers`` is the receiver again while other processes each take a snapshot every
 second (the live debugger polls every three); its ratio to ``receiver`` is what readers cost
@@ -178,10 +184,20 @@ def run_receiver_read(total: int, db: Path, readers: int = 2) -> dict:
     return run_receiver(total, db, readers=readers)
 
 
-def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
+PROFILE = os.environ.get("A2A_OBSERVE_INGEST_PROFILE")
+"""A path for a py-spy flame graph of the collector process (see ``benchmarks/profiles``)."""
+
+
+def run_receiver_in_process(total: int, db: Path) -> dict:
+    """The receiver decoding in its own threads, without a decoder process."""
+    return run_receiver(total, db, decoders=0)
+
+
+def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = None) -> dict:
     bodies = _unique_bodies(total)
+    options = [] if decoders is None else ["--decoders", str(decoders)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "a2a_observe.cli", "collect", "--db", str(db), "--port", "0"],
+        [sys.executable, "-m", "a2a_observe.cli", "collect", "--db", str(db), "--port", "0", *options],
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -210,6 +226,22 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
                 time.sleep(0.01)
         conn.close()
 
+    spy = None
+    if PROFILE:
+        spy_options = [
+            *os.environ.get("A2A_SPY_EXTRA", "").split(),
+            "--threads",
+            "--nonblocking",
+            "--pid",
+            str(process.pid),
+            "--output",
+            PROFILE,
+        ]
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).with_name("py-spy")), "record", *spy_options],
+            stdout=subprocess.DEVNULL,
+        )
+        time.sleep(1.0)
     polling = [subprocess.Popen([sys.executable, "-c", READER, str(db)]) for _ in range(readers)]
     time.sleep(0.5 if readers else 0.0)  # the readers' imports, not part of their polling
     start = time.perf_counter()
@@ -219,6 +251,9 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
     for thread in threads:
         thread.join()
     peak = _collector_peak_mb(process.pid)
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)  # py-spy writes the flame graph when interrupted
+        spy.wait(60)
     for reader in polling:
         reader.kill()
         reader.wait()
@@ -231,6 +266,7 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
 MODES = {
     "exporter": run_exporter,
     "receiver": run_receiver,
+    "receiver-in-process": run_receiver_in_process,
     "ceiling": run_ceiling,
     "receiver+readers": run_receiver_read,
 }
@@ -284,6 +320,28 @@ def compare_readers(total: int, readers: int, rounds: int) -> None:
     print(f"  with readers / alone: {min(ratios):.2f} to {max(ratios):.2f}; {load()}")
 
 
+def compare_receiver(total: int, rounds: int) -> None:
+    """The receiver and the exporter in turn, so that both see the same load on a shared machine."""
+    print(f"{total:,} spans, {rounds} rounds; {load()}")
+    modes = ("ceiling", "exporter", "receiver", "receiver-in-process")
+    rates: dict[str, list[float]] = {mode: [] for mode in modes}
+    ratios = []
+    for number in range(1, rounds + 1):
+        results = {mode: measure(mode, total) for mode in modes}
+        for mode, result in results.items():
+            rates[mode].append(result["rate"])
+        ratio = results["receiver"]["rate"] / results["exporter"]["rate"]
+        ratios.append(ratio)
+        print(
+            f"  round {number}: "
+            + ", ".join(f"{mode} {result['rate']:,.0f}" for mode, result in results.items())
+            + f" spans/s; receiver / exporter {ratio:.2f}"
+        )
+    for mode, values in rates.items():
+        print(f"  {mode:20s} {min(values):>9,.0f} to {max(values):>9,.0f} spans/s")
+    print(f"  receiver / exporter: {min(ratios):.2f} to {max(ratios):.2f}; {load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -294,7 +352,12 @@ def main() -> None:
     parser.add_argument(
         "--readers", type=int, help="only compare the receiver alone and with this many readers"
     )
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of --readers")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --readers or --compare")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="only the receiver against the exporter (and the ceiling), --rounds times, interleaved",
+    )
     parser.add_argument("--one", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -308,7 +371,10 @@ def main() -> None:
     if args.readers:
         compare_readers(args.spans, args.readers, args.rounds)
         return
-    print(f"cpus: {os.cpu_count()}  batch: {BATCH} spans, 3 events each")
+    if args.compare:
+        compare_receiver(args.spans, args.rounds)
+        return
+    print(f"cpus: {os.cpu_count()}  batch: {BATCH} spans, 3 events each; {load()}")
     for total in (args.spans, args.spans * 10):
         results = {
             mode: measure(mode, total) for mode in ("ceiling", "exporter", "receiver", "receiver+readers")
@@ -323,6 +389,9 @@ def main() -> None:
             )
         slowed = 1 - results["receiver+readers"]["rate"] / results["receiver"]["rate"]
         print(f"  two readers polling snapshots slow the receiver by {slowed:.0%}")
+        ratio = results["receiver"]["rate"] / results["exporter"]["rate"]
+        print(f"  receiver / exporter: {ratio:.2f}")
+    print(load())
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,13 @@ def register(subparsers: Any) -> None:
     )
     collect.add_argument("--max-body", type=int, default=None, help="largest request body in bytes")
     collect.add_argument("--max-queue", type=int, default=None, help="records waiting to be written, at most")
+    collect.add_argument(
+        "--decoders",
+        type=int,
+        default=None,
+        help="processes that decode request bodies beside the writer (default: 1 on a machine "
+        "with more than one core, else 0: decode in the collector's own threads)",
+    )
     collect.set_defaults(handler=run_collect)
 
     imp = subparsers.add_parser(
@@ -72,7 +80,8 @@ def run_collect(args: argparse.Namespace) -> int:
     except TokenError as exc:
         print(f"a2a-observe collect: {exc}", file=sys.stderr)
         return 2
-    settings = ReceiverSettings(token=token, limits=limits)
+    decoders = args.decoders if args.decoders is not None else (1 if (os.cpu_count() or 1) > 1 else 0)
+    settings = ReceiverSettings(token=token, limits=limits, decoders=max(decoders, 0))
 
     def ready(url: str) -> None:
         guarded = ", bearer token required" if token else ""

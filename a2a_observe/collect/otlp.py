@@ -34,7 +34,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from a2a_observe.store.otlp_rows import logs_batch, metrics_batch, traces_batch
+from a2a_observe.store.otlp_columns import traces_batch
+from a2a_observe.store.otlp_rows import logs_batch, metrics_batch
 from a2a_observe.store.rows import Batch
 
 Signal = Literal["traces", "logs", "metrics"]
@@ -67,6 +68,10 @@ class PayloadError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+    def __reduce__(self) -> tuple[type[PayloadError], tuple[int, str]]:
+        """Decoder processes hand it back to the receiver pickled."""
+        return PayloadError, (self.status, self.message)
 
 
 @dataclass(frozen=True)

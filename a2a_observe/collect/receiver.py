@@ -22,11 +22,11 @@ from typing import BinaryIO
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from a2a_observe.collect.decoding import Decoders
 from a2a_observe.collect.otlp import (
     CODE_INVALID_ARGUMENT,
     CODE_RESOURCE_EXHAUSTED,
@@ -37,7 +37,6 @@ from a2a_observe.collect.otlp import (
     Limits,
     PayloadError,
     Signal,
-    decode,
     media_type,
     status_body,
     success_body,
@@ -59,6 +58,8 @@ RETRY_AFTER_UNAVAILABLE = 5
 class ReceiverSettings:
     token: str | None = None
     limits: Limits = field(default_factory=Limits)
+    decoders: int = 0
+    """Processes that decode request bodies (see ``collect.decoding``); 0 decodes in threads."""
 
 
 @dataclass
@@ -138,6 +139,12 @@ class Receiver:
         self.settings = settings
         self.stats = ReceiverStats()
         self.snapshots = Snapshots(writer) if isinstance(writer, StoreWriter) else None
+        self.decoders = Decoders(settings.decoders)
+
+    def close(self) -> None:
+        self.decoders.close()
+        if self.snapshots is not None:
+            self.snapshots.close()
 
     def _unauthorized(self, request: Request, fmt: str) -> Response | None:
         token = self.settings.token
@@ -173,8 +180,7 @@ class Receiver:
                 return refused
             try:
                 body = await self._body(request)
-                batch = await run_in_threadpool(
-                    decode,
+                batch = await self.decoders.decode(
                     body,
                     content_type,
                     request.headers.get("content-encoding"),

@@ -179,6 +179,7 @@ def receiver_in_thread(
         server.should_exit = True
         thread.join(30)
         sock.close()
+        app.state.receiver.decoders.close()
         writer.close()
         if app.state.receiver.snapshots is not None:
             app.state.receiver.snapshots.close()
