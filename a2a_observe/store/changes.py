@@ -58,7 +58,10 @@ class Cursor:
             raise ValueError(f"not a store cursor: {text[:80]!r}")
         tables: dict[str, tuple[int, int]] = {}
         for part in parts:
-            name, mark, count = part.split(":")
+            pieces = part.split(":")
+            if len(pieces) != 3:
+                raise ValueError(f"not a store cursor: {text[:80]!r}")
+            name, mark, count = pieces
             if not _TABLE.fullmatch(name) or not mark.isdigit() or not count.isdigit() or name in tables:
                 raise ValueError(f"not a store cursor: {text[:80]!r}")
             tables[name] = (int(mark), int(count))

@@ -219,3 +219,39 @@ def test_a_reader_that_gets_no_answer_in_time_is_told_so_clearly(tmp_path: Path)
             open_source(f"http://{host}:{port}", timeout=0.5)
     finally:
         silent.close()
+
+
+def test_a_cursor_reads_back_as_written_and_nothing_else_parses() -> None:
+    cursor = Cursor("0a1b", {"spans": (10, 9), "span_events": (30, 30)})
+    assert Cursor.parse(str(cursor)) == cursor
+    for text in (
+        "",
+        "0a1b",
+        "zz.spans:1:1",
+        "0a1b.spans:1",
+        "0a1b.spans:-1:1",
+        "0a1b.x y:1:1",
+        "0a1b.spans:1:1.spans:2:2",
+    ):
+        with pytest.raises(ValueError, match="not a store cursor"):
+            Cursor.parse(text)
+
+
+def test_a_changes_bundle_with_anything_but_known_tables_is_refused(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from a2a_observe.store.changes import unpack
+
+    for name in ("../spans.parquet", "/tmp/spans.parquet", "other.parquet", "spans.duckdb"):
+        bundle = tmp_path / "changes.tar"
+        with tarfile.open(bundle, "w") as archive:
+            member = tarfile.TarInfo(name)
+            member.size = 3
+            archive.addfile(member, io.BytesIO(b"abc"))
+        out = tmp_path / "out"
+        out.mkdir(exist_ok=True)
+        with pytest.raises(ValueError, match="unexpected member"):
+            list(unpack(bundle, out, {"spans"}))
+        assert list(out.iterdir()) == []
+    assert not (tmp_path.parent / "spans.parquet").exists()
