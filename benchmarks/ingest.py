@@ -263,6 +263,7 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
             thread.start()
         for thread in threads:
             thread.join()
+        acknowledged = time.perf_counter() - start
         peak = _collector_peak_mb(process.pid)
         collector_cpu = _cpu_seconds(process.pid) - collector_cpu
         for reader in polling:
@@ -279,6 +280,7 @@ def run_receiver(total: int, db: Path, readers: int = 0) -> dict:
     return {
         "spans": (total // BATCH) * BATCH,
         "seconds": elapsed,
+        "acknowledged_seconds": acknowledged,
         "retried": refused[0],
         "peak_mb": peak,
         "collector_cpu": collector_cpu,
