@@ -16,9 +16,10 @@ threads (``collect --decoders 0``) in turn, ``--rounds`` times, and prints the r
 ratio of each round. With ``A2A_OBSERVE_INGEST_PROFILE=file.svg`` set, py-spy records a flame
 graph of the collector (see ``benchmarks/profiles/README.md``).
 
-``receiver+readers`` is the receiver again while other processes each take a snapshot every
-second (the live debugger polls every three); its ratio to ``receiver`` is what readers cost
-ingest. ``--readers N`` measures only that: the receiver alone and with N readers, in turn,
+``receiver+readers`` is the receiver again while other processes each poll it every second
+through the read API (the live debugger polls every three); its ratio to ``receiver`` is what
+readers cost ingest, and the readers' own CPU time is printed beside it. ``--readers N``
+measures only that: the receiver alone and with N readers, in turn,
 ``--rounds`` times, and prints each ratio.
 """
 
@@ -170,17 +171,56 @@ def _unique_bodies(total: int) -> list[bytes]:
 
 
 READER = """
-import sys, time
-from a2a_observe.store import open_snapshot
-while True:
-    open_snapshot(sys.argv[1]).execute("SELECT count(*) FROM conversations").fetchall()
-    time.sleep(1.0)
+import json, resource, signal, sys, time
+
+from a2a_observe.store import open_source
+from a2a_observe.store.errors import StoreError
+
+
+stopping = []
+
+
+def stop(*_):
+    stopping.append(True)  # raising here would interrupt a query half-way
+
+
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+signal.signal(signal.SIGTERM, stop)
+started, polls, failures, source = cpu(), 0, 0, None
+while not stopping:
+    try:
+        if source is None:
+            source = open_source(sys.argv[1])
+        else:
+            source.refresh()
+        source.list_conversations(limit=50)
+        polls += 1
+    except StoreError as exc:
+        failures += 1
+        print(f"reader: {exc}", file=sys.stderr, flush=True)
+    for _ in range(20):
+        if not stopping:
+            time.sleep(0.05)
+print(json.dumps({"polls": polls, "failures": failures, "cpu": cpu() - started}), flush=True)
 """
-"""A reader taking a snapshot every second: three times as often as the live debugger polls."""
+"""A reader polling every second through the read API (three times as often as the live
+debugger): it opens the store by its path (which leads it to the collector), then refreshes and
+reads the first page of the conversation list, as the debugger does after a change. A failed
+poll is reported and retried a second later. At the end it prints its CPU time after imports."""
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a running process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_receiver_read(total: int, db: Path, readers: int = 2) -> dict:
-    """The receiver while reader processes take a snapshot every second."""
+    """The receiver while reader processes poll it every second."""
     return run_receiver(total, db, readers=readers)
 
 
@@ -226,41 +266,63 @@ def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = 
                 time.sleep(0.01)
         conn.close()
 
-    spy = None
-    if PROFILE:
-        spy_options = [
-            *os.environ.get("A2A_SPY_EXTRA", "").split(),
-            "--threads",
-            "--nonblocking",
-            "--pid",
-            str(process.pid),
-            "--output",
-            PROFILE,
-        ]
-        spy = subprocess.Popen(
-            [str(Path(sys.executable).with_name("py-spy")), "record", *spy_options],
-            stdout=subprocess.DEVNULL,
-        )
-        time.sleep(1.0)
-    polling = [subprocess.Popen([sys.executable, "-c", READER, str(db)]) for _ in range(readers)]
-    time.sleep(0.5 if readers else 0.0)  # the readers' imports, not part of their polling
-    start = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    peak = _collector_peak_mb(process.pid)
-    if spy is not None:
-        spy.send_signal(signal.SIGINT)  # py-spy writes the flame graph when interrupted
-        spy.wait(60)
-    for reader in polling:
-        reader.kill()
-        reader.wait()
-    process.send_signal(signal.SIGTERM)  # flushes and checkpoints before it exits
-    process.wait(120)
-    elapsed = time.perf_counter() - start
-    return {"spans": (total // BATCH) * BATCH, "seconds": elapsed, "retried": refused[0], "peak_mb": peak}
+    polling = [
+        subprocess.Popen([sys.executable, "-c", READER, str(db)], stdout=subprocess.PIPE, text=True)
+        for _ in range(readers)
+    ]
+    try:
+        spy = None
+        if PROFILE:
+            spy_options = [
+                *os.environ.get("A2A_SPY_EXTRA", "").split(),
+                "--threads",
+                "--nonblocking",
+                "--pid",
+                str(process.pid),
+                "--output",
+                PROFILE,
+            ]
+            spy = subprocess.Popen(
+                [str(Path(sys.executable).with_name("py-spy")), "record", *spy_options],
+                stdout=subprocess.DEVNULL,
+            )
+            time.sleep(1.0)
+        time.sleep(1.0 if readers else 0.0)  # the readers' imports, not part of their polling
+        collector_cpu = _cpu_seconds(process.pid)
+        start = time.perf_counter()
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        acknowledged = time.perf_counter() - start
+        peak = _collector_peak_mb(process.pid)
+        collector_cpu = _cpu_seconds(process.pid) - collector_cpu
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes the flame graph when interrupted
+            spy.wait(60)
+        for reader in polling:
+            reader.send_signal(signal.SIGTERM)  # it finishes its poll and prints its CPU time
+        process.send_signal(signal.SIGTERM)  # flushes and checkpoints before it exits
+        process.wait(120)
+        elapsed = time.perf_counter() - start
+        reports = [json.loads(reader.communicate(60)[0].strip().splitlines()[-1]) for reader in polling]
+    finally:
+        for child in (process, *polling):  # nothing left behind holding this process's output
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    return {
+        "spans": (total // BATCH) * BATCH,
+        "seconds": elapsed,
+        "acknowledged_seconds": acknowledged,
+        "retried": refused[0],
+        "peak_mb": peak,
+        "collector_cpu": collector_cpu,
+        "reader_cpu": sum(r["cpu"] for r in reports),
+        "polls": sum(r["polls"] for r in reports),
+        "failed_polls": sum(r["failures"] for r in reports),
+    }
 
 
 MODES = {
@@ -306,7 +368,7 @@ def load() -> str:
 
 def compare_readers(total: int, readers: int, rounds: int) -> None:
     """The receiver alone and with readers, one after the other, ``rounds`` times."""
-    print(f"{total:,} spans, {readers} reader(s) taking a snapshot every second; {load()}")
+    print(f"{total:,} spans, {readers} reader(s) polling every second; {load()}")
     ratios = []
     for number in range(1, rounds + 1):
         alone = measure("receiver", total)
@@ -315,7 +377,11 @@ def compare_readers(total: int, readers: int, rounds: int) -> None:
         ratios.append(ratio)
         print(
             f"  round {number}: receiver {alone['rate']:>9,.0f} spans/s, with readers "
-            f"{read['rate']:>9,.0f} spans/s: {ratio:.2f} of the rate ({1 - ratio:+.0%} slower)"
+            f"{read['rate']:>9,.0f} spans/s: {ratio:.2f} of the rate ({1 - ratio:+.0%} slower)\n"
+            f"    collector CPU {alone['collector_cpu']:.1f} s alone, {read['collector_cpu']:.1f} s with "
+            f"readers; readers: {read['polls']} polls ({read['failed_polls']} failed), "
+            f"{read['reader_cpu']:.2f} s CPU, "
+            f"{read['reader_cpu'] / max(read['polls'], 1) * 1000:.0f} ms a poll"
         )
     print(f"  with readers / alone: {min(ratios):.2f} to {max(ratios):.2f}; {load()}")
 
@@ -388,7 +454,7 @@ def main() -> None:
                 + (f"  (retried {result['retried']})" if result.get("retried") else "")
             )
         slowed = 1 - results["receiver+readers"]["rate"] / results["receiver"]["rate"]
-        print(f"  two readers polling snapshots slow the receiver by {slowed:.0%}")
+        print(f"  two readers polling every second slow the receiver by {slowed:.0%}")
         ratio = results["receiver"]["rate"] / results["exporter"]["rate"]
         print(f"  receiver / exporter: {ratio:.2f}")
     print(load())

@@ -41,9 +41,17 @@ from a2a_observe.collect.otlp import (
     status_body,
     success_body,
 )
+from a2a_observe.store.changes import (
+    CHANGES_TYPE,
+    CURSOR_HEADER,
+    SINCE,
+    SNAPSHOT_PATH,
+    SNAPSHOT_TYPE,
+    Cursor,
+    pack,
+)
 from a2a_observe.store.errors import BatchRefused, StoreError
 from a2a_observe.store.sinks import RecordWriter
-from a2a_observe.store.snapshot import SNAPSHOT_PATH
 from a2a_observe.store.writer import QueueFull, StoreWriter
 
 TRACES_PATH = "/v1/traces"
@@ -80,10 +88,14 @@ def _error(status: int, code: int, message: str, fmt: str, retry_after: int | No
 
 
 SNAPSHOT_BUDGET = 0.1
-"""Share of the time that making snapshots may take. They no longer stop the writer (see
+"""Share of the time that making whole snapshots may take. They no longer stop the writer (see
 ``StoreWriter.snapshot``), but on a small machine they still take a core from it, and a reader
 polling in a loop (a live debugger, ``check`` in a script) would otherwise take as much as it
-asks for."""
+asks for. Readers that poll ask for changes instead (:mod:`a2a_observe.store.changes`), which
+cost in proportion to what is new, so they are not held back."""
+MAX_SNAPSHOT_WAIT = 5.0
+"""The longest a reader is held back by the budget, well inside a reader's default timeout
+(10 s): after a snapshot of a very large store the budget would otherwise outlast it."""
 
 
 class Snapshots:
@@ -104,33 +116,75 @@ class Snapshots:
         """When the last snapshot was asked of the writer: it holds what was committed before."""
         self.made_at = 0.0
         self.cost = 0.0
+        self.cursor: Cursor | None = None
         self.taken = 0
         self._lock = asyncio.Lock()
 
-    async def latest(self) -> tuple[BinaryIO, int]:
+    async def latest(self) -> tuple[BinaryIO, int, Cursor | None]:
+        """An open snapshot file, its size, and the cursor where it ends."""
         asked = time.monotonic()
         async with self._lock:
             if self.current is None or self.started < asked:
-                await asyncio.sleep(max(0.0, self.made_at + self.cost / self.budget - time.monotonic()))
+                wait = self.made_at + self.cost / self.budget - time.monotonic()
+                await asyncio.sleep(min(max(0.0, wait), MAX_SNAPSHOT_WAIT))
                 self.taken += 1
                 target = self.folder / f"snapshot-{self.taken}.duckdb"
                 started = time.monotonic()
                 try:
-                    await asyncio.to_thread(self.writer.snapshot, target)
+                    cursor = await asyncio.to_thread(self.writer.snapshot_at, target)
                 except BaseException:
                     target.unlink(missing_ok=True)
                     raise
                 self.started = started
                 self.made_at = time.monotonic()
                 self.cost = self.made_at - started
-                previous, self.current = self.current, target
+                previous, self.current, self.cursor = self.current, target, cursor
                 if previous is not None:
                     previous.unlink(missing_ok=True)  # readers still streaming it keep their handle
             handle = self.current.open("rb")
-            return handle, os.fstat(handle.fileno()).st_size
+            return handle, os.fstat(handle.fileno()).st_size, self.cursor
+
+    async def changes(self, since: Cursor) -> tuple[BinaryIO, int, Cursor] | Cursor | None:
+        """The rows committed past ``since`` as an open bundle, its size and the cursor it brings
+        the reader to; only that cursor when nothing is new; None when a whole snapshot is needed."""
+        self.taken += 1
+        folder = self.folder / f"changes-{self.taken}"
+        folder.mkdir()
+        try:
+            found = await asyncio.to_thread(self.writer.changes, since, folder)
+            if found is None or found.empty:
+                return None if found is None else found.until
+            bundle = await asyncio.to_thread(pack, found, folder / "changes.tar")
+            handle = bundle.open("rb")
+            return handle, os.fstat(handle.fileno()).st_size, found.until
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)  # an open bundle is read through its handle
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _cursor(text: str | None) -> Cursor | None:
+    """A reader's cursor; one that does not parse is unknown, and gets a whole snapshot."""
+    if text is None:
+        return None
+    try:
+        return Cursor.parse(text)
+    except ValueError:
+        return None
+
+
+def _file(handle: BinaryIO, size: int, cursor: Cursor | None, media: str, name: str) -> Response:
+    def chunks() -> Iterator[bytes]:
+        while chunk := handle.read(1 << 20):
+            yield chunk
+
+    headers = {"Content-Length": str(size), "Content-Disposition": f'attachment; filename="{name}"'}
+    if cursor is not None:
+        headers[CURSOR_HEADER] = str(cursor)
+    return StreamingResponse(
+        chunks(), media_type=media, headers=headers, background=BackgroundTask(handle.close)
+    )
 
 
 class Receiver:
@@ -230,23 +284,18 @@ class Receiver:
                 JSON,
             )
         try:
-            handle, size = await self.snapshots.latest()
+            since = _cursor(request.query_params.get(SINCE))
+            if since is not None:
+                found = await self.snapshots.changes(since)
+                if isinstance(found, Cursor):
+                    return Response(status_code=304, headers={CURSOR_HEADER: str(found)})
+                if found is not None:
+                    handle, size, until = found
+                    return _file(handle, size, until, CHANGES_TYPE, "changes.tar")
+            handle, size, cursor = await self.snapshots.latest()
         except Exception as exc:  # noqa: BLE001 - reported to the reader
             return _error(503, CODE_UNAVAILABLE, f"snapshot failed: {exc}", JSON, RETRY_AFTER_UNAVAILABLE)
-
-        def chunks() -> Iterator[bytes]:
-            while chunk := handle.read(1 << 20):
-                yield chunk
-
-        return StreamingResponse(
-            chunks(),
-            media_type="application/vnd.duckdb",
-            headers={
-                "Content-Length": str(size),
-                "Content-Disposition": 'attachment; filename="snapshot.duckdb"',
-            },
-            background=BackgroundTask(handle.close),
-        )
+        return _file(handle, size, cursor, SNAPSHOT_TYPE, "snapshot.duckdb")
 
     async def health(self, request: Request) -> Response:
         """Liveness for load balancers and probes: open to all, so it says nothing else."""

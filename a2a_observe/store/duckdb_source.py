@@ -3,8 +3,9 @@
 A finished store can be opened read-only in place (``hold``): copying a million spans into
 memory first would cost a second before anything could be shown. A store that someone is
 writing cannot be opened in place (DuckDB allows no reader beside a writer), so it is read
-through a snapshot (:mod:`a2a_observe.store.snapshot`), and a collector's store is read
-through snapshots taken again on every :meth:`DuckDBSource.refresh`.
+through a snapshot (:mod:`a2a_observe.store.snapshot`), and a collector's store through a copy
+of the reader's own that each :meth:`DuckDBSource.refresh` brings up to date with the rows
+stored since (:mod:`a2a_observe.store.live_copy`).
 
 Every read gets its own cursor, so workers on different threads never share one DuckDB
 connection at the same time.
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from a2a_observe import semconv
 from a2a_observe.store.errors import StoreError
 from a2a_observe.store.legacy import state_case, upgrade_values
+from a2a_observe.store.live_copy import LiveCopy
 from a2a_observe.store.opening import OpenOptions
 from a2a_observe.store.records import (
     Artifact,
@@ -49,7 +51,7 @@ from a2a_observe.store.records import (
     TaskTransition,
 )
 from a2a_observe.store.schema import SCHEMA_VERSION, connect, current_version
-from a2a_observe.store.snapshot import download_snapshot, find_collector, open_snapshot, reader_token
+from a2a_observe.store.snapshot import find_collector, open_snapshot, reader_token, unreachable
 from a2a_observe.store.source import ConversationSource
 from a2a_observe.store.writer import writer_for
 
@@ -317,20 +319,28 @@ class DuckDBSource(ConversationSource):
         *,
         live: bool,
         collector: str | None = None,
+        copy: LiveCopy | None = None,
     ) -> None:
         super().__init__(label, live=live, collector=collector)
         self._open = open_connection
+        self._copy = copy
+        """Kept current with only what is new, instead of a new snapshot on each refresh."""
         self._lock = threading.Lock()
         self._con = open_connection()
-        self.revision = _revision(self._con)
+        self.revision = _revision(self._con) if copy is None else Revision(0, 0)
 
     @contextlib.contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor in a transaction of its own: a read of several statements sees one state
+        even while a refresh appends to a live copy."""
         with self._lock:
             cursor = self._con.cursor()
         try:
+            cursor.execute("BEGIN TRANSACTION")
             yield cursor
         finally:
+            with contextlib.suppress(Exception):
+                cursor.execute("ROLLBACK")
             cursor.close()
 
     def list_conversations(
@@ -386,6 +396,13 @@ class DuckDBSource(ConversationSource):
     def refresh(self) -> bool:
         if not self.live:
             return False
+        if self._copy is not None:
+            updated = self._copy.refresh()
+            if updated is None:
+                return False
+            with self._lock:
+                self._con = updated
+            return True
         fresh = self._open()
         revision = _revision(fresh)
         if revision == self.revision:
@@ -400,6 +417,8 @@ class DuckDBSource(ConversationSource):
         """Best effort: a worker still reading keeps the database alive through its cursor."""
         with self._lock, contextlib.suppress(Exception):
             self._con.close()
+        if self._copy is not None:
+            self._copy.close()
 
 
 def _in_place(path: Path) -> duckdb.DuckDBPyConnection | None:
@@ -449,6 +468,13 @@ def open_duckdb(location: str, options: OpenOptions) -> DuckDBSource:
 
             return DuckDBSource(str(path), reuse, live=False)
     found = find_collector(path)
+    if found is not None:
+        try:
+            return _following(str(path), found.url, token, options.timeout)
+        except StoreError as exc:
+            # Nothing listens at the announced address: read the file as below.
+            if find_collector(path) is not None and not unreachable(exc):
+                raise
     return DuckDBSource(
         str(path),
         lambda: open_snapshot(path, timeout=options.timeout, token=token),
@@ -457,12 +483,13 @@ def open_duckdb(location: str, options: OpenOptions) -> DuckDBSource:
     )
 
 
+def _following(label: str, url: str, token: str | None, timeout: float) -> DuckDBSource:
+    copy = LiveCopy(url, token, timeout)
+    return DuckDBSource(label, lambda: copy.connection, live=True, collector=url, copy=copy)
+
+
 def open_collector(location: str, options: OpenOptions) -> DuckDBSource:
-    """A running ``a2a-observe collect`` at ``http(s)://host:port``, read through its snapshots."""
+    """A running ``a2a-observe collect`` at ``http(s)://host:port``: a copy of its store, kept
+    current with only the rows it stored since (:mod:`a2a_observe.store.live_copy`)."""
     token = options.token if options.token is not None else reader_token()
-    return DuckDBSource(
-        location,
-        lambda: download_snapshot(location, token, options.timeout),
-        live=True,
-        collector=location,
-    )
+    return _following(location, location, token, options.timeout)

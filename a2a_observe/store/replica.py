@@ -10,15 +10,23 @@ plain file copy of the checkpointed replica, which costs little more than readin
 
 If the replica ever disagrees with the store (row counts differ after an update, say after a
 store was changed by something other than appends), it is rebuilt from a full copy.
+
+The same row ids let a reader that already holds a snapshot ask for only what came after it
+(:meth:`Replica.changes`, :mod:`a2a_observe.store.changes`): every snapshot comes with the
+cursor where it ends, and each rebuild starts a new epoch, so cursors of an older copy are
+known to be stale.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from a2a_observe.store.changes import Changes, Cursor
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,6 +38,10 @@ REPLICA = "a2a_observe_replica"
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return text.replace("'", "''")
 
 
 class Replica:
@@ -45,20 +57,79 @@ class Replica:
         self._source: str | None = None
         self._copied: dict[str, int] | None = None
         """Per table, the row id after the last row the replica holds."""
+        self._counts: dict[str, int] = {}
+        """Per table, how many rows the replica holds."""
+        self.epoch = ""
+        """Names the current copy; a rebuild starts a new one, so older cursors are stale."""
         self._closed = False
         self.refreshes = 0
         self.rebuilds = 0
 
     def snapshot(self, target: Path) -> Path:
         """Write into ``target`` a store holding everything committed before this call."""
+        self.copy(target)
+        return target
+
+    def copy(self, target: Path) -> Cursor:
+        """:meth:`snapshot`, and the cursor where the copy ends, for asking for changes after it."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the store's replica is closed")
             if self._copied is None or not self._refresh():
                 self._rebuild()
+            assert self._copied is not None
             self._cursor.execute(f"CHECKPOINT {REPLICA}")
             shutil.copyfile(self._path, target)
-            return target
+            return Cursor(self.epoch, {t: (m, self._counts[t]) for t, m in self._copied.items()})
+
+    def changes(self, since: Cursor, folder: Path) -> Changes | None:
+        """The rows committed past ``since``, written into ``folder``; None when ``since`` is not
+        a cursor of this copy of this store (the reader then needs a whole snapshot).
+
+        Read in one transaction, so a batch is shipped whole or not yet. The work is in
+        proportion to the new rows: counts come from DuckDB's metadata, and the row-id filter
+        reads only the row groups past the cursor. The replica itself is not touched. LZ4
+        rather than the default Snappy: over loopback the bytes cost less than compressing them
+        (about a quarter less CPU for the same rows)."""
+        with self._lock:
+            if self._closed or self._copied is None or since.epoch != self.epoch:
+                return None
+            cur = self._cursor
+            source = _quoted(self._source or "")
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                tables = self._tables()
+                if set(tables) != set(since.tables):
+                    cur.execute("ROLLBACK")
+                    return None
+                until: dict[str, tuple[int, int]] = {}
+                files: dict[str, Path] = {}
+                for table in tables:
+                    name = _quoted(table)
+                    mark, count = since.tables[table]
+                    row = cur.execute(
+                        f"SELECT count(*), coalesce(max(rowid) + 1, ?), "
+                        f"(SELECT count(*) FROM {source}.{name}) FROM {source}.{name} WHERE rowid >= ?",
+                        [mark, mark],
+                    ).fetchone()
+                    assert row is not None
+                    new, end, total = int(row[0]), int(row[1]), int(row[2])
+                    if total != count + new:  # rows before the cursor were removed or rewritten
+                        cur.execute("ROLLBACK")
+                        return None
+                    if new:
+                        path = folder / f"{table}.parquet"
+                        cur.execute(
+                            f"COPY (SELECT * FROM {source}.{name} WHERE rowid >= {mark} AND rowid < {end}) "
+                            f"TO '{_literal(str(path))}' (FORMAT parquet, COMPRESSION lz4_raw)"
+                        )
+                        files[table] = path
+                    until[table] = (end, total)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            return Changes(Cursor(self.epoch, until), files)
 
     def close(self) -> None:
         """Detach and delete the replica; the writer calls this before closing its connection."""
@@ -92,6 +163,15 @@ class Replica:
             marks[table] = int(row[0]) if row else 0
         return marks
 
+    def _row_counts(self, tables: list[str]) -> dict[str, int]:
+        counts = {}
+        for table in tables:
+            row = self._cursor.execute(
+                f"SELECT count(*) FROM {_quoted(self._source or '')}.{_quoted(table)}"
+            ).fetchone()
+            counts[table] = int(row[0]) if row else 0
+        return counts
+
     def _rebuild(self) -> None:
         """A full copy, and the row ids it reaches, read in one transaction."""
         cur = self._cursor
@@ -106,14 +186,17 @@ class Replica:
         cur.execute("ATTACH ? AS " + REPLICA, [str(self._path)])
         cur.execute("BEGIN TRANSACTION")
         try:
-            marks = self._watermarks(self._tables())
+            tables = self._tables()
+            marks = self._watermarks(tables)
+            counts = self._row_counts(tables)
             cur.execute(f"COPY FROM DATABASE {_quoted(self._source)} TO {REPLICA}")
             cur.execute("COMMIT")
         except BaseException:
             cur.execute("ROLLBACK")
             cur.execute(f"DETACH {REPLICA}")
             raise
-        self._copied = marks
+        self._copied, self._counts = marks, counts
+        self.epoch = secrets.token_hex(8)
         self.rebuilds += 1
 
     def _refresh(self) -> bool:
@@ -128,6 +211,7 @@ class Replica:
                 cur.execute("ROLLBACK")
                 return False
             marks = self._watermarks(tables)
+            counts = self._row_counts(tables)
             for table in tables:
                 name = _quoted(table)
                 if marks[table] > self._copied[table]:
@@ -136,10 +220,8 @@ class Replica:
                         "WHERE rowid >= ? AND rowid < ?",
                         [self._copied[table], marks[table]],
                     )
-                row = cur.execute(
-                    f"SELECT (SELECT count(*) FROM {source}.{name}) = (SELECT count(*) FROM {REPLICA}.{name})"
-                ).fetchone()
-                if not (row and row[0]):
+                row = cur.execute(f"SELECT count(*) FROM {REPLICA}.{name}").fetchone()
+                if not row or int(row[0]) != counts[table]:
                     cur.execute("ROLLBACK")
                     _log.info("a2a-observe: the snapshot replica of %s is rebuilt", table)
                     return False
@@ -147,6 +229,6 @@ class Replica:
         except BaseException:
             cur.execute("ROLLBACK")
             raise
-        self._copied = marks
+        self._copied, self._counts = marks, counts
         self.refreshes += 1
         return True

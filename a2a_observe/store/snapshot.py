@@ -17,7 +17,6 @@ import shutil
 import tempfile
 import time
 import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +28,6 @@ from a2a_observe.store.writer import StoreWriter, writer_for
 
 if TYPE_CHECKING:
     import duckdb
-
-SNAPSHOT_PATH = "/v1/snapshot"
 
 
 def announcement_path(store: str | Path) -> Path:
@@ -78,7 +75,7 @@ def find_collector(store: str | Path) -> Announcement | None:
     return found
 
 
-def _unreachable(exc: StoreError) -> bool:
+def unreachable(exc: StoreError) -> bool:
     """A refused connection (nothing listens there), as opposed to an answer saying no."""
     return isinstance(exc.__cause__, urllib.error.URLError) and not isinstance(
         exc.__cause__, urllib.error.HTTPError
@@ -97,7 +94,7 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     return target
 
 
-def _copy_file(path: Path) -> duckdb.DuckDBPyConnection:
+def copy_file(path: Path) -> duckdb.DuckDBPyConnection:
     import duckdb  # noqa: PLC0415 - duckdb is an optional extra, loaded only when a store is used
 
     con = duckdb.connect(":memory:")
@@ -138,22 +135,9 @@ def _copy_file(path: Path) -> duckdb.DuckDBPyConnection:
 
 def download_snapshot(url: str, token: str | None = None, timeout: float = 10.0) -> duckdb.DuckDBPyConnection:
     """A consistent copy of the store a collector at ``url`` is writing, held in memory."""
-    request = urllib.request.Request(url.rstrip("/") + SNAPSHOT_PATH)
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
+    from a2a_observe.store.live_copy import fetch  # noqa: PLC0415 - it imports this module
 
-    def fetch(target: Path) -> None:
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response, target.open("wb") as out:
-                while chunk := response.read(1 << 20):
-                    out.write(chunk)
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", "replace")[:300]
-            raise StoreError(f"the collector at {url} refused a snapshot: {exc.code} {detail}") from exc
-        except OSError as exc:
-            raise StoreError(f"the collector at {url} could not be reached for a snapshot: {exc}") from exc
-
-    return _open_private_copy(fetch)
+    return _open_private_copy(lambda target: fetch(url, token, timeout, target))
 
 
 def _open_private_copy(make: Callable[[Path], object]) -> duckdb.DuckDBPyConnection:
@@ -180,7 +164,7 @@ def _open_private_copy(make: Callable[[Path], object]) -> duckdb.DuckDBPyConnect
             raise
         if version != SCHEMA_VERSION:
             con.close()
-            return _copy_file(target)
+            return copy_file(target)
         con.execute("SET temp_directory = ?", [tempfile.gettempdir()])
         return con
     finally:
@@ -233,10 +217,10 @@ def open_snapshot(
             except StoreError as exc:
                 # Nothing listens at the announced address: the announcement is stale (its
                 # process id now belongs to another process), and the file is read directly.
-                if find_collector(path) is not None and not _unreachable(exc):
+                if find_collector(path) is not None and not unreachable(exc):
                     raise
         try:
-            return _copy_file(path)
+            return copy_file(path)
         except StoreError as exc:
             busy = "open for writing" in str(exc) or "already attached" in str(exc)
             if not busy or time.monotonic() + delay > deadline:

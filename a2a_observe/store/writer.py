@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from a2a_observe.store.changes import Changes, Cursor
 from a2a_observe.store.columnar import ArrowInserts
 from a2a_observe.store.errors import BatchRefused, StoreError
 from a2a_observe.store.replica import Replica
@@ -330,19 +331,41 @@ class StoreWriter:
         Made from the replica (:mod:`a2a_observe.store.replica`) on the calling thread, so the
         writer goes on committing meanwhile. While the file is released (see
         ``release_when_idle``) it is copied between two commits instead."""
-        with self._replica_lock:
-            replica = self._replica
-            if replica is None and self._reader is not None and self._con is not None:
-                folder = Path(tempfile.mkdtemp(prefix="a2a-observe-replica-"))
-                replica = self._replica = Replica(self._reader, folder)
+        self.snapshot_at(target, timeout)
+        return target
+
+    def snapshot_at(self, target: Path, timeout: float | None = None) -> Cursor | None:
+        """:meth:`snapshot`, and the cursor where it ends (None when it was not made from the
+        replica, so no changes can be asked for after it)."""
+        replica = self._current_replica(create=True)
         if replica is not None:
             try:
-                return replica.snapshot(target)
+                return replica.copy(target)
             except RuntimeError:  # closed meanwhile with the connection; copy the file instead
                 pass
         from a2a_observe.store.snapshot import write_snapshot  # noqa: PLC0415 - imports this module
 
-        return self.call(lambda con: write_snapshot(con, target)).result(timeout)
+        self.call(lambda con: write_snapshot(con, target)).result(timeout)
+        return None
+
+    def changes(self, since: Cursor, folder: Path) -> Changes | None:
+        """The rows committed past ``since`` (:meth:`Replica.changes`), or None when the reader
+        needs a whole snapshot. Made on the calling thread; the writer goes on committing."""
+        replica = self._current_replica(create=False)
+        if replica is None:
+            return None
+        try:
+            return replica.changes(since, folder)
+        except RuntimeError:
+            return None
+
+    def _current_replica(self, *, create: bool) -> Replica | None:
+        with self._replica_lock:
+            replica = self._replica
+            if create and replica is None and self._reader is not None and self._con is not None:
+                folder = Path(tempfile.mkdtemp(prefix="a2a-observe-replica-"))
+                replica = self._replica = Replica(self._reader, folder)
+            return replica
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything queued before this call is committed; batches that keep coming
