@@ -55,9 +55,13 @@ interpreter's switch interval) for the converting thread to let go of it, so und
 number of statements, more than their size, sets the cost. 16,000 measured faster than 10,000
 in ``benchmarks/ingest.py``; 24,000 and transactions of a whole row group (122,880 records, which
 DuckDB writes without copying them through its log) were no faster and took more memory."""
-MEMORY_LIMIT = "32MB"
-"""DuckDB's cache for the writer. A writer only appends, so a small cache costs it little, and
-without a limit DuckDB keeps the whole growing file in memory (up to 80% of the machine)."""
+MEMORY_LIMIT = "256MB"
+"""DuckDB's memory for the writer's database: without a limit DuckDB keeps the whole growing file
+in memory (up to 80% of the machine). The writer only appends, but the same database also
+serves readers (the replica's refresh, the Parquet files of new rows a polling reader fetches)
+while a group commit of up to :data:`GROUP_COMMIT_RECORDS` records is in flight: at 32 MB a
+poll during such a commit ran out of memory (a 503 for the reader, and for a sender whose
+commit it was, a retry)."""
 THREADS = 1
 """DuckDB threads for the writer's connection: the other core converts the next batches, and
 an insert this size gained nothing from a second thread in ``benchmarks/ingest.py``."""
