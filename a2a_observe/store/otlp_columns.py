@@ -28,11 +28,11 @@ from a2a_observe.store.otlp_rows import (
     MAX_ATTRIBUTES,
     MAX_VALUE_CHARS,
     Limiter,
-    _Collector,
     _id,
     _remote,
     _span_rows,
     _summarise,
+    spans_into,
 )
 from a2a_observe.store.rows import (
     EVENT_COLUMNS,
@@ -193,27 +193,15 @@ class _Spans:
 def traces_batch(request: ExportTraceServiceRequest) -> Batch:
     """The batch of one request: the same rows, refusals and counts as the row path."""
     batch = Batch()
-    rows = _Collector(batch)
     columns = _Spans()
-    for ri, resource_spans in enumerate(request.resource_spans):
+
+    def add(batch: Batch, span: Span, resource: Row, name: str, version: str) -> None:
         try:
-            resource = rows.resource(resource_spans.resource, resource_spans.schema_url)
-        except ValueError as exc:
-            refused = sum(len(scope.spans) for scope in resource_spans.scope_spans)
-            batch.rejected_spans += refused
-            rows.refuse(f"resourceSpans[{ri}].resource", exc)
-            continue
-        for si, scope_spans in enumerate(resource_spans.scope_spans):
-            name, version = scope_spans.scope.name, scope_spans.scope.version
-            for pi, span in enumerate(scope_spans.spans):
-                try:
-                    try:
-                        columns.add(span, resource, name, version)
-                    except _Oversized:
-                        _span_rows(batch, span, resource, name, version)
-                except ValueError as exc:
-                    batch.rejected_spans += 1
-                    rows.refuse(f"resourceSpans[{ri}].scopeSpans[{si}].spans[{pi}]", exc)
+            columns.add(span, resource, name, version)
+        except _Oversized:
+            _span_rows(batch, span, resource, name, version)
+
+    spans_into(batch, request, add)
     columns.into(batch)
     _summarise(batch, batch.rejected_spans, "span")
     return batch

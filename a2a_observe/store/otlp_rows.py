@@ -16,7 +16,7 @@ and values nested deeper than :data:`MAX_DEPTH` are refused. Every cut is counte
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -266,8 +266,14 @@ def _log_row(batch: Batch, record: LogRecord, resource: Row, scope_name: str, sc
     return row
 
 
-def traces_batch(request: ExportTraceServiceRequest) -> Batch:
-    batch = Batch()
+SpanSink = Callable[[Batch, Span, Row, str, str], None]
+"""Takes one span of a request into a batch, with its resource's row and its scope's name and
+version; raises ``ValueError`` for a span that cannot be stored."""
+
+
+def spans_into(batch: Batch, request: ExportTraceServiceRequest, add: SpanSink) -> None:
+    """Hand each span of ``request`` to ``add``; a resource or a span that cannot be stored is
+    refused, counted and named by its place in the request, and the rest is kept."""
     rows = _Collector(batch)
     for ri, resource_spans in enumerate(request.resource_spans):
         try:
@@ -281,10 +287,15 @@ def traces_batch(request: ExportTraceServiceRequest) -> Batch:
             name, version = scope_spans.scope.name, scope_spans.scope.version
             for pi, span in enumerate(scope_spans.spans):
                 try:
-                    _span_rows(batch, span, resource, name, version)
+                    add(batch, span, resource, name, version)
                 except ValueError as exc:
                     batch.rejected_spans += 1
                     rows.refuse(f"resourceSpans[{ri}].scopeSpans[{si}].spans[{pi}]", exc)
+
+
+def traces_batch(request: ExportTraceServiceRequest) -> Batch:
+    batch = Batch()
+    spans_into(batch, request, _span_rows)
     _summarise(batch, batch.rejected_spans, "span")
     return batch
 
