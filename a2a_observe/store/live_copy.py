@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from a2a_observe.store.changes import CHANGES_TYPE, CURSOR_HEADER, SINCE, SNAPSHOT_PATH, unpack
 from a2a_observe.store.errors import StoreError
-from a2a_observe.store.schema import SCHEMA_VERSION, current_version
+from a2a_observe.store.schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import duckdb
@@ -140,21 +140,11 @@ class LiveCopy:
 
     def _replace(self, answer: _Answer) -> duckdb.DuckDBPyConnection:
         """Open a whole snapshot, read-write, as the new copy."""
-        import duckdb  # noqa: PLC0415 - duckdb is an optional extra, loaded only when a store is used
-
-        from a2a_observe.store.snapshot import copy_file  # noqa: PLC0415 - imports this module
+        from a2a_observe.store.snapshot import copy_file, open_downloaded  # noqa: PLC0415 - imports this module
 
         path = answer.body.with_name("store.duckdb")
         answer.body.rename(path)
-        try:
-            con = duckdb.connect(str(path))
-        except duckdb.Error as exc:
-            raise StoreError(f"the snapshot from {self.url} cannot be opened: {exc}") from exc
-        try:
-            version = current_version(con, str(path))
-        except BaseException:
-            con.close()
-            raise
+        con, version = open_downloaded(path, read_only=False, source=f" from {self.url}")
         self.wholes += 1
         # Without a cursor (a collector that does not ship changes) the next refresh asks for a
         # whole snapshot again.

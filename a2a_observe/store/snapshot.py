@@ -140,6 +140,22 @@ def download_snapshot(url: str, token: str | None = None, timeout: float = 10.0)
     return _open_private_copy(lambda target: fetch(url, token, timeout, target))
 
 
+def open_downloaded(path: Path, *, read_only: bool, source: str) -> tuple[duckdb.DuckDBPyConnection, int]:
+    """A downloaded snapshot file, opened, and its schema version (closed again if that cannot
+    be read); ``source`` names where it came from in the error (`` from URL``, or nothing)."""
+    import duckdb  # noqa: PLC0415 - duckdb is an optional extra, loaded only when a store is used
+
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(f"the snapshot{source} cannot be opened: {exc}") from exc
+    try:
+        return con, current_version(con, str(path))
+    except BaseException:
+        con.close()
+        raise
+
+
 def _open_private_copy(make: Callable[[Path], object]) -> duckdb.DuckDBPyConnection:
     """Open a snapshot file that ``make`` writes, without copying it once more.
 
@@ -147,21 +163,12 @@ def _open_private_copy(make: Callable[[Path], object]) -> duckdb.DuckDBPyConnect
     the connection keeps reading it, and the disk space is freed when the connection closes.
     Copying it into memory instead costs as much as the snapshot again, on every poll of a live
     reader. A snapshot of an older schema is copied and migrated as before."""
-    import duckdb  # noqa: PLC0415 - duckdb is an optional extra, loaded only when a store is used
 
     folder = Path(tempfile.mkdtemp(prefix="a2a-observe-"))
     target = folder / "snapshot.duckdb"
     try:
         make(target)
-        try:
-            con = duckdb.connect(str(target), read_only=True)
-        except duckdb.Error as exc:
-            raise StoreError(f"the snapshot cannot be opened: {exc}") from exc
-        try:
-            version = current_version(con, str(target))
-        except Exception:
-            con.close()
-            raise
+        con, version = open_downloaded(target, read_only=True, source="")
         if version != SCHEMA_VERSION:
             con.close()
             return copy_file(target)
