@@ -46,21 +46,24 @@ LATEST_STATE = (
 """A conversation's latest task state, late ones included, over its spans joined to :func:`late_states`."""
 
 
-def late_states(logs: str) -> str:
-    """Per conversation, the latest state its agents reached after their SERVER span ended."""
+def late_states(logs: str, only: str = "") -> str:
+    """Per conversation, the latest state its agents reached after their SERVER span ended;
+    ``only`` is a further condition on the conversation id (``IN {ids:Array(String)}``)."""
     return (
         f"SELECT {LOG_CONVERSATION} AS late_conversation, argMax({LOG_STATE}, Timestamp) AS late_state, "
         f"max({START_NS}) AS late_ns FROM {logs} "
         f"WHERE EventName = '{semconv.EVENT_TASK_STATUS}' AND {LOG_STATE} != '' AND late_conversation != '' "
-        "GROUP BY late_conversation"
+        f"{f'AND late_conversation {only} ' if only else ''}GROUP BY late_conversation"
     )
 
 
-def with_late_states(traces: str, logs: str | None) -> str:
+def with_late_states(traces: str, logs: str | None, only: str = "") -> str:
     """The spans, each beside its conversation's late state (none when there is no logs table)."""
     if logs is None:
         return f"{traces} CROSS JOIN (SELECT '' AS late_state, toInt64(0) AS late_ns) AS late"
-    return f"{traces} LEFT JOIN ({late_states(logs)}) AS late ON {CONVERSATION} = late.late_conversation"
+    return (
+        f"{traces} LEFT JOIN ({late_states(logs, only)}) AS late ON {CONVERSATION} = late.late_conversation"
+    )
 
 
 SPAN_COLUMNS = (
@@ -179,5 +182,9 @@ def conversation_page(
 
 def summaries(traces: str, logs: str | None = None) -> str:
     """:data:`SUMMARY` of the conversations in the ``ids`` parameter."""
-    where = f"WHERE {CONVERSATION} IN {{ids:Array(String)}}"
-    return f"SELECT {SUMMARY} FROM {with_late_states(traces, logs)} {where} GROUP BY conversation_id"
+    ids = "IN {ids:Array(String)}"
+    # The page's late states only: the logs table is read for these conversations, not all.
+    return (
+        f"SELECT {SUMMARY} FROM {with_late_states(traces, logs, ids)} "
+        f"WHERE {CONVERSATION} {ids} GROUP BY conversation_id"
+    )
