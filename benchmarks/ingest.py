@@ -129,7 +129,7 @@ def run_ceiling(total: int, db: Path) -> dict:
     converted = [spans_batch(b) for b in make_batches()]
     batches = [converted[index % len(converted)] for index in range(total // BATCH)]
     con = open_store(db)
-    inserts = ArrowInserts(con)
+    inserts = ArrowInserts.of(con)
     start = time.perf_counter()
     tables = []
     for table in TABLE_COLUMNS:
@@ -219,6 +219,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _children_cpu(pid: int) -> dict[int, float]:
+    """CPU time of each child of a process (the collector's decoder processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return {int(child): _cpu_seconds(int(child)) for child in children.read_text().split()}
+    except OSError:  # a child that has just exited
+        return {}
+
+
 def run_receiver_read(total: int, db: Path, readers: int = 2) -> dict:
     """The receiver while reader processes poll it every second."""
     return run_receiver(total, db, readers=readers)
@@ -289,6 +298,7 @@ def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = 
             time.sleep(1.0)
         time.sleep(1.0 if readers else 0.0)  # the readers' imports, not part of their polling
         collector_cpu = _cpu_seconds(process.pid)
+        decoders_before = _children_cpu(process.pid)
         start = time.perf_counter()
         threads = [threading.Thread(target=client) for _ in range(4)]
         for thread in threads:
@@ -298,6 +308,8 @@ def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = 
         acknowledged = time.perf_counter() - start
         peak = _collector_peak_mb(process.pid)
         collector_cpu = _cpu_seconds(process.pid) - collector_cpu
+        decoders_after = _children_cpu(process.pid)
+        decoder_cpu = sum(cpu - decoders_before.get(child, 0.0) for child, cpu in decoders_after.items())
         if spy is not None:
             spy.send_signal(signal.SIGINT)  # py-spy writes the flame graph when interrupted
             spy.wait(60)
@@ -319,6 +331,7 @@ def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = 
         "retried": refused[0],
         "peak_mb": peak,
         "collector_cpu": collector_cpu,
+        "decoder_cpu": decoder_cpu,
         "reader_cpu": sum(r["cpu"] for r in reports),
         "polls": sum(r["polls"] for r in reports),
         "failed_polls": sum(r["failures"] for r in reports),

@@ -193,7 +193,8 @@ class Receiver:
         self.settings = settings
         self.stats = ReceiverStats()
         self.snapshots = Snapshots(writer) if isinstance(writer, StoreWriter) else None
-        self.decoders = Decoders(settings.decoders)
+        declared = writer.declared if isinstance(writer, StoreWriter) else None
+        self.decoders = Decoders(settings.decoders, declared)
 
     def close(self) -> None:
         self.decoders.close()

@@ -81,113 +81,150 @@ def _time(value: int, what: str) -> int:
     return value
 
 
+_ZERO_TRACE = bytes(16)
+_ZERO_SPAN = bytes(8)
+_OWN_SPAN_COLUMNS = SPAN_COLUMNS[: -len(SPAN_PROMOTED)]
+_OWN_EVENT_COLUMNS = EVENT_COLUMNS[: -len(EVENT_PROMOTED)]
+
+
+def _span_id(raw: bytes, what: str) -> str:
+    """A span id as hex: a compare against the all-zero id first, the checks only if it fails."""
+    if len(raw) == 8 and raw != _ZERO_SPAN:
+        return raw.hex()
+    return _id(raw, 8, what)
+
+
 class _Spans:
-    """The columns of the spans and span_events tables, filled one span at a time."""
+    """The spans and span_events tables of one request, a tuple per record, turned into
+    columns once at the end (one C-level transposition instead of an append per value)."""
 
     def __init__(self) -> None:
-        self.spans: Columns = {column: [] for column in SPAN_COLUMNS[: -len(SPAN_PROMOTED)]}
+        self.spans: list[Row] = []
         self.span_attributes: list[dict[str, Any]] = []
-        self.events: Columns = {column: [] for column in EVENT_COLUMNS[: -len(EVENT_PROMOTED)]}
+        self.events: list[Row] = []
         self.event_attributes: list[dict[str, Any]] = []
         self.links: list[Row] = []
 
     def add(self, span: Span, resource: Row, scope_name: str, scope_version: str) -> None:
         """Append one span; ``ValueError`` if it cannot be stored, :class:`_Oversized` if a limit
         may cut it. Either way nothing is appended."""
-        trace_id = _id(span.trace_id, 16, "traceId")
-        span_id = _id(span.span_id, 8, "spanId")
+        raw = span.trace_id
+        trace_id = raw.hex() if len(raw) == 16 and raw != _ZERO_TRACE else _id(raw, 16, "traceId")
+        span_id = _span_id(span.span_id, "spanId")
         parent_raw = span.parent_span_id
-        parent = _id(parent_raw, 8, "parentSpanId") if parent_raw else None
+        parent = _span_id(parent_raw, "parentSpanId") if parent_raw else None
         limit = Limiter()
         limit.budget -= MAX_VALUE_CHARS  # what the strings outside arrays and maps may take
-        events = []
+        # Every string of the record appears in these texts at least as long as it is (JSON
+        # escapes only lengthen it), so when they add up to no more than one value may hold, the
+        # limiter would have cut nothing.
+        chars = 0
+        events: list[Row] = []
+        events_attributes: list[dict[str, Any]] = []
         for seq, event in enumerate(span.events):
             event_attributes = _attributes(event.attributes, limit)
             time_ns = event.time_unix_nano
             if time_ns > _INT64_MAX:
                 _time(time_ns, f"events[{seq}].timeUnixNano")
-            events.append((time_ns, event.name, event_attributes, event.dropped_attributes_count))
-        links = []
-        for seq, link in enumerate(span.links):
-            link_attributes = _attributes(link.attributes, limit)
-            links.append(
-                link_row(
+            text = json_text(event_attributes)
+            event_name = event.name
+            chars += len(text) + len(event_name)
+            dropped = event.dropped_attributes_count
+            events.append(
+                (
                     trace_id,
                     span_id,
                     seq,
-                    _id(link.trace_id, 16, f"links[{seq}].traceId"),
-                    _id(link.span_id, 8, f"links[{seq}].spanId"),
-                    link.trace_state,
-                    _remote(link.flags),
-                    link_attributes,
-                    min(link.dropped_attributes_count, _INT32_MAX),
+                    time_ns,
+                    event_name,
+                    text,
+                    dropped if dropped <= _INT32_MAX else _INT32_MAX,
                 )
             )
-        attributes = _attributes(span.attributes, limit)
-        start = _time(span.start_time_unix_nano, "startTimeUnixNano")
-        end = _time(span.end_time_unix_nano, "endTimeUnixNano")
-        status = span.status
-        name, message, state = span.name, status.message, span.trace_state
-        attributes_json = json_text(attributes)
-        events_json = [json_text(event[2]) for event in events]
-        # Every string of the record appears in these texts at least as long as it is (JSON
-        # escapes only lengthen it), so when they add up to no more than one value may hold, the
-        # limiter would have cut nothing.
-        chars = len(attributes_json) + len(name) + len(message) + len(state) + len(scope_name)
-        chars += len(scope_version)
-        for event, text in zip(events, events_json, strict=True):
-            chars += len(text) + len(event[1])
-        for row in links:
+            events_attributes.append(event_attributes)
+        links = []
+        for seq, link in enumerate(span.links):
+            link_attributes = _attributes(link.attributes, limit)
+            row = link_row(
+                trace_id,
+                span_id,
+                seq,
+                _id(link.trace_id, 16, f"links[{seq}].traceId"),
+                _id(link.span_id, 8, f"links[{seq}].spanId"),
+                link.trace_state,
+                _remote(link.flags),
+                link_attributes,
+                min(link.dropped_attributes_count, _INT32_MAX),
+            )
             chars += len(row[5] or "") + len(row[7])
+            links.append(row)
+        attributes = _attributes(span.attributes, limit)
+        attributes_json = json_text(attributes)
+        name, status, state = span.name, span.status, span.trace_state
+        message = status.message
+        chars += len(attributes_json) + len(name) + len(message) + len(state) + len(scope_name)
+        chars += len(scope_version)
         if chars > MAX_VALUE_CHARS or limit.truncated:
             raise _Oversized
-
-        columns = self.spans
-        columns["trace_id"].append(trace_id)
-        columns["span_id"].append(span_id)
-        columns["parent_span_id"].append(parent)
-        columns["trace_state"].append(state or None)
-        columns["parent_is_remote"].append(_remote(span.flags))
-        columns["name"].append(name)
-        columns["kind"].append(_KINDS.get(span.kind, "UNSPECIFIED"))
-        columns["start_ns"].append(start)
-        columns["end_ns"].append(end)
-        columns["duration_ns"].append(end - start if end and start else None)
-        columns["status_code"].append(_STATUS.get(status.code, "UNSET"))
-        columns["status_message"].append(message or None)
-        columns["resource_id"].append(resource[0])
-        columns["service_name"].append(resource[1])
-        columns["scope_name"].append(scope_name or None)
-        columns["scope_version"].append(scope_version or None)
-        columns["attributes"].append(attributes_json)
-        columns["dropped_attributes_count"].append(min(span.dropped_attributes_count, _INT32_MAX))
-        columns["dropped_events_count"].append(min(span.dropped_events_count, _INT32_MAX))
-        columns["dropped_links_count"].append(min(span.dropped_links_count, _INT32_MAX))
+        start = span.start_time_unix_nano
+        end = span.end_time_unix_nano
+        if start > _INT64_MAX or end > _INT64_MAX:
+            _time(start, "startTimeUnixNano")
+            _time(end, "endTimeUnixNano")
+        self.spans.append(
+            (
+                trace_id,
+                span_id,
+                parent,
+                state or None,
+                _remote(span.flags),
+                name,
+                _KINDS.get(span.kind, "UNSPECIFIED"),
+                start,
+                end,
+                end - start if end and start else None,
+                _STATUS.get(status.code, "UNSET"),
+                message or None,
+                resource[0],
+                resource[1],
+                scope_name or None,
+                scope_version or None,
+                attributes_json,
+                min(span.dropped_attributes_count, _INT32_MAX),
+                min(span.dropped_events_count, _INT32_MAX),
+                min(span.dropped_links_count, _INT32_MAX),
+            )
+        )
         self.span_attributes.append(attributes)
-
         if events:
-            ev = self.events
-            for seq, (time_ns, event_name, event_attributes, dropped) in enumerate(events):
-                ev["trace_id"].append(trace_id)
-                ev["span_id"].append(span_id)
-                ev["seq"].append(seq)
-                ev["time_ns"].append(time_ns)
-                ev["name"].append(event_name)
-                ev["attributes"].append(events_json[seq])
-                ev["dropped_attributes_count"].append(min(dropped, _INT32_MAX))
-                self.event_attributes.append(event_attributes)
-        self.links.extend(links)
+            self.events.extend(events)
+            self.event_attributes.extend(events_attributes)
+        if links:
+            self.links.extend(links)
 
     def into(self, batch: Batch) -> None:
-        if self.span_attributes:
-            for column, key in zip(SPAN_COLUMNS[-len(SPAN_PROMOTED) :], SPAN_PROMOTED, strict=True):
-                self.spans[column] = promoted_values([a.get(key) for a in self.span_attributes])
-            batch.columns["spans"] = self.spans
-        if self.event_attributes:
-            for column, key in zip(EVENT_COLUMNS[-len(EVENT_PROMOTED) :], EVENT_PROMOTED, strict=True):
-                self.events[column] = promoted_values([a.get(key) for a in self.event_attributes])
-            batch.columns["span_events"] = self.events
+        if self.spans:
+            batch.columns["spans"] = _columns(
+                self.spans, _OWN_SPAN_COLUMNS, self.span_attributes, SPAN_COLUMNS, SPAN_PROMOTED
+            )
+        if self.events:
+            batch.columns["span_events"] = _columns(
+                self.events, _OWN_EVENT_COLUMNS, self.event_attributes, EVENT_COLUMNS, EVENT_PROMOTED
+            )
         batch.links.extend(self.links)
+
+
+def _columns(
+    rows: list[Row],
+    own: Sequence[str],
+    attributes: list[dict[str, Any]],
+    columns: Sequence[str],
+    promoted: Sequence[str],
+) -> Columns:
+    out: Columns = dict(zip(own, map(list, zip(*rows, strict=True)), strict=True))
+    for column, key in zip(columns[len(own) :], promoted, strict=True):
+        out[column] = promoted_values([a.get(key) for a in attributes])
+    return out
 
 
 def traces_batch(request: ExportTraceServiceRequest) -> Batch:

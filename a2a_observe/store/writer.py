@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from a2a_observe.store.changes import Changes, Cursor
 from a2a_observe.store.columnar import ArrowInserts
 from a2a_observe.store.errors import BatchRefused, StoreError
+from a2a_observe.store.repeats import RecentSpans
 from a2a_observe.store.replica import Replica
 from a2a_observe.store.rows import BATCH_COLUMNS, RESOURCE_COLUMNS, TABLE_COLUMNS, Batch, Row
 from a2a_observe.store.schema import open_store
@@ -248,12 +249,14 @@ class StoreWriter:
         self.path = Path(path).resolve()
         self.max_pending = max_pending
         self.release_when_idle = release_when_idle
+        self._recent: RecentSpans | None = None
+        """The spans inserted lately, for batches that may repeat some (see ``repeats``)."""
         self._replica_lock = threading.Lock()
         self._replica: Replica | None = None
         self._reader: duckdb.DuckDBPyConnection | None = None
         """A cursor beside the writer's connection, for the replica (see ``snapshot``)."""
         self._con: duckdb.DuckDBPyConnection | None = self._open()
-        self._inserts = ArrowInserts(self._con)
+        self._inserts = ArrowInserts.of(self._con)
         self._known_resources = {
             r[0] for r in self._con.execute("SELECT resource_id FROM resources").fetchall()
         }
@@ -284,6 +287,7 @@ class StoreWriter:
         self._thread.start()
 
     def _open(self) -> duckdb.DuckDBPyConnection:
+        self._recent = None
         con = open_store(self.path)
         atexit.unregister(_stop_python_scans)
         atexit.register(_stop_python_scans)  # after duckdb's own, so it runs before it
@@ -295,6 +299,12 @@ class StoreWriter:
         return con
 
     # -- producers ------------------------------------------------------------------------------
+    @property
+    def declared(self) -> dict[str, dict[str, str]]:
+        """The file's tables, their columns and DuckDB types: what a producer building Arrow
+        tables for this writer (:meth:`ArrowInserts.build`) makes them from."""
+        return self._inserts.declared
+
     @property
     def pending(self) -> int:
         return self._pending
@@ -433,7 +443,10 @@ class StoreWriter:
             return None
         tables: dict[str, pyarrow.Table] | None
         try:
-            tables = {table: self._inserts.for_batch(batch, table) for table in TABLE_COLUMNS}
+            tables = {
+                table: batch.arrow[table] if table in batch.arrow else self._inserts.for_batch(batch, table)
+                for table in TABLE_COLUMNS
+            }
             tables = {table: arrow for table, arrow in tables.items() if arrow.num_rows}
         except Exception as exc:  # noqa: BLE001 - the appender takes this batch instead
             _log.debug("a2a-observe: no Arrow tables for a batch of %s (%s)", self.path, exc)
@@ -653,14 +666,33 @@ class StoreWriter:
             if parts:
                 tables[table] = self._inserts.concat(parts)
         spans = tables.get("spans")
-        window = _start_window(spans) if spans is not None and any(i.write.once for i in group) else None
-        once = any(item.write.once for item in group)
-        if once and spans is not None and window is not None and _has_repeats(con, spans, window):
+        window = _start_window(spans) if spans is not None else None
+        if spans is not None and window is not None and any(item.write.once for item in group):
+            recent = self._recent_spans(con)
+            keys = recent.keys(spans)
+            repeats = recent.may_repeat(keys, window[0]) and _has_repeats(con, spans, window)
+            recent.stored(keys, window[1])
+        else:
+            repeats = False
+            if self._recent is not None and window is not None:
+                self._recent.stored_unseen(window[1])
+        if repeats:
+            assert window is not None
             _insert_once(con, tables, window)
         else:
             for table, arrow in tables.items():
                 self._inserts.insert(con, table, arrow)
         self._inserts.insert(con, "batches", self._inserts.table("batches", BATCH_COLUMNS, ledger))
+
+    def _recent_spans(self, con: duckdb.DuckDBPyConnection) -> RecentSpans:
+        """Made when the first batch that may repeat spans comes (a receiver's), covering what
+        starts after everything the file holds; forgotten whenever the file is let go, as
+        another process may write it meanwhile."""
+        if self._recent is None:
+            rows = con.execute("SELECT max(start_ns) FROM spans").fetchall()
+            latest = rows[0][0] if rows else None
+            self._recent = RecentSpans(-(2**63) if latest is None else int(latest) + 1)
+        return self._recent
 
     @staticmethod
     def _append(con: duckdb.DuckDBPyConnection, group: list[_Converted], ledger: list[Row]) -> None:

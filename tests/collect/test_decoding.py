@@ -19,6 +19,8 @@ from a2a_observe.collect.decoding import Decoders
 from a2a_observe.collect.otlp import PROTOBUF, Limits, PayloadError, decode
 from a2a_observe.collect.receiver import ReceiverSettings
 from a2a_observe.store import open_snapshot
+from a2a_observe.store.rows import TABLE_COLUMNS
+from a2a_observe.store.writer import StoreWriter
 from tests.store.test_otlp_columns import _request, _span
 from tests.support.store import post, receiver_in_thread
 
@@ -69,3 +71,35 @@ def test_the_collector_stores_what_its_decoder_processes_decode(tmp_path: Path) 
         assert status == 400
     rows = open_snapshot(db).execute("SELECT count(*) FROM spans").fetchall()
     assert rows == [(2,)]
+
+
+def test_decoders_that_know_the_store_hand_over_arrow_tables_of_the_same_rows(tmp_path: Path) -> None:
+    writer = StoreWriter(tmp_path / "types.duckdb")
+    declared = writer.declared
+    writer.close()
+    pool = Decoders(1, declared)
+    try:
+        body = _body(1, 2, 3)
+        batch = asyncio.run(pool.decode(body, PROTOBUF, "gzip", "traces", Limits()))
+    finally:
+        pool.close()
+    expected = decode(body, PROTOBUF, "gzip", "traces", Limits())
+    assert sorted(batch.arrow) == sorted(t for t in TABLE_COLUMNS if expected.count(t))
+    assert not batch.columns and not batch.spans and not batch.events
+    for table in TABLE_COLUMNS:
+        assert batch.rows(table) == expected.rows(table)
+    assert (batch.span_count, batch.records) == (expected.span_count, expected.records) == (3, 3)
+
+
+def test_the_store_holds_the_same_rows_whether_decoded_in_a_process_or_in_threads(tmp_path: Path) -> None:
+    stored = []
+    for decoders in (0, 1):
+        db = tmp_path / f"decoders-{decoders}.duckdb"
+        with receiver_in_thread(db, ReceiverSettings(decoders=decoders)) as (url, _writer):
+            assert post(f"{url}/v1/traces", _body(1, 2, 3), **{"Content-Encoding": "gzip"})[0] == 200
+        con = open_snapshot(db)
+        stored.append(
+            [con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() for table in TABLE_COLUMNS]
+        )
+    assert stored[0] == stored[1]
+    assert len(stored[0][0]) == 3
