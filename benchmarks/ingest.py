@@ -104,6 +104,7 @@ def run_exporter(total: int, db: Path) -> dict:
 
     batches = make_batches()
     exporter = DuckDBSpanExporter(db, release_when_idle=None, max_pending=50 * BATCH)
+    cpu = time.process_time()
     start = time.perf_counter()
     sent = 0
     while sent < total:
@@ -114,7 +115,13 @@ def run_exporter(total: int, db: Path) -> dict:
         sent += BATCH
     exporter.shutdown()  # writes what is queued and checkpoints: the file then holds it all
     elapsed = time.perf_counter() - start
-    return {"spans": sent, "seconds": elapsed, "dropped": exporter.dropped, "peak_mb": peak_rss_mb()}
+    return {
+        "spans": sent,
+        "seconds": elapsed,
+        "dropped": exporter.dropped,
+        "peak_mb": peak_rss_mb(),
+        "cpu": time.process_time() - cpu,
+    }
 
 
 def run_ceiling(total: int, db: Path) -> dict:
@@ -152,20 +159,39 @@ def _collector_peak_mb(pid: int) -> float:
     return 0.0
 
 
+BODY_INTERVAL_NS = 10_000_000
+"""How much later each request's spans start than the previous one's, as in a live stream."""
+
+
 def _unique_bodies(total: int) -> list[bytes]:
-    """One body per request, each with its own trace ids: the collector stores a span it
-    already holds only once, so sending the same bodies in turn would measure nothing."""
+    """One body per request, each with its own trace ids and later times: the collector stores a
+    span it already holds only once, so sending the same bodies in turn would measure nothing,
+    and it remembers recent spans by time, so times that never moved on would not be live traffic."""
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
     requests = [encode_spans(b) for b in make_batches()]
+    first = [
+        min(
+            span.start_time_unix_nano for rs in r.resource_spans for ss in rs.scope_spans for span in ss.spans
+        )
+        for r in requests
+    ]
+    shifted = [0] * len(requests)
     bodies = []
     for number in range(total // BATCH):
-        request = requests[number % len(requests)]
+        pooled = number % len(requests)
+        request = requests[pooled]
         prefix = number.to_bytes(4, "big")
+        later = first[0] + number * BODY_INTERVAL_NS - first[pooled] - shifted[pooled]
+        shifted[pooled] += later
         for resource_spans in request.resource_spans:
             for scope in resource_spans.scope_spans:
                 for span in scope.spans:
                     span.trace_id = prefix + span.trace_id[4:]
+                    span.start_time_unix_nano += later
+                    span.end_time_unix_nano += later
+                    for event in span.events:
+                        event.time_unix_nano += later
         bodies.append(gzip.compress(request.SerializeToString()))
     return bodies
 
@@ -233,6 +259,8 @@ def run_receiver_read(total: int, db: Path, readers: int = 2) -> dict:
     return run_receiver(total, db, readers=readers)
 
 
+DECODERS: int | None = None
+"""``collect --decoders`` for the receiver ways (``--decoders``); None leaves the default."""
 PROFILE = os.environ.get("A2A_OBSERVE_INGEST_PROFILE")
 """A path for a py-spy flame graph of the collector process (see ``benchmarks/profiles``)."""
 
@@ -244,6 +272,7 @@ def run_receiver_in_process(total: int, db: Path) -> dict:
 
 def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = None) -> dict:
     bodies = _unique_bodies(total)
+    decoders = decoders if decoders is not None else DECODERS
     options = [] if decoders is None else ["--decoders", str(decoders)]
     process = subprocess.Popen(
         [sys.executable, "-m", "a2a_observe.cli", "collect", "--db", str(db), "--port", "0", *options],
@@ -364,6 +393,7 @@ def measure(mode: str, total: int, readers: int = 2) -> dict:
                 str(Path(tmp) / "b.duckdb"),
                 "--readers",
                 str(readers),
+                *([] if DECODERS is None else ["--decoders", str(DECODERS)]),
             ],
             capture_output=True,
             text=True,
@@ -416,6 +446,12 @@ def compare_receiver(total: int, rounds: int) -> None:
             + ", ".join(f"{mode} {result['rate']:,.0f}" for mode, result in results.items())
             + f" spans/s; receiver / exporter {ratio:.2f}"
         )
+        exporter, receiver = results["exporter"], results["receiver"]
+        print(
+            f"    CPU a span: exporter {exporter['cpu'] / exporter['spans'] * 1e6:.0f} us; receiver "
+            f"{receiver['collector_cpu'] / receiver['spans'] * 1e6:.0f} us in the collector's process "
+            f"+ {receiver['decoder_cpu'] / receiver['spans'] * 1e6:.0f} us in its decoders"
+        )
     for mode, values in rates.items():
         print(f"  {mode:20s} {min(values):>9,.0f} to {max(values):>9,.0f} spans/s")
     print(f"  receiver / exporter: {min(ratios):.2f} to {max(ratios):.2f}; {load()}")
@@ -437,9 +473,12 @@ def main() -> None:
         action="store_true",
         help="only the receiver against the exporter (and the ceiling), --rounds times, interleaved",
     )
+    parser.add_argument("--decoders", type=int, help="the collector's decoder processes (collect --decoders)")
     parser.add_argument("--one", choices=sorted(MODES), help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global DECODERS
+    DECODERS = args.decoders
     if args.one:
         if args.one == "receiver+readers":
             result = run_receiver_read(args.spans, args.db, args.readers)
