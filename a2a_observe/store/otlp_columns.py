@@ -83,8 +83,9 @@ def _time(value: int, what: str) -> int:
 
 _ZERO_TRACE = bytes(16)
 _ZERO_SPAN = bytes(8)
-_OWN_SPAN_COLUMNS = SPAN_COLUMNS[: -len(SPAN_PROMOTED)]
-_OWN_EVENT_COLUMNS = EVENT_COLUMNS[: -len(EVENT_PROMOTED)]
+_BUDGET = Limiter().budget - MAX_VALUE_CHARS
+"""What the strings in a span's arrays and maps may take: the rest of a record's budget once the
+plain strings have had the most one value may hold (see the module's docstring)."""
 
 
 def _span_id(raw: bytes, what: str) -> str:
@@ -95,15 +96,15 @@ def _span_id(raw: bytes, what: str) -> str:
 
 
 class _Spans:
-    """The spans and span_events tables of one request, a tuple per record, turned into
-    columns once at the end (one C-level transposition instead of an append per value)."""
+    """The spans and span_events tables of one request, a tuple per record (promoted attributes
+    included), turned into columns once at the end (one C-level transposition instead of an
+    append per value)."""
 
     def __init__(self) -> None:
         self.spans: list[Row] = []
-        self.span_attributes: list[dict[str, Any]] = []
         self.events: list[Row] = []
-        self.event_attributes: list[dict[str, Any]] = []
         self.links: list[Row] = []
+        self._limit = Limiter()
 
     def add(self, span: Span, resource: Row, scope_name: str, scope_version: str) -> None:
         """Append one span; ``ValueError`` if it cannot be stored, :class:`_Oversized` if a limit
@@ -111,16 +112,16 @@ class _Spans:
         raw = span.trace_id
         trace_id = raw.hex() if len(raw) == 16 and raw != _ZERO_TRACE else _id(raw, 16, "traceId")
         span_id = _span_id(span.span_id, "spanId")
-        parent_raw = span.parent_span_id
-        parent = _span_id(parent_raw, "parentSpanId") if parent_raw else None
-        limit = Limiter()
-        limit.budget -= MAX_VALUE_CHARS  # what the strings outside arrays and maps may take
+        raw = span.parent_span_id
+        parent = _span_id(raw, "parentSpanId") if raw else None
+        limit = self._limit
+        limit.budget = _BUDGET  # what the strings outside arrays and maps may take
+        limit.truncated = 0
         # Every string of the record appears in these texts at least as long as it is (JSON
         # escapes only lengthen it), so when they add up to no more than one value may hold, the
         # limiter would have cut nothing.
         chars = 0
         events: list[Row] = []
-        events_attributes: list[dict[str, Any]] = []
         for seq, event in enumerate(span.events):
             event_attributes = _attributes(event.attributes, limit)
             time_ns = event.time_unix_nano
@@ -130,18 +131,16 @@ class _Spans:
             event_name = event.name
             chars += len(text) + len(event_name)
             dropped = event.dropped_attributes_count
-            events.append(
-                (
-                    trace_id,
-                    span_id,
-                    seq,
-                    time_ns,
-                    event_name,
-                    text,
-                    dropped if dropped <= _INT32_MAX else _INT32_MAX,
-                )
+            own = (
+                trace_id,
+                span_id,
+                seq,
+                time_ns,
+                event_name,
+                text,
+                dropped if dropped <= _INT32_MAX else _INT32_MAX,
             )
-            events_attributes.append(event_attributes)
+            events.append(own + tuple(map(event_attributes.get, EVENT_PROMOTED)))
         links = []
         for seq, link in enumerate(span.links):
             link_attributes = _attributes(link.attributes, limit)
@@ -171,60 +170,51 @@ class _Spans:
         if start > _INT64_MAX or end > _INT64_MAX:
             _time(start, "startTimeUnixNano")
             _time(end, "endTimeUnixNano")
-        self.spans.append(
-            (
-                trace_id,
-                span_id,
-                parent,
-                state or None,
-                _remote(span.flags),
-                name,
-                _KINDS.get(span.kind, "UNSPECIFIED"),
-                start,
-                end,
-                end - start if end and start else None,
-                _STATUS.get(status.code, "UNSET"),
-                message or None,
-                resource[0],
-                resource[1],
-                scope_name or None,
-                scope_version or None,
-                attributes_json,
-                min(span.dropped_attributes_count, _INT32_MAX),
-                min(span.dropped_events_count, _INT32_MAX),
-                min(span.dropped_links_count, _INT32_MAX),
-            )
+        dropped_attributes = span.dropped_attributes_count
+        dropped_events = span.dropped_events_count
+        dropped_links = span.dropped_links_count
+        own = (
+            trace_id,
+            span_id,
+            parent,
+            state or None,
+            _remote(span.flags),
+            name,
+            _KINDS.get(span.kind, "UNSPECIFIED"),
+            start,
+            end,
+            end - start if end and start else None,
+            _STATUS.get(status.code, "UNSET"),
+            message or None,
+            resource[0],
+            resource[1],
+            scope_name or None,
+            scope_version or None,
+            attributes_json,
+            dropped_attributes if dropped_attributes <= _INT32_MAX else _INT32_MAX,
+            dropped_events if dropped_events <= _INT32_MAX else _INT32_MAX,
+            dropped_links if dropped_links <= _INT32_MAX else _INT32_MAX,
         )
-        self.span_attributes.append(attributes)
+        self.spans.append(own + tuple(map(attributes.get, SPAN_PROMOTED)))
         if events:
             self.events.extend(events)
-            self.event_attributes.extend(events_attributes)
         if links:
             self.links.extend(links)
 
     def into(self, batch: Batch) -> None:
         if self.spans:
-            batch.columns["spans"] = _columns(
-                self.spans, _OWN_SPAN_COLUMNS, self.span_attributes, SPAN_COLUMNS, SPAN_PROMOTED
-            )
+            batch.columns["spans"] = _columns(self.spans, SPAN_COLUMNS, len(SPAN_PROMOTED))
         if self.events:
-            batch.columns["span_events"] = _columns(
-                self.events, _OWN_EVENT_COLUMNS, self.event_attributes, EVENT_COLUMNS, EVENT_PROMOTED
-            )
+            batch.columns["span_events"] = _columns(self.events, EVENT_COLUMNS, len(EVENT_PROMOTED))
         batch.links.extend(self.links)
 
 
-def _columns(
-    rows: list[Row],
-    own: Sequence[str],
-    attributes: list[dict[str, Any]],
-    columns: Sequence[str],
-    promoted: Sequence[str],
-) -> Columns:
-    out: Columns = dict(zip(own, map(list, zip(*rows, strict=True)), strict=True))
-    for column, key in zip(columns[len(own) :], promoted, strict=True):
-        out[column] = promoted_values([a.get(key) for a in attributes])
-    return out
+def _columns(rows: list[Row], columns: Sequence[str], promoted: int) -> Columns:
+    """Rows into columns; the last ``promoted`` hold attribute values, as promoted columns do."""
+    values = list(map(list, zip(*rows, strict=True)))
+    for index in range(len(columns) - promoted, len(columns)):
+        values[index] = promoted_values(values[index])
+    return dict(zip(columns, values, strict=True))
 
 
 def traces_batch(request: ExportTraceServiceRequest) -> Batch:
