@@ -173,7 +173,7 @@ class _Spans:
         dropped_attributes = span.dropped_attributes_count
         dropped_events = span.dropped_events_count
         dropped_links = span.dropped_links_count
-        own = (
+        record: Row = (
             trace_id,
             span_id,
             parent,
@@ -195,7 +195,7 @@ class _Spans:
             dropped_events if dropped_events <= _INT32_MAX else _INT32_MAX,
             dropped_links if dropped_links <= _INT32_MAX else _INT32_MAX,
         )
-        self.spans.append(own + tuple(map(attributes.get, SPAN_PROMOTED)))
+        self.spans.append(record + tuple(map(attributes.get, SPAN_PROMOTED)))
         if events:
             self.events.extend(events)
         if links:
