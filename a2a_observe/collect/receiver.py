@@ -196,6 +196,12 @@ class Receiver:
         declared = writer.declared if isinstance(writer, StoreWriter) else None
         self.decoders = Decoders(settings.decoders, declared)
 
+    def start(self) -> None:
+        """Spawn the decoders and load what the first batch needs before the first request."""
+        self.decoders.start()
+        if isinstance(self.writer, StoreWriter):
+            self.writer.warm()
+
     def close(self) -> None:
         self.decoders.close()
         if self.snapshots is not None:

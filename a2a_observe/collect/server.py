@@ -71,7 +71,7 @@ def serve(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.receiver.decoders.start()
+        app.state.receiver.start()
         if announced is not None:
             announce(announced, url)
         if on_ready is not None:

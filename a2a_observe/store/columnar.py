@@ -109,6 +109,15 @@ class ArrowInserts:
     def concat(self, tables: Sequence[pyarrow.Table]) -> pyarrow.Table:
         return tables[0] if len(tables) == 1 else self._pa.concat_tables(tables)
 
+    def warm(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Scan an empty table once, so that what DuckDB loads for its first Arrow scan (pandas,
+        when installed: half a second) is loaded before the first batch waits for it."""
+        con.register(_VIEW, self._pa.table({"warm": self._pa.array([], self._pa.int64())}))
+        try:
+            con.execute(f"SELECT count(*) FROM {_VIEW}").fetchall()
+        finally:
+            con.unregister(_VIEW)
+
     @staticmethod
     def insert(con: duckdb.DuckDBPyConnection, name: str, table: pyarrow.Table) -> None:
         con.register(_VIEW, table)

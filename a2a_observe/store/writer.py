@@ -260,8 +260,8 @@ class StoreWriter:
         self._known_resources = {
             r[0] for r in self._con.execute("SELECT resource_id FROM resources").fetchall()
         }
-        row = self._con.execute("SELECT coalesce(max(batch_id), 0) FROM batches").fetchone()
-        self._next_batch_id = int(row[0]) + 1 if row else 1
+        rows = self._con.execute("SELECT coalesce(max(batch_id), 0) FROM batches").fetchall()
+        self._next_batch_id = int(rows[0][0]) + 1 if rows else 1
         self._queue: deque[_Write | _Call] = deque()
         """Submitted, waiting to be converted."""
         self._converted: deque[_Converted | _Call | None] = deque()
@@ -304,6 +304,10 @@ class StoreWriter:
         """The file's tables, their columns and DuckDB types: what a producer building Arrow
         tables for this writer (:meth:`ArrowInserts.build`) makes them from."""
         return self._inserts.declared
+
+    def warm(self) -> Future[None]:
+        """Load now what the first insert would load (a server calls this as it starts)."""
+        return self.call(self._inserts.warm)
 
     @property
     def pending(self) -> int:

@@ -7,6 +7,7 @@ import asyncio
 import gzip
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from a2a_observe.collect.decoding import Decoders
 from a2a_observe.collect.otlp import PROTOBUF, Limits, PayloadError, decode
-from a2a_observe.collect.receiver import ReceiverSettings
+from a2a_observe.collect.receiver import Receiver, ReceiverSettings
 from a2a_observe.store import open_snapshot
 from a2a_observe.store.rows import TABLE_COLUMNS
 from a2a_observe.store.writer import StoreWriter
@@ -103,3 +104,20 @@ def test_the_store_holds_the_same_rows_whether_decoded_in_a_process_or_in_thread
         )
     assert stored[0] == stored[1]
     assert len(stored[0][0]) == 3
+
+
+def test_a_started_receiver_spawns_its_decoders_before_the_first_request(tmp_path: Path) -> None:
+    writer = StoreWriter(tmp_path / "warm.duckdb")
+    receiver = Receiver(writer, ReceiverSettings(decoders=1))
+    try:
+        receiver.start()
+        pool = receiver.decoders._pool
+        assert pool is not None
+        deadline = time.monotonic() + 60
+        while not pool._processes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [process.is_alive() for process in pool._processes.values()] == [True]
+        writer.warm().result(30)  # what the first insert loads is loaded, and nothing failed
+    finally:
+        receiver.close()
+        writer.close()
