@@ -14,8 +14,9 @@ volumes ten times apart.
 ``--compare`` runs the ceiling, the exporter, the receiver and the receiver decoding in its own
 threads (``collect --decoders 0``) in turn, ``--rounds`` times, and prints the receiver/exporter
 ratio of each round and the CPU time a span takes in the exporter's process, the collector's and
-its decoder processes. ``--decoders N`` runs the receiver with N decoder processes. With ``A2A_OBSERVE_INGEST_PROFILE=file.svg`` set, py-spy records a flame
-graph of the collector (see ``benchmarks/profiles/README.md``).
+its decoder processes. ``--decoders N`` runs the receiver with N decoder processes. With
+``A2A_OBSERVE_INGEST_PROFILE=file.svg`` set, py-spy records a flame graph of the collector (see
+``benchmarks/profiles/README.md``).
 
 ``receiver+readers`` is the receiver again while other processes each poll it every second
 through the read API (the live debugger polls every three); its ratio to ``receiver`` is what
