@@ -114,6 +114,7 @@ class ArrowInserts:
         when installed: half a second) is loaded before the first batch waits for it, and
         load the Arrow compute functions the writer uses."""
         import pyarrow.compute  # noqa: F401, PLC0415 - loaded now rather than by the first batch
+
         con.register(_VIEW, self._pa.table({"warm": self._pa.array([], self._pa.int64())}))
         try:
             con.execute(f"SELECT count(*) FROM {_VIEW}").fetchall()
