@@ -138,7 +138,7 @@ def run_ceiling(total: int, db: Path) -> dict:
     converted = [spans_batch(b) for b in make_batches()]
     batches = [converted[index % len(converted)] for index in range(total // BATCH)]
     con = open_store(db)
-    inserts = ArrowInserts.of(con)
+    inserts = ArrowInserts(con)
     start = time.perf_counter()
     tables = []
     for table in TABLE_COLUMNS:

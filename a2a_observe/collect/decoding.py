@@ -10,32 +10,20 @@ crashes the decoder takes down a decoder process, not the collector.
 from __future__ import annotations
 
 import asyncio
-import logging
 import multiprocessing
 import signal
-from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from starlette.concurrency import run_in_threadpool
 
 from a2a_observe.collect.otlp import Limits, PayloadError, Signal, decode
-from a2a_observe.store.columnar import ArrowInserts
 from a2a_observe.store.rows import Batch
 
-_log = logging.getLogger("a2a_observe.collect")
 
-
-_ARROW: ArrowInserts | None = None
-"""In a decoder process: builds the Arrow tables of each batch for the collector's store."""
-
-
-def _start_decoder(declared: Mapping[str, Mapping[str, str]] | None) -> None:
+def _ignore_interrupts() -> None:
     """Ctrl-C reaches the whole process group; the collector shuts its decoders down itself."""
-    global _ARROW
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if declared:
-        _ARROW = ArrowInserts(declared)
 
 
 def _ready() -> None:
@@ -43,29 +31,11 @@ def _ready() -> None:
     are spawned and their imports done before the first request, not during it."""
 
 
-def decode_for_store(
-    body: bytes, content_type: str | None, content_encoding: str | None, signal_name: Signal, limits: Limits
-) -> Batch:
-    """:func:`decode`, then (in a decoder process that knows the store's types) the batch's
-    tables built as Arrow. An Arrow table crosses to the collector as a few buffers, where
-    Python lists are pickled and unpickled value by value, and building it here leaves the
-    collector's process, which also runs the server and the inserts, that much less to do."""
-    batch = decode(body, content_type, content_encoding, signal_name, limits)
-    if _ARROW is not None:
-        try:
-            _ARROW.build(batch)
-        except Exception as exc:  # noqa: BLE001 - the writer builds whatever is left as rows
-            _log.debug("a2a-observe: a batch stays as rows (%s)", exc)
-    return batch
-
-
 class Decoders:
     """Decodes bodies in ``processes`` decoder processes, or in threads when that is 0."""
 
-    def __init__(self, processes: int = 0, declared: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    def __init__(self, processes: int = 0) -> None:
         self.processes = processes
-        self.declared = declared
-        """The store's tables and column types, when the decoders are to build Arrow tables."""
         self._pool: ProcessPoolExecutor | None = None
         self._closed = False
 
@@ -83,8 +53,7 @@ class Decoders:
             self._pool = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_decoder,
-                initargs=(self.declared,),
+                initializer=_ignore_interrupts,
             )
         return self._pool
 
@@ -102,9 +71,7 @@ class Decoders:
         for attempt in (1, 2):
             pool = self._executor()
             try:
-                future = pool.submit(
-                    decode_for_store, body, content_type, content_encoding, signal_name, limits
-                )
+                future = pool.submit(decode, body, content_type, content_encoding, signal_name, limits)
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
                 # A decoder died (killed, out of memory, or crashed by this very body): a new

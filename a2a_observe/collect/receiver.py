@@ -193,8 +193,7 @@ class Receiver:
         self.settings = settings
         self.stats = ReceiverStats()
         self.snapshots = Snapshots(writer) if isinstance(writer, StoreWriter) else None
-        declared = writer.declared if isinstance(writer, StoreWriter) else None
-        self.decoders = Decoders(settings.decoders, declared)
+        self.decoders = Decoders(settings.decoders)
 
     def start(self) -> None:
         """Spawn the decoders and load what the first batch needs before the first request."""

@@ -46,30 +46,23 @@ class ArrowInserts:
     thread than the one using the connection (DuckDB connections are not shared between threads).
     """
 
-    def __init__(self, declared: Mapping[str, Mapping[str, str]]) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         import pyarrow  # noqa: PLC0415 - see the module's docstring
 
         self._pa = pyarrow
-        self.declared = {table: dict(columns) for table, columns in declared.items()}
-        """Each table's columns and their DuckDB types, as the store file declares them."""
-        self._types: dict[tuple[str, tuple[str, ...]], Any] = {}
-
-    @classmethod
-    def of(cls, con: duckdb.DuckDBPyConnection) -> ArrowInserts:
-        """For the store ``con`` is open on, with the types its file declares."""
-        declared: dict[str, dict[str, str]] = {}
+        self._declared: dict[str, dict[str, str]] = {}
         for table, column, data_type in con.execute(
             "SELECT table_name, column_name, data_type FROM duckdb_columns() "
             "WHERE database_name = current_database() AND schema_name = 'main'"
         ).fetchall():
-            declared.setdefault(table, {})[column] = data_type
-        return cls(declared)
+            self._declared.setdefault(table, {})[column] = data_type
+        self._types: dict[tuple[str, tuple[str, ...]], Any] = {}
 
     def _struct(self, name: str, columns: Sequence[str]) -> Any:
         key = (name, tuple(columns))
         struct = self._types.get(key)
         if struct is None:
-            declared = self.declared.get(name)
+            declared = self._declared.get(name)
             if declared is None or not set(columns) <= declared.keys():
                 raise StoreError(f"the store has no table {name} with columns {', '.join(columns)}")
             struct = self._pa.struct(
@@ -97,14 +90,6 @@ class ArrowInserts:
         if given and batch.count(name) == len(given[columns[0]]):
             return self.from_columns(name, columns, given)
         return self.table(name, columns, batch.rows(name))
-
-    def build(self, batch: Batch) -> None:
-        """Turn every table of ``batch`` into Arrow in place (:attr:`Batch.arrow`), letting go of
-        its Python rows and columns, which pickle and unpickle at several times the cost."""
-        for name in TABLE_COLUMNS:
-            if name in batch.arrow or not batch.count(name):
-                continue
-            batch.hold_arrow(name, self.for_batch(batch, name))
 
     def concat(self, tables: Sequence[pyarrow.Table]) -> pyarrow.Table:
         return tables[0] if len(tables) == 1 else self._pa.concat_tables(tables)

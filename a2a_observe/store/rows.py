@@ -159,9 +159,6 @@ class Batch:
     logs: list[Row] = field(default_factory=list)
     metrics: list[Row] = field(default_factory=list)
     columns: dict[str, Columns] = field(default_factory=dict)
-    arrow: dict[str, Any] = field(default_factory=dict)
-    """Whole tables already built as ``pyarrow.Table`` (a receiver's decoder process builds
-    them, so the collector's own process only inserts); a table here has no rows elsewhere."""
     rejected_spans: int = 0
     rejected_logs: int = 0
     rejected_points: int = 0
@@ -172,24 +169,12 @@ class Batch:
     def rows(self, table: str) -> list[Row]:
         """Every row of one table, whichever form it came in."""
         rows: list[Row] = getattr(self, _ROW_LISTS[table])
-        built = self.arrow.get(table)
-        if built is not None:
-            return list(zip(*(column.to_pylist() for column in built.columns), strict=True))
         given = self.columns.get(table)
         if not given:
             return rows
         return rows + list(zip(*(given[column] for column in TABLE_COLUMNS[table]), strict=True))
 
-    def hold_arrow(self, table: str, built: Any) -> None:
-        """Keep ``table`` as the Arrow table ``built`` from its rows, in place of those rows."""
-        self.arrow[table] = built
-        self.columns.pop(table, None)
-        setattr(self, _ROW_LISTS[table], [])
-
     def count(self, table: str) -> int:
-        built = self.arrow.get(table)
-        if built is not None:
-            return int(built.num_rows)
         given = self.columns.get(table)
         columns = len(next(iter(given.values()))) if given else 0
         return len(getattr(self, _ROW_LISTS[table])) + columns

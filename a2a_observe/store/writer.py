@@ -256,7 +256,7 @@ class StoreWriter:
         self._reader: duckdb.DuckDBPyConnection | None = None
         """A cursor beside the writer's connection, for the replica (see ``snapshot``)."""
         self._con: duckdb.DuckDBPyConnection | None = self._open()
-        self._inserts = ArrowInserts.of(self._con)
+        self._inserts = ArrowInserts(self._con)
         self._known_resources = {
             r[0] for r in self._con.execute("SELECT resource_id FROM resources").fetchall()
         }
@@ -299,12 +299,6 @@ class StoreWriter:
         return con
 
     # -- producers ------------------------------------------------------------------------------
-    @property
-    def declared(self) -> dict[str, dict[str, str]]:
-        """The file's tables, their columns and DuckDB types: what a producer building Arrow
-        tables for this writer (:meth:`ArrowInserts.build`) makes them from."""
-        return self._inserts.declared
-
     def warm(self) -> Future[None]:
         """Load now what the first insert would load (a server calls this as it starts)."""
         return self.call(self._inserts.warm)
@@ -447,10 +441,7 @@ class StoreWriter:
             return None
         tables: dict[str, pyarrow.Table] | None
         try:
-            tables = {
-                table: batch.arrow[table] if table in batch.arrow else self._inserts.for_batch(batch, table)
-                for table in TABLE_COLUMNS
-            }
+            tables = {table: self._inserts.for_batch(batch, table) for table in TABLE_COLUMNS}
             tables = {table: arrow for table, arrow in tables.items() if arrow.num_rows}
         except Exception as exc:  # noqa: BLE001 - the appender takes this batch instead
             _log.debug("a2a-observe: no Arrow tables for a batch of %s (%s)", self.path, exc)
@@ -670,8 +661,9 @@ class StoreWriter:
             if parts:
                 tables[table] = self._inserts.concat(parts)
         spans = tables.get("spans")
-        window = _start_window(spans) if spans is not None else None
-        if spans is not None and window is not None and any(item.write.once for item in group):
+        once = spans is not None and any(item.write.once for item in group)
+        window = _start_window(spans) if spans is not None and (once or self._recent is not None) else None
+        if once and spans is not None and window is not None:
             recent = self._recent_spans(con)
             keys = recent.keys(spans)
             repeats = recent.may_repeat(keys, window[0]) and _has_repeats(con, spans, window)

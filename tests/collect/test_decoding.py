@@ -74,24 +74,6 @@ def test_the_collector_stores_what_its_decoder_processes_decode(tmp_path: Path) 
     assert rows == [(2,)]
 
 
-def test_decoders_that_know_the_store_hand_over_arrow_tables_of_the_same_rows(tmp_path: Path) -> None:
-    writer = StoreWriter(tmp_path / "types.duckdb")
-    declared = writer.declared
-    writer.close()
-    pool = Decoders(1, declared)
-    try:
-        body = _body(1, 2, 3)
-        batch = asyncio.run(pool.decode(body, PROTOBUF, "gzip", "traces", Limits()))
-    finally:
-        pool.close()
-    expected = decode(body, PROTOBUF, "gzip", "traces", Limits())
-    assert sorted(batch.arrow) == sorted(t for t in TABLE_COLUMNS if expected.count(t))
-    assert not batch.columns and not batch.spans and not batch.events
-    for table in TABLE_COLUMNS:
-        assert batch.rows(table) == expected.rows(table)
-    assert (batch.span_count, batch.records) == (expected.span_count, expected.records) == (3, 3)
-
-
 def test_the_store_holds_the_same_rows_whether_decoded_in_a_process_or_in_threads(tmp_path: Path) -> None:
     stored = []
     for decoders in (0, 1):
