@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     import pyarrow
 
 GENERATION = 131_072
-"""Hashes kept per generation; two generations are kept (about 12 MB at most). At 10,000 spans
-a second that covers the last 13 to 26 seconds: longer than an OTLP exporter waits before it
-retries a request."""
+"""Hashes kept per generation; two generations are kept (18 MB when both are full). At 10,000
+spans a second that covers the last 13 to 26 seconds: longer than an OTLP exporter waits before
+it retries a request."""
 
 
 class RecentSpans:
