@@ -25,6 +25,7 @@ import math
 import os
 import threading
 import time
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -101,6 +102,10 @@ class SpanStartLogger(SpanProcessor):
         self._wake = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
         self._stopping = False
+        self._idle = False
+        """The thread waits for a first span with no time limit: only then is it woken (waking
+        it for every span would hand the GIL back and forth on every call)."""
+        _loggers.add(self)
 
     @property
     def enabled(self) -> bool:
@@ -128,8 +133,11 @@ class SpanStartLogger(SpanProcessor):
                 pending = self._pending
                 pending[span.context.span_id] = (due, span, _kept(span))
                 if len(pending) == 1:
-                    self._ensure_thread()
-                    self._wake.notify()
+                    if self._idle:
+                        self._idle = False
+                        self._wake.notify()
+                    elif self._thread is None:
+                        self._start_thread()
         except Exception:  # noqa: BLE001 - never into the app; said once
             self._failed_once(span)
 
@@ -149,15 +157,19 @@ class SpanStartLogger(SpanProcessor):
         return True
 
     # -- the thread that logs what is still open --------------------------------------------
-    def _ensure_thread(self) -> None:
-        """Called with the lock held; a thread that did not survive a fork is started again."""
-        thread = self._thread
-        if thread is not None and thread.is_alive():
-            return
+    def _start_thread(self) -> None:
+        """Called with the lock held."""
         self._stopping = False
         thread = threading.Thread(target=self._run, name="a2a-observe-span-starts", daemon=True)
         self._thread = thread
         thread.start()
+
+    def _forked(self) -> None:
+        """In a child process: the thread did not come along, its lock may be held."""
+        self._wake = threading.Condition(threading.Lock())
+        self._thread = None
+        self._idle = False
+        self._pending.clear()
 
     def _run(self) -> None:
         while True:
@@ -166,6 +178,7 @@ class SpanStartLogger(SpanProcessor):
                     if self._stopping:
                         return
                     if not self._pending:
+                        self._idle = True
                         self._wake.wait()
                         continue
                     span_id, (due, span, attributes) = next(iter(self._pending.items()))
@@ -184,6 +197,7 @@ class SpanStartLogger(SpanProcessor):
             self._stopping = True
             self._pending.clear()
             thread, self._thread = self._thread, None
+            self._idle = False
             self._wake.notify_all()
         if thread is not None and thread is not threading.current_thread():
             thread.join(_JOIN_S)
@@ -212,6 +226,19 @@ class SpanStartLogger(SpanProcessor):
             attributes=attributes,
             event_name=semconv.EVENT_SPAN_START,
         )
+
+
+_loggers: weakref.WeakSet[SpanStartLogger] = weakref.WeakSet()
+"""Every span-start logger of this process, set right in a forked child."""
+
+
+def _after_fork() -> None:
+    for logger in list(_loggers):
+        logger._forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def log_span_starts(tracer_provider: Any | None = None, logger_provider: Any | None = None) -> bool:
