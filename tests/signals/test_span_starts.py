@@ -6,6 +6,7 @@ with the span's own start time, ids and attributes."""
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -230,3 +231,27 @@ def _agent(span: object) -> str:
 async def _drain(stream: object) -> None:
     async for _ in stream:  # type: ignore[attr-defined]
         pass
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() here")
+def test_a_forked_child_starts_its_own_thread(logs) -> None:
+    logger_provider, exporter = logs
+    tracer_provider = TracerProvider()
+    logger = SpanStartLogger(logger_provider, delay=0.05)
+    tracer_provider.add_span_processor(logger)
+    tracer = tracer_provider.get_tracer("test")
+    tracer.start_span("before", kind=SpanKind.SERVER).end()  # the parent's thread is running
+    assert logger._thread is not None
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's thread did not come along
+        code = 1
+        try:
+            span = tracer.start_span("in the child", kind=SpanKind.SERVER)
+            _wait_for(lambda: _announced(exporter) == ["started in the child"])
+            span.end()
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child logged the start of its open span"
+    tracer_provider.shutdown()
