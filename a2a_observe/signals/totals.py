@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
+from opentelemetry.metrics._internal import _ProxyMeter
 
 _log = logging.getLogger("a2a_observe")
 
@@ -33,20 +33,19 @@ _NO_TRACE = otel_context.set_value("a2a_observe.totals", True, otel_context.Cont
 """The context observations are made in: no span, so a collection that runs inside a traced
 request (a ``/metrics`` scrape) samples no exemplar of that request."""
 
-_shared: weakref.WeakKeyDictionary[Any, Totals] = weakref.WeakKeyDictionary()
-"""The sums behind each observable instrument. A meter hands back the instrument it already
-has when asked again for the same name (``instrument()`` after ``uninstrument()``), keeping
-the first callback only; the sums must then be the first ones too, as a synchronous counter's
-values would be."""
+_proxied: dict[tuple[str, str | None, str], Totals] = {}
+"""The sums of instruments made before any meter provider was set, by scope and name: each
+such meter is a new proxy, yet once a provider is set they all forward to one instrument."""
+_proxied_lock = threading.Lock()
 
 
 class Totals:
     """Running sums per label set, for one observable instrument."""
 
-    __slots__ = ("_failed", "_lock", "_name", "_sums")
+    __slots__ = ("_failed", "_lock", "_sums", "name")
 
     def __init__(self, name: str) -> None:
-        self._name = name
+        self.name = name
         self._lock = threading.Lock()
         self._sums: dict[frozenset[tuple[str, Any]], list[Any]] = {}
         self._failed = False
@@ -87,7 +86,7 @@ class Totals:
         except Exception:  # noqa: BLE001 - never into the SDK's collection; said once
             if not self._failed:
                 self._failed = True
-                _log.warning("a2a-observe: cannot report metric %s", self._name, exc_info=True)
+                _log.warning("a2a-observe: cannot report metric %s", self.name, exc_info=True)
             return []
 
 
@@ -95,7 +94,7 @@ def observable_counter(meter: Meter, name: str, unit: str, description: str) -> 
     """The sums of a monotonic counter named ``name`` on ``meter``."""
     totals = Totals(name)
     instrument = meter.create_observable_counter(name, [totals.observe], unit=unit, description=description)
-    return _share(instrument, totals)
+    return _share(meter, instrument, totals)
 
 
 def observable_up_down_counter(meter: Meter, name: str, unit: str, description: str) -> Totals:
@@ -104,11 +103,19 @@ def observable_up_down_counter(meter: Meter, name: str, unit: str, description: 
     instrument = meter.create_observable_up_down_counter(
         name, [totals.observe], unit=unit, description=description
     )
-    return _share(instrument, totals)
+    return _share(meter, instrument, totals)
 
 
-def _share(instrument: Any, totals: Totals) -> Totals:
-    try:
-        return _shared.setdefault(instrument, totals)
-    except TypeError:  # an instrument that cannot be weakly referenced: its own sums
-        return totals
+def _share(meter: Meter, instrument: Any, totals: Totals) -> Totals:
+    """The sums the instrument really reads. A meter hands back the instrument it already has
+    when asked again for the same name (``instrument()`` after ``uninstrument()``) and keeps
+    the first callback only: the sums are then the first ones, as a synchronous counter's
+    values would be."""
+    if isinstance(meter, _ProxyMeter):
+        with _proxied_lock:
+            return _proxied.setdefault((meter.name, meter.version, totals.name), totals)
+    for callback in getattr(instrument, "_callbacks", None) or ():
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, Totals):
+            return owner
+    return totals

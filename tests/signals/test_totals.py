@@ -105,3 +105,18 @@ def test_label_sets_beyond_the_limit_add_up_in_the_overflow_set(monkeypatch) -> 
         totals.add(1, {semconv.GEN_AI_AGENT_NAME: agent})
     assert totals.value({"otel.metric.overflow": True}) == 2
     assert totals.value({semconv.GEN_AI_AGENT_NAME: "a"}) == 1
+
+
+def test_instruments_made_before_the_meter_provider_count_together_once_it_is_set() -> None:
+    from opentelemetry.metrics._internal import _ProxyMeterProvider
+
+    proxy = _ProxyMeterProvider()  # what the global provider is before an app sets one
+    first = A2AMetrics(proxy.get_meter("scope", "1"))
+    again = A2AMetrics(proxy.get_meter("scope", "1"))  # instrument() after uninstrument()
+    first.transitions.add(1, A)
+    again.transitions.add(1, A)
+    reader = InMemoryMetricReader()
+    proxy.on_set_meter_provider(MeterProvider(metric_readers=[reader]))
+    later = A2AMetrics(proxy.get_meter("scope", "1"))  # now the real meter
+    later.transitions.add(1, A)
+    assert _read(reader)[semconv.METRIC_TASK_TRANSITIONS][4] == {frozenset(A.items()): 3}
