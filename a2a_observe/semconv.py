@@ -281,8 +281,9 @@ EVENT_MESSAGE: Final = "a2a.message"
 
 # --- Log events -------------------------------------------------------------------------------
 EVENT_SPAN_START: Final = "a2a_observe.span.start"
-"""Log record emitted when a SERVER or agent span starts, so work in progress is visible before
-its span ends (a span is exported only once it has ended)."""
+"""Log record of a SERVER or agent span still open ``A2A_OBSERVE_SPAN_START_DELAY`` after it
+started (with its start time), so work in progress is visible before its span ends (a span is
+exported only once it has ended)."""
 SPAN_START_NAME: Final = "a2a_observe.span.name"
 SPAN_START_KIND: Final = "a2a_observe.span.kind"
 SPAN_START_PARENT: Final = "a2a_observe.span.parent_span_id"
@@ -358,6 +359,9 @@ ENV_OTEL_DISABLED_INSTRUMENTATIONS: Final = "OTEL_PYTHON_DISABLED_INSTRUMENTATIO
 ENV_SPAN_STARTS: Final = "A2A_OBSERVE_SPAN_STARTS"
 """``false`` keeps ``instrument()`` from logging the start of SERVER and agent spans (on by
 default wherever an SDK logger provider exports logs)."""
+ENV_SPAN_START_DELAY: Final = "A2A_OBSERVE_SPAN_START_DELAY"
+"""Seconds a SERVER or agent span must stay open before its start is logged (default 0.5; 0
+logs every start at once): a call that ends sooner needs no record of its start."""
 ENV_AGENT_SPANS: Final = "A2A_OBSERVE_AGENT_SPANS"
 """``true`` adds an ``invoke_agent {name}`` INTERNAL span around a plain ``AgentExecutor``."""
 ENV_AGENT_PROVIDER: Final = "A2A_OBSERVE_AGENT_PROVIDER"

@@ -70,6 +70,16 @@ class _Recorder:
     def create_up_down_counter(self, name: str, unit: str = "", description: str = "", **kw: Any) -> object:
         return self._make("gauge", name, unit, description)
 
+    def create_observable_counter(
+        self, name: str, callbacks: Any = None, unit: str = "", description: str = ""
+    ) -> object:
+        return self._make("counter", name, unit, description)
+
+    def create_observable_up_down_counter(
+        self, name: str, callbacks: Any = None, unit: str = "", description: str = ""
+    ) -> object:
+        return self._make("gauge", name, unit, description)
+
     def create_histogram(self, name: str, unit: str = "", description: str = "", **kw: Any) -> object:
         return self._make("histogram", name, unit, description)
 

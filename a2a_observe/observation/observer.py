@@ -563,7 +563,7 @@ class CallObservation:
                 error_attrs[semconv.RPC_RESPONSE_STATUS_CODE] = self._error.rpc_status_code
             if self._error.http_status_code is not None:
                 error_attrs[semconv.HTTP_RESPONSE_STATUS_CODE] = self._error.http_status_code
-            metrics.errors.add(1, error_attrs, ctx)
+            metrics.errors.add(1, error_attrs)
         if self._response_size:
             metrics.response_size.record(self._response_size, with_side, ctx)
         if server:
@@ -746,7 +746,7 @@ class AgentRun:
                     event.task_id or self.ids.get(semconv.A2A_TASK_ID),
                     self.ids.get(semconv.GEN_AI_AGENT_NAME),
                     state,
-                    trace.set_span_in_context(span),
+                    span,
                 )
             attrs: dict[str, Any] = {semconv.A2A_TASK_STATE: state}
             if event.task_id:

@@ -186,7 +186,7 @@ def _still_running_or_lost(model: ConversationModel, task_id: str) -> str:
         return f"still running ({open_spans[0].name} started and has not ended)"
     if model.starts_recorded:
         return "lost (no span of its run is still open)"
-    return "still running or lost (span starts are not logged: see SpanStartLogger)"
+    return "still running or lost (no span of its run is known to be open: see SpanStartLogger)"
 
 
 def input_never_answered(model: ConversationModel, settings: AuditSettings) -> Iterable[Finding]:

@@ -2,7 +2,10 @@
 
 RED per agent and method, task lifecycle, streaming and sizes. Ids never go on a metric
 (cardinality); they reach the metrics as exemplars, through the span context passed with
-each duration, so a dashboard can jump from a slow bucket to the trace.
+each duration, so a dashboard can jump from a slow bucket to the trace. Histograms are the
+SDK's synchronous ones (exemplars need the request's context); counters and up-down counters
+are plain sums read at collection (:mod:`a2a_observe.signals.totals`), which keeps them off
+the cost of a request.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from opentelemetry import context as otel_context
+from opentelemetry import trace
 from opentelemetry.metrics import Meter
 
 from a2a_observe import semconv
+from a2a_observe.signals.totals import observable_counter, observable_up_down_counter
 
 _MAX_LABEL_SETS = 1024
 """(agent, state) label sets kept; past it the table starts over rather than grow."""
@@ -43,12 +47,14 @@ class A2AMetrics:
             description="Duration of A2A requests served by this process's agents.",
             explicit_bucket_boundaries_advisory=durations,
         )
-        self.active_requests = meter.create_up_down_counter(
+        self.active_requests = observable_up_down_counter(
+            meter,
             semconv.METRIC_SERVER_ACTIVE_REQUESTS,
             unit="{request}",
             description="A2A requests being served right now.",
         )
-        self.transitions = meter.create_counter(
+        self.transitions = observable_counter(
+            meter,
             semconv.METRIC_TASK_TRANSITIONS,
             unit="{transition}",
             description="Task state changes published by agents, by the state entered.",
@@ -59,12 +65,14 @@ class A2AMetrics:
             description="Time from a task's first state to its terminal state, by final state.",
             explicit_bucket_boundaries_advisory=durations,
         )
-        self.active_tasks = meter.create_up_down_counter(
+        self.active_tasks = observable_up_down_counter(
+            meter,
             semconv.METRIC_TASK_ACTIVE,
             unit="{task}",
             description="Tasks currently in each non-terminal state.",
         )
-        self.stream_events = meter.create_counter(
+        self.stream_events = observable_counter(
+            meter,
             semconv.METRIC_STREAM_EVENTS,
             unit="{event}",
             description="Events carried by A2A streams, by kind.",
@@ -81,7 +89,8 @@ class A2AMetrics:
             description="Duration of A2A streams, by how they ended.",
             explicit_bucket_boundaries_advisory=durations,
         )
-        self.active_streams = meter.create_up_down_counter(
+        self.active_streams = observable_up_down_counter(
+            meter,
             semconv.METRIC_STREAM_ACTIVE,
             unit="{stream}",
             description="A2A streams open right now.",
@@ -98,7 +107,8 @@ class A2AMetrics:
             description="Serialised size of what a call returned (all events of a stream).",
             explicit_bucket_boundaries_advisory=sizes,
         )
-        self.errors = meter.create_counter(
+        self.errors = observable_counter(
+            meter,
             semconv.METRIC_ERRORS,
             unit="{error}",
             description="Failed A2A calls, by error type and wire status.",
@@ -118,13 +128,12 @@ class A2AMetrics:
         return labels
 
     # -- task lifecycle ----------------------------------------------------------------------
-    def task_state(
-        self, task_id: str | None, agent: str | None, state: str, ctx: otel_context.Context
-    ) -> None:
-        """An agent published ``state`` for ``task_id``."""
+    def task_state(self, task_id: str | None, agent: str | None, state: str, span: trace.Span) -> None:
+        """An agent published ``state`` for ``task_id`` while ``span`` reported its work (the
+        task's duration takes it as its exemplar)."""
         agent_name = agent or ""
         labels = self._labels(agent_name, state)
-        self.transitions.add(1, labels, ctx)
+        self.transitions.add(1, labels)
         if not task_id:
             return
         now = time.monotonic()
@@ -144,7 +153,7 @@ class A2AMetrics:
         if evicted is not None:
             self._leave(evicted[1][0], evicted[1][2])
         if terminal:
-            self.task_duration.record(now - started, labels, ctx)
+            self.task_duration.record(now - started, labels, trace.set_span_in_context(span))
         else:
             self.active_tasks.add(1, labels)
 

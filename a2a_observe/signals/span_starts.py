@@ -1,11 +1,15 @@
-"""Work in progress made visible: one log record when a SERVER or agent span starts.
+"""Work in progress made visible: one log record for a SERVER or agent span still open.
 
 A span reaches an exporter only when it ends, so a task that hangs leaves no trace of the
 agent's run at all, and a live view cannot tell "still running" from "lost". This processor
-emits a small log record at the start of each SERVER span and each ``invoke_agent`` span,
-carrying the span's own trace and span ids, name, kind, parent and the A2A attributes known at
+emits a small log record for each SERVER span and each ``invoke_agent`` span that is still
+open ``A2A_OBSERVE_SPAN_START_DELAY`` seconds (0.5 by default) after it started, carrying the
+span's own start time, trace and span ids, name, kind, parent and the A2A attributes known at
 start; the store keeps it with the other logs, and the replay shows a span that started and
-has not ended as running, with its elapsed time.
+has not ended as running, with its elapsed time. A call that ends sooner needs no record (its
+span says everything), so the request path only notes the span and forgets it at its end; a
+daemon thread writes the records of the spans still open. ``A2A_OBSERVE_SPAN_START_DELAY=0``
+writes every start at once, on the request path.
 
 ``instrument()`` adds it to the SDK tracer provider when an SDK logger provider is set up (the
 records go wherever the app's logs go: a collector, plain OTLP, ``A2A_OBSERVE_STORE``), unless
@@ -17,6 +21,12 @@ unless given one). It never raises into the app.
 from __future__ import annotations
 
 import logging
+import math
+import os
+import threading
+import time
+import weakref
+from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import trace
@@ -39,6 +49,34 @@ KEPT = (
 )
 """Attributes copied onto the record (when the span has them at start)."""
 
+DEFAULT_DELAY_S = 0.5
+"""How long a span stays open before its start is logged, unless
+``A2A_OBSERVE_SPAN_START_DELAY`` says otherwise: longer than a fast call, far shorter than
+anything a person would call hung."""
+
+_JOIN_S = 1.0
+"""How long stopping waits for the thread (it may be handing a record to an exporter)."""
+
+
+def start_delay(env: Mapping[str, str] | None = None) -> float:
+    """``A2A_OBSERVE_SPAN_START_DELAY`` in seconds (0: every start at once)."""
+    raw = (os.environ if env is None else env).get(semconv.ENV_SPAN_START_DELAY, "").strip()
+    if not raw:
+        return DEFAULT_DELAY_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        _log.warning(
+            "a2a-observe: %s=%r is not a number of seconds >= 0; using %g",
+            semconv.ENV_SPAN_START_DELAY,
+            raw,
+            DEFAULT_DELAY_S,
+        )
+        return DEFAULT_DELAY_S
+    return value
+
 
 def signals_start(span: ReadableSpan) -> bool:
     attributes = span.attributes or {}
@@ -46,31 +84,136 @@ def signals_start(span: ReadableSpan) -> bool:
     return span.kind == SpanKind.SERVER or agent_run or span.name.startswith(semconv.OPERATION_INVOKE_AGENT)
 
 
+def _kept(span: ReadableSpan) -> dict[str, Any]:
+    return {key: value for key, value in (span.attributes or {}).items() if key in KEPT}
+
+
 class SpanStartLogger(SpanProcessor):
-    def __init__(self, logger_provider: LoggerProvider | None = None) -> None:
+    """Logs the start of SERVER and agent spans still open after ``delay`` seconds
+    (``A2A_OBSERVE_SPAN_START_DELAY`` when not given; 0 logs each start at once)."""
+
+    def __init__(self, logger_provider: LoggerProvider | None = None, delay: float | None = None) -> None:
         self._provider = logger_provider
         self._failed = False
-        self.enabled = True
-        """Switched off by ``uninstrument()``: the SDK cannot take a span processor back out."""
+        self._enabled = True
+        self.delay = start_delay() if delay is None else max(0.0, delay)
+        self._pending: dict[int, tuple[float, Span, dict[str, Any]]] = {}
+        """Spans that started and have not ended nor been logged, by span id, oldest first."""
+        self._wake = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._idle = False
+        """The thread waits for a first span with no time limit: only then is it woken (waking
+        it for every span would hand the GIL back and forth on every call)."""
+        _loggers.add(self)
+
+    @property
+    def enabled(self) -> bool:
+        """Switched off by ``uninstrument()`` (the SDK cannot take a span processor back out):
+        nothing more is logged, the spans waiting are forgotten and the thread stops."""
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self._enabled = value
+        if not value:
+            self._stop()
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        if not self.enabled:
+        if not self._enabled:
             return
         try:
-            if signals_start(span):
-                self._emit(span)
+            if not signals_start(span):
+                return
+            if self.delay <= 0:
+                self._emit(span, _kept(span))
+                return
+            due = time.monotonic() + self.delay
+            with self._wake:
+                pending = self._pending
+                pending[span.context.span_id] = (due, span, _kept(span))
+                if len(pending) == 1:
+                    if self._idle:
+                        self._idle = False
+                        self._wake.notify()
+                    elif self._thread is None:
+                        self._start_thread()
         except Exception:  # noqa: BLE001 - never into the app; said once
-            if not self._failed:
-                self._failed = True
-                _log.warning("a2a-observe: cannot log the start of span %s", span.name, exc_info=True)
+            self._failed_once(span)
 
-    def _emit(self, span: Span) -> None:
+    def on_end(self, span: ReadableSpan) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        context = span.context
+        if context is not None and context.span_id in pending:
+            with self._wake:
+                pending.pop(context.span_id, None)
+
+    def shutdown(self) -> None:
+        """The tracer provider shuts down: no thread is started again for spans after it."""
+        self.enabled = False
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+    # -- the thread that logs what is still open --------------------------------------------
+    def _start_thread(self) -> None:
+        """Called with the lock held."""
+        self._stopping = False
+        thread = threading.Thread(target=self._run, name="a2a-observe-span-starts", daemon=True)
+        self._thread = thread
+        thread.start()
+
+    def _forked(self) -> None:
+        """In a child process: the thread did not come along, its lock may be held."""
+        self._wake = threading.Condition(threading.Lock())
+        self._thread = None
+        self._idle = False
+        self._pending.clear()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while True:
+                    if self._stopping:
+                        return
+                    if not self._pending:
+                        self._idle = True
+                        self._wake.wait()
+                        continue
+                    span_id, (due, span, attributes) = next(iter(self._pending.items()))
+                    wait = due - time.monotonic()
+                    if wait <= 0:
+                        del self._pending[span_id]
+                        break
+                    self._wake.wait(wait)
+            try:
+                self._emit(span, attributes)
+            except Exception:  # noqa: BLE001 - a record lost is said once; the thread goes on
+                self._failed_once(span)
+
+    def _stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._pending.clear()
+            thread, self._thread = self._thread, None
+            self._idle = False
+            self._wake.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(_JOIN_S)
+
+    # -- the record ---------------------------------------------------------------------------
+    def _failed_once(self, span: ReadableSpan) -> None:
+        if not self._failed:
+            self._failed = True
+            _log.warning("a2a-observe: cannot log the start of span %s", span.name, exc_info=True)
+
+    def _emit(self, span: Span, kept: dict[str, Any]) -> None:
         provider = self._provider or get_logger_provider()
         logger = provider.get_logger(semconv.INSTRUMENTATION_SCOPE, __version__)
         context = span.get_span_context()
-        attributes: dict[str, Any] = {
-            key: value for key, value in (span.attributes or {}).items() if key in KEPT
-        }
+        attributes: dict[str, Any] = dict(kept)
         attributes[semconv.SPAN_START_NAME] = span.name
         attributes[semconv.SPAN_START_KIND] = span.kind.name
         if span.parent is not None:
@@ -86,13 +229,24 @@ class SpanStartLogger(SpanProcessor):
         )
 
 
+_loggers: weakref.WeakSet[SpanStartLogger] = weakref.WeakSet()
+"""Every span-start logger of this process, set right in a forked child."""
+
+
+def _after_fork() -> None:
+    for logger in list(_loggers):
+        logger._forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork)
+
+
 def log_span_starts(tracer_provider: Any | None = None, logger_provider: Any | None = None) -> bool:
     """Add a :class:`SpanStartLogger` to the SDK tracer provider (once per provider), so live
     views show running work wherever the app's logs are exported. Nothing is added when
     either provider is not the SDK's (no log records would go anywhere) or when
     ``A2A_OBSERVE_SPAN_STARTS`` is false. True when the provider has one."""
-    import os  # noqa: PLC0415
-
     from opentelemetry.sdk._logs import LoggerProvider as SDKLoggerProvider  # noqa: PLC0415
     from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
 
