@@ -150,29 +150,29 @@ class MetricSets:
         self._errors: dict[str, dict[str, Any]] = {}
 
     def stream_end(self, how: str) -> dict[str, Any]:
-        labels = self._stream_ends.get(how)
-        if labels is None:
-            labels = self._stream_ends[how] = {**self.side, semconv.A2A_STREAM_END: how}
-        return labels
+        return _extended(self._stream_ends, self.side, semconv.A2A_STREAM_END, how)
 
     def event_kind(self, kind: str) -> dict[str, Any]:
-        labels = self._event_kinds.get(kind)
-        if labels is None:
-            if len(self._event_kinds) >= _CACHE_LIMIT:
-                self._event_kinds.clear()
-            labels = self._event_kinds[kind] = {**self.side, semconv.A2A_STREAM_EVENT_KIND: kind}
-        return labels
+        return _extended(self._event_kinds, self.side, semconv.A2A_STREAM_EVENT_KIND, kind)
 
     def outcome(self, error_type: str | None) -> dict[str, Any]:
         """The duration's labels: the call's, with ``error.type`` when it failed."""
         if error_type is None:
             return self.call
-        labels = self._errors.get(error_type)
-        if labels is None:
-            if len(self._errors) >= _CACHE_LIMIT:
-                self._errors.clear()
-            labels = self._errors[error_type] = {**self.call, semconv.ERROR_TYPE: error_type}
-        return labels
+        return _extended(self._errors, self.call, semconv.ERROR_TYPE, error_type)
+
+
+def _extended(
+    cache: dict[str, dict[str, Any]], base: dict[str, Any], name: str, value: str
+) -> dict[str, Any]:
+    """``base`` with ``name`` set to ``value``, built once per value (the table starts over
+    past :data:`_CACHE_LIMIT` values)."""
+    labels = cache.get(value)
+    if labels is None:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        labels = cache[value] = {**base, name: value}
+    return labels
 
 
 class Observer:
