@@ -154,23 +154,16 @@ class Replica:
         ).fetchall()
         return sorted(str(r[0]) for r in rows)
 
-    def _watermarks(self, tables: list[str]) -> dict[str, int]:
-        marks = {}
+    def _extents(self, tables: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+        """Per table, the row id after its last row and its row count, in one scan each."""
+        marks, counts = {}, {}
         for table in tables:
             row = self._cursor.execute(
-                f"SELECT coalesce(max(rowid) + 1, 0) FROM {_quoted(self._source or '')}.{_quoted(table)}"
+                f"SELECT coalesce(max(rowid) + 1, 0), count(*) "
+                f"FROM {_quoted(self._source or '')}.{_quoted(table)}"
             ).fetchone()
-            marks[table] = int(row[0]) if row else 0
-        return marks
-
-    def _row_counts(self, tables: list[str]) -> dict[str, int]:
-        counts = {}
-        for table in tables:
-            row = self._cursor.execute(
-                f"SELECT count(*) FROM {_quoted(self._source or '')}.{_quoted(table)}"
-            ).fetchone()
-            counts[table] = int(row[0]) if row else 0
-        return counts
+            marks[table], counts[table] = (int(row[0]), int(row[1])) if row else (0, 0)
+        return marks, counts
 
     def _rebuild(self) -> None:
         """A full copy, and the row ids it reaches, read in one transaction."""
@@ -187,8 +180,7 @@ class Replica:
         cur.execute("BEGIN TRANSACTION")
         try:
             tables = self._tables()
-            marks = self._watermarks(tables)
-            counts = self._row_counts(tables)
+            marks, counts = self._extents(tables)
             cur.execute(f"COPY FROM DATABASE {_quoted(self._source)} TO {REPLICA}")
             cur.execute("COMMIT")
         except BaseException:
@@ -210,8 +202,7 @@ class Replica:
             if set(tables) != set(self._copied):
                 cur.execute("ROLLBACK")
                 return False
-            marks = self._watermarks(tables)
-            counts = self._row_counts(tables)
+            marks, counts = self._extents(tables)
             for table in tables:
                 name = _quoted(table)
                 if marks[table] > self._copied[table]:
