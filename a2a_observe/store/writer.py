@@ -661,24 +661,35 @@ class StoreWriter:
             if parts:
                 tables[table] = self._inserts.concat(parts)
         spans = tables.get("spans")
-        once = spans is not None and any(item.write.once for item in group)
-        window = _start_window(spans) if spans is not None and (once or self._recent is not None) else None
-        if once and spans is not None and window is not None:
-            recent = self._recent_spans(con)
-            keys = recent.keys(spans)
-            repeats = recent.may_repeat(keys, window[0]) and _has_repeats(con, spans, window)
-            recent.stored(keys, window[1])
-        else:
-            repeats = False
-            if self._recent is not None and window is not None:
-                self._recent.stored_unseen(window[1])
-        if repeats:
-            assert window is not None
-            _insert_once(con, tables, window)
+        once = any(item.write.once for item in group)
+        repeated = self._repeated_window(con, spans, once=once) if spans is not None else None
+        if repeated is not None:
+            _insert_once(con, tables, repeated)
         else:
             for table, arrow in tables.items():
                 self._inserts.insert(con, table, arrow)
         self._inserts.insert(con, "batches", self._inserts.table("batches", BATCH_COLUMNS, ledger))
+
+    def _repeated_window(
+        self, con: duckdb.DuckDBPyConnection, spans: pyarrow.Table, *, once: bool
+    ) -> tuple[int, int] | None:
+        """The start window of spans about to be inserted when some of them are stored already
+        or come twice, else None; either way the recent spans (``repeats``) learn of them."""
+        recent = self._recent
+        if not once and recent is None:
+            return None
+        window = _start_window(spans)
+        if window is None:
+            return None
+        if not once:
+            assert recent is not None
+            recent.stored_unseen(window[1])
+            return None
+        recent = self._recent_spans(con)
+        keys = recent.keys(spans)
+        repeats = recent.may_repeat(keys, window[0]) and _has_repeats(con, spans, window)
+        recent.stored(keys, window[1])
+        return window if repeats else None
 
     def _recent_spans(self, con: duckdb.DuckDBPyConnection) -> RecentSpans:
         """Made when the first batch that may repeat spans comes (a receiver's), covering what
