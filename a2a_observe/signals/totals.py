@@ -28,6 +28,7 @@ MAX_LABEL_SETS = 2000
 in one overflow set, marked as the SDK marks its own."""
 
 _OVERFLOW = {"otel.metric.overflow": True}
+_OVERFLOW_KEY = frozenset(_OVERFLOW.items())
 
 _NO_TRACE = otel_context.set_value("a2a_observe.totals", True, otel_context.Context())
 """The context observations are made in: no span, so a collection that runs inside a traced
@@ -58,17 +59,13 @@ class Totals:
             key = frozenset((k, tuple(v) if isinstance(v, list) else v) for k, v in labels.items())
         with self._lock:
             entry = self._sums.get(key)
-            if entry is not None:
-                entry[1] += amount
-                return
-            if len(self._sums) >= MAX_LABEL_SETS:
-                key = frozenset(_OVERFLOW.items())
-                entry = self._sums.get(key)
-                if entry is not None:
-                    entry[1] += amount
-                    return
-                labels = _OVERFLOW
-            self._sums[key] = [dict(labels), amount]
+            if entry is None:
+                if len(self._sums) >= MAX_LABEL_SETS:
+                    key, labels = _OVERFLOW_KEY, _OVERFLOW
+                    entry = self._sums.get(key)
+                if entry is None:
+                    entry = self._sums[key] = [dict(labels), 0]
+            entry[1] += amount
 
     def value(self, labels: Mapping[str, Any]) -> Any:
         """The sum of ``labels`` so far (0 if never added to)."""
