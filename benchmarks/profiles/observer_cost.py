@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from opentelemetry import metrics, trace
 from opentelemetry.sdk.metrics import MeterProvider
@@ -26,17 +28,12 @@ class Drop(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
-def main() -> None:
-    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
-    provider = TracerProvider()
-    provider.add_span_processor(BatchSpanProcessor(Drop(), max_queue_size=65536))
-    trace.set_tracer_provider(provider)
-    metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
-
+def observation() -> tuple[Callable[[], tuple[Any, Any, list[Any]]], Callable[..., None]]:
+    """The two halves of one observed SendMessage: what the app makes, and a2a-observe's
+    observation of it on both sides, on the global tracer and meter providers (set them first)."""
     from a2a.helpers.proto_helpers import new_task_from_user_message
     from a2a.types import SendMessageRequest, TaskArtifactUpdateEvent, TaskState, TaskStatusUpdateEvent
 
-    import a2a_observe
     from a2a_observe.config import Settings
     from a2a_observe.demo.serving import build_card
     from a2a_observe.instrumentation.a2a_sdk import translate
@@ -44,7 +41,6 @@ def main() -> None:
     from a2a_observe.observation.observer import Observer
     from a2a_observe.replay.sdk_client import user_message
 
-    print(a2a_observe.__file__, file=sys.stderr)
     observer = Observer.create(Settings())
     card = build_card("echo", 8000, None, "1.0.0")
 
@@ -55,10 +51,26 @@ def main() -> None:
         except TypeError:
             return translate.event_facts(event)
 
-    def one_call() -> None:
+    def app_objects() -> tuple[Any, Any, list[Any]]:
+        """What the app and a2a-sdk make for one call (the request, its task, the agent's four
+        events): not a2a-observe's cost, built apart so a benchmark can leave it out."""
         message = user_message("ping")
         request = SendMessageRequest(message=message)
         task = new_task_from_user_message(message)
+        events = [
+            task,
+            TaskStatusUpdateEvent(task_id=task.id, context_id=task.context_id),
+            TaskArtifactUpdateEvent(task_id=task.id, context_id=task.context_id),
+            TaskStatusUpdateEvent(task_id=task.id, context_id=task.context_id),
+        ]
+        events[1].status.state = TaskState.TASK_STATE_WORKING
+        events[2].artifact.artifact_id = "a"
+        events[2].artifact.name = "echo"
+        events[2].artifact.parts.add().text = "echo: ping"
+        events[3].status.state = TaskState.TASK_STATE_COMPLETED
+        return request, task, events
+
+    def observe(request: Any, task: Any, events: list[Any]) -> None:
         facts = CallFacts(
             method="SendMessage",
             binding="JSONRPC",
@@ -75,17 +87,6 @@ def main() -> None:
         )
         with server.activated():
             run = observer.start_agent_run("invoke_agent", AgentFacts(name="echo"), task.id, task.context_id)
-            events = [
-                task,
-                TaskStatusUpdateEvent(task_id=task.id, context_id=task.context_id),
-                TaskArtifactUpdateEvent(task_id=task.id, context_id=task.context_id),
-                TaskStatusUpdateEvent(task_id=task.id, context_id=task.context_id),
-            ]
-            events[1].status.state = TaskState.TASK_STATE_WORKING
-            events[2].artifact.artifact_id = "a"
-            events[2].artifact.name = "echo"
-            events[2].artifact.parts.add().text = "echo: ping"
-            events[3].status.state = TaskState.TASK_STATE_COMPLETED
             for event in events:
                 run.emitted(event, enqueued(event))
             run.end()
@@ -96,6 +97,31 @@ def main() -> None:
         client.result(result)
         client.end()
 
+    return app_objects, observe
+
+
+def observed_call() -> Callable[[], None]:
+    """One SendMessage observed on both sides by a2a-observe's observer, the app's objects
+    included, on the global tracer and meter providers (set them first)."""
+    app_objects, observe = observation()
+
+    def one_call() -> None:
+        observe(*app_objects())
+
+    return one_call
+
+
+def main() -> None:
+    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(Drop(), max_queue_size=65536))
+    trace.set_tracer_provider(provider)
+    metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
+
+    import a2a_observe
+
+    print(a2a_observe.__file__, file=sys.stderr)
+    one_call = observed_call()
     for _ in range(200):
         one_call()
     started = time.process_time()
