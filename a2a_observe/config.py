@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -47,6 +48,24 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
         value = 0
     if value <= 0:
         _log.warning("a2a-observe: %s=%r is not a positive integer; using %d", name, raw, default)
+        return default
+    return value
+
+
+def env_seconds(name: str, default: float, *, zero: bool, env: Mapping[str, str] | None = None) -> float:
+    """A duration in seconds from the environment: unset or blank gives ``default``; so does a
+    value that is not a finite number, is negative, or is 0 where ``zero`` does not allow it
+    (said once, with the value given)."""
+    raw = (os.environ if env is None else env).get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        wanted = ">= 0" if zero else "> 0"
+        _log.warning("a2a-observe: %s=%r is not a number of seconds %s; using %g", name, raw, wanted, default)
         return default
     return value
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import inspect
-import os
 import sys
 import threading
 import time
@@ -31,6 +30,7 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry._logs import get_logger_provider
 
+from a2a_observe.config import env_seconds
 from a2a_observe.semconv import ENV_SHUTDOWN_TIMEOUT
 
 STATUS_OK = "ok"
@@ -161,12 +161,8 @@ def _say(text: str) -> None:
 
 
 def exit_timeout(env: Mapping[str, str] | None = None) -> float:
-    raw = (os.environ if env is None else env).get(ENV_SHUTDOWN_TIMEOUT, "").strip()
-    try:
-        value = float(raw) if raw else DEFAULT_EXIT_TIMEOUT_S
-    except ValueError:
-        value = DEFAULT_EXIT_TIMEOUT_S
-    return value if value > 0 else DEFAULT_EXIT_TIMEOUT_S
+    """``A2A_OBSERVE_SHUTDOWN_TIMEOUT`` in seconds (more than 0: exporting at exit must end)."""
+    return env_seconds(ENV_SHUTDOWN_TIMEOUT, DEFAULT_EXIT_TIMEOUT_S, zero=False, env=env)
 
 
 def _at_exit(timeout: float) -> None:

@@ -21,7 +21,6 @@ unless given one). It never raises into the app.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
@@ -36,7 +35,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.trace import NonRecordingSpan, SpanKind
 
 from a2a_observe import semconv
-from a2a_observe.config import _flag
+from a2a_observe.config import _flag, env_seconds
 from a2a_observe.version import __version__
 
 _log = logging.getLogger("a2a_observe.span_starts")
@@ -60,22 +59,7 @@ _JOIN_S = 1.0
 
 def start_delay(env: Mapping[str, str] | None = None) -> float:
     """``A2A_OBSERVE_SPAN_START_DELAY`` in seconds (0: every start at once)."""
-    raw = (os.environ if env is None else env).get(semconv.ENV_SPAN_START_DELAY, "").strip()
-    if not raw:
-        return DEFAULT_DELAY_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not math.isfinite(value) or value < 0:
-        _log.warning(
-            "a2a-observe: %s=%r is not a number of seconds >= 0; using %g",
-            semconv.ENV_SPAN_START_DELAY,
-            raw,
-            DEFAULT_DELAY_S,
-        )
-        return DEFAULT_DELAY_S
-    return value
+    return env_seconds(semconv.ENV_SPAN_START_DELAY, DEFAULT_DELAY_S, zero=True, env=env)
 
 
 def signals_start(span: ReadableSpan) -> bool:

@@ -11,7 +11,10 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from a2a_observe import semconv
+from a2a_observe.signals.exporter_health import DEFAULT_EXIT_TIMEOUT_S, exit_timeout
 
 APP = """
 import logging
@@ -73,3 +76,19 @@ def test_the_metrics_exporter_at_exit_is_under_the_same_bound() -> None:
     assert len(metrics) == 1, done.stderr
     assert "OTLPMetricExporter failed" in metrics[0]
     assert [line for line in lines if "gave up exporting at exit after 1 s" in line], done.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, DEFAULT_EXIT_TIMEOUT_S), ("", DEFAULT_EXIT_TIMEOUT_S), ("0.5", 0.5), ("12", 12.0)],
+)
+def test_the_exit_bound_comes_from_the_environment(raw: str | None, expected: float) -> None:
+    env = {} if raw is None else {semconv.ENV_SHUTDOWN_TIMEOUT: raw}
+    assert exit_timeout(env) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "soon", "inf"])
+def test_an_exit_bound_that_cannot_end_exporting_is_said_and_the_default_kept(raw: str, caplog) -> None:
+    """0 would stop every export at once and infinity never: neither is a bound."""
+    assert exit_timeout({semconv.ENV_SHUTDOWN_TIMEOUT: raw}) == DEFAULT_EXIT_TIMEOUT_S
+    assert semconv.ENV_SHUTDOWN_TIMEOUT in caplog.text and repr(raw) in caplog.text

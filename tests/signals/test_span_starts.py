@@ -155,7 +155,14 @@ def test_a_record_that_cannot_be_written_is_said_once_and_never_raised(caplog) -
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(None, DEFAULT_DELAY_S), ("", DEFAULT_DELAY_S), ("0", 0.0), ("2.5", 2.5), ("-1", DEFAULT_DELAY_S)],
+    [
+        (None, DEFAULT_DELAY_S),
+        ("", DEFAULT_DELAY_S),
+        ("0", 0.0),
+        ("2.5", 2.5),
+        ("-1", DEFAULT_DELAY_S),
+        ("nan", DEFAULT_DELAY_S),
+    ],
 )
 def test_the_delay_comes_from_the_environment(raw: str | None, expected: float) -> None:
     env = {} if raw is None else {semconv.ENV_SPAN_START_DELAY: raw}
