@@ -22,7 +22,12 @@ from a2a_observe.instrumentation.threads import (
     propagate_context_to_threads,
     stop_propagating_context_to_threads,
 )
-from a2a_observe.observation.observer import Observer, announce_span_starts, stop_announcing_span_starts
+from a2a_observe.observation.observer import (
+    Observer,
+    announce_span_starts,
+    record_queued_measurements,
+    stop_announcing_span_starts,
+)
 
 _log = logging.getLogger("a2a_observe")
 
@@ -91,5 +96,6 @@ class A2AInstrumentor(InstrumentorBase):  # type: ignore[misc]
             patches.undo()
             stop_propagating_context_to_threads()
         stop_announcing_span_starts()
+        record_queued_measurements()
         type(self)._patches = None
         type(self).observer = None

@@ -42,6 +42,7 @@ from a2a_observe.observation.facts import (
     MessageFacts,
 )
 from a2a_observe.safety import call_guarded
+from a2a_observe.signals import deferred
 from a2a_observe.signals.metrics import A2AMetrics, call_attributes
 from a2a_observe.signals.span_starts import log_span_starts, stop_span_starts
 from a2a_observe.version import __version__
@@ -119,6 +120,12 @@ def announce_span_starts(tracer_provider: trace.TracerProvider | None = None) ->
 def stop_announcing_span_starts() -> None:
     """Undo :func:`announce_span_starts` (for ``uninstrument()``)."""
     call_guarded("span-start logging", stop_span_starts)
+
+
+def record_queued_measurements() -> None:
+    """Make the histogram records still queued for the event loop (``uninstrument()``: what
+    the last calls measured is not left waiting for a collection)."""
+    deferred.drain()
 
 
 _CACHE_LIMIT = 1024

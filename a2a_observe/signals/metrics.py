@@ -3,9 +3,10 @@
 RED per agent and method, task lifecycle, streaming and sizes. Ids never go on a metric
 (cardinality); they reach the metrics as exemplars, through the span context passed with
 each duration, so a dashboard can jump from a slow bucket to the trace. Histograms are the
-SDK's synchronous ones (exemplars need the request's context); counters and up-down counters
-are plain sums read at collection (:mod:`a2a_observe.signals.totals`), which keeps them off
-the cost of a request.
+SDK's synchronous ones (exemplars need the request's context), made on the event loop's next
+turn, once the caller has its answer (:mod:`a2a_observe.signals.deferred`); counters and
+up-down counters are plain sums read at collection (:mod:`a2a_observe.signals.totals`). Both
+keep the metrics off the cost of a request.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from opentelemetry import trace
 from opentelemetry.metrics import Meter
 
 from a2a_observe import semconv
+from a2a_observe.signals.deferred import RecordedLater
 from a2a_observe.signals.totals import observable_counter, observable_up_down_counter
 
 _MAX_LABEL_SETS = 1024
@@ -35,17 +37,21 @@ class A2AMetrics:
     def __init__(self, meter: Meter) -> None:
         durations = list(semconv.DURATION_BUCKETS)
         sizes = list(semconv.SIZE_BUCKETS)
-        self.client_duration = meter.create_histogram(
-            semconv.METRIC_RPC_CLIENT_DURATION,
-            unit="s",
-            description="Duration of A2A calls made by this process, as the caller saw them.",
-            explicit_bucket_boundaries_advisory=durations,
+        self.client_duration = RecordedLater(
+            meter.create_histogram(
+                semconv.METRIC_RPC_CLIENT_DURATION,
+                unit="s",
+                description="Duration of A2A calls made by this process, as the caller saw them.",
+                explicit_bucket_boundaries_advisory=durations,
+            )
         )
-        self.server_duration = meter.create_histogram(
-            semconv.METRIC_RPC_SERVER_DURATION,
-            unit="s",
-            description="Duration of A2A requests served by this process's agents.",
-            explicit_bucket_boundaries_advisory=durations,
+        self.server_duration = RecordedLater(
+            meter.create_histogram(
+                semconv.METRIC_RPC_SERVER_DURATION,
+                unit="s",
+                description="Duration of A2A requests served by this process's agents.",
+                explicit_bucket_boundaries_advisory=durations,
+            )
         )
         self.active_requests = observable_up_down_counter(
             meter,
@@ -59,11 +65,13 @@ class A2AMetrics:
             unit="{transition}",
             description="Task state changes published by agents, by the state entered.",
         )
-        self.task_duration = meter.create_histogram(
-            semconv.METRIC_TASK_DURATION,
-            unit="s",
-            description="Time from a task's first state to its terminal state, by final state.",
-            explicit_bucket_boundaries_advisory=durations,
+        self.task_duration = RecordedLater(
+            meter.create_histogram(
+                semconv.METRIC_TASK_DURATION,
+                unit="s",
+                description="Time from a task's first state to its terminal state, by final state.",
+                explicit_bucket_boundaries_advisory=durations,
+            )
         )
         self.active_tasks = observable_up_down_counter(
             meter,
@@ -77,17 +85,21 @@ class A2AMetrics:
             unit="{event}",
             description="Events carried by A2A streams, by kind.",
         )
-        self.time_to_first_event = meter.create_histogram(
-            semconv.METRIC_STREAM_TIME_TO_FIRST_EVENT,
-            unit="s",
-            description="Time from the start of a streaming call to its first event.",
-            explicit_bucket_boundaries_advisory=durations,
+        self.time_to_first_event = RecordedLater(
+            meter.create_histogram(
+                semconv.METRIC_STREAM_TIME_TO_FIRST_EVENT,
+                unit="s",
+                description="Time from the start of a streaming call to its first event.",
+                explicit_bucket_boundaries_advisory=durations,
+            )
         )
-        self.stream_duration = meter.create_histogram(
-            semconv.METRIC_STREAM_DURATION,
-            unit="s",
-            description="Duration of A2A streams, by how they ended.",
-            explicit_bucket_boundaries_advisory=durations,
+        self.stream_duration = RecordedLater(
+            meter.create_histogram(
+                semconv.METRIC_STREAM_DURATION,
+                unit="s",
+                description="Duration of A2A streams, by how they ended.",
+                explicit_bucket_boundaries_advisory=durations,
+            )
         )
         self.active_streams = observable_up_down_counter(
             meter,
@@ -95,17 +107,21 @@ class A2AMetrics:
             unit="{stream}",
             description="A2A streams open right now.",
         )
-        self.request_size = meter.create_histogram(
-            semconv.METRIC_REQUEST_SIZE,
-            unit="By",
-            description="Serialised size of the message sent with a call.",
-            explicit_bucket_boundaries_advisory=sizes,
+        self.request_size = RecordedLater(
+            meter.create_histogram(
+                semconv.METRIC_REQUEST_SIZE,
+                unit="By",
+                description="Serialised size of the message sent with a call.",
+                explicit_bucket_boundaries_advisory=sizes,
+            )
         )
-        self.response_size = meter.create_histogram(
-            semconv.METRIC_RESPONSE_SIZE,
-            unit="By",
-            description="Serialised size of what a call returned (all events of a stream).",
-            explicit_bucket_boundaries_advisory=sizes,
+        self.response_size = RecordedLater(
+            meter.create_histogram(
+                semconv.METRIC_RESPONSE_SIZE,
+                unit="By",
+                description="Serialised size of what a call returned (all events of a stream).",
+                explicit_bucket_boundaries_advisory=sizes,
+            )
         )
         self.errors = observable_counter(
             meter,

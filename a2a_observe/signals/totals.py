@@ -21,6 +21,8 @@ from opentelemetry import context as otel_context
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
 from opentelemetry.metrics._internal import _ProxyMeter
 
+from a2a_observe.signals import deferred
+
 _log = logging.getLogger("a2a_observe")
 
 MAX_LABEL_SETS = 2000
@@ -75,7 +77,11 @@ class Totals:
 
     def observe(self, options: CallbackOptions) -> Iterable[Observation]:
         """The instrument's callback: every label set's sum. Never raises into the SDK's
-        collection; a failure is logged once and that collection misses this metric."""
+        collection; a failure is logged once and that collection misses this metric.
+
+        The histogram records still queued are made first (:mod:`a2a_observe.signals.deferred`):
+        the SDK runs every callback before it reads the histograms of the same collection."""
+        deferred.drain()
         try:
             with self._lock:
                 entries = [(labels, value) for labels, value in self._sums.values()]
