@@ -21,7 +21,7 @@ from opentelemetry.metrics import Meter
 
 from a2a_observe import semconv
 from a2a_observe.signals.deferred import RecordedLater
-from a2a_observe.signals.totals import observable_counter, observable_up_down_counter
+from a2a_observe.signals.totals import Totals, observable_counter, observable_up_down_counter
 
 _MAX_LABEL_SETS = 1024
 """(agent, state) label sets kept; past it the table starts over rather than grow."""
@@ -31,104 +31,109 @@ _MAX_TRACKED_TASKS = 100_000
 the active gauge), so an agent whose tasks never end cannot grow memory without bound."""
 
 
+_HISTOGRAMS: dict[str, tuple[str, str, tuple[float, ...], str]] = {
+    # attribute: (name, unit, bucket boundaries, description)
+    "client_duration": (
+        semconv.METRIC_RPC_CLIENT_DURATION,
+        "s",
+        semconv.DURATION_BUCKETS,
+        "Duration of A2A calls made by this process, as the caller saw them.",
+    ),
+    "server_duration": (
+        semconv.METRIC_RPC_SERVER_DURATION,
+        "s",
+        semconv.DURATION_BUCKETS,
+        "Duration of A2A requests served by this process's agents.",
+    ),
+    "task_duration": (
+        semconv.METRIC_TASK_DURATION,
+        "s",
+        semconv.DURATION_BUCKETS,
+        "Time from a task's first state to its terminal state, by final state.",
+    ),
+    "time_to_first_event": (
+        semconv.METRIC_STREAM_TIME_TO_FIRST_EVENT,
+        "s",
+        semconv.DURATION_BUCKETS,
+        "Time from the start of a streaming call to its first event.",
+    ),
+    "stream_duration": (
+        semconv.METRIC_STREAM_DURATION,
+        "s",
+        semconv.DURATION_BUCKETS,
+        "Duration of A2A streams, by how they ended.",
+    ),
+    "request_size": (
+        semconv.METRIC_REQUEST_SIZE,
+        "By",
+        semconv.SIZE_BUCKETS,
+        "Serialised size of the message sent with a call.",
+    ),
+    "response_size": (
+        semconv.METRIC_RESPONSE_SIZE,
+        "By",
+        semconv.SIZE_BUCKETS,
+        "Serialised size of what a call returned (all events of a stream).",
+    ),
+}
+
+_SUMS: dict[str, tuple[str, str, bool, str]] = {
+    # attribute: (name, unit, monotonic, description)
+    "active_requests": (
+        semconv.METRIC_SERVER_ACTIVE_REQUESTS,
+        "{request}",
+        False,
+        "A2A requests being served right now.",
+    ),
+    "transitions": (
+        semconv.METRIC_TASK_TRANSITIONS,
+        "{transition}",
+        True,
+        "Task state changes published by agents, by the state entered.",
+    ),
+    "active_tasks": (
+        semconv.METRIC_TASK_ACTIVE,
+        "{task}",
+        False,
+        "Tasks currently in each non-terminal state.",
+    ),
+    "stream_events": (
+        semconv.METRIC_STREAM_EVENTS,
+        "{event}",
+        True,
+        "Events carried by A2A streams, by kind.",
+    ),
+    "active_streams": (semconv.METRIC_STREAM_ACTIVE, "{stream}", False, "A2A streams open right now."),
+    "errors": (semconv.METRIC_ERRORS, "{error}", True, "Failed A2A calls, by error type and wire status."),
+}
+
+
 class A2AMetrics:
     """Every a2a-observe instrument, created once per ``instrument()``."""
 
+    client_duration: RecordedLater
+    server_duration: RecordedLater
+    task_duration: RecordedLater
+    time_to_first_event: RecordedLater
+    stream_duration: RecordedLater
+    request_size: RecordedLater
+    response_size: RecordedLater
+    active_requests: Totals
+    transitions: Totals
+    active_tasks: Totals
+    stream_events: Totals
+    active_streams: Totals
+    errors: Totals
+
     def __init__(self, meter: Meter) -> None:
-        durations = list(semconv.DURATION_BUCKETS)
-        sizes = list(semconv.SIZE_BUCKETS)
-        self.client_duration = RecordedLater(
-            meter.create_histogram(
-                semconv.METRIC_RPC_CLIENT_DURATION,
-                unit="s",
-                description="Duration of A2A calls made by this process, as the caller saw them.",
-                explicit_bucket_boundaries_advisory=durations,
+        for attribute, (name, unit, buckets, description) in _HISTOGRAMS.items():
+            histogram = meter.create_histogram(
+                name, unit=unit, description=description, explicit_bucket_boundaries_advisory=list(buckets)
             )
-        )
-        self.server_duration = RecordedLater(
-            meter.create_histogram(
-                semconv.METRIC_RPC_SERVER_DURATION,
-                unit="s",
-                description="Duration of A2A requests served by this process's agents.",
-                explicit_bucket_boundaries_advisory=durations,
-            )
-        )
-        self.active_requests = observable_up_down_counter(
-            meter,
-            semconv.METRIC_SERVER_ACTIVE_REQUESTS,
-            unit="{request}",
-            description="A2A requests being served right now.",
-        )
-        self.transitions = observable_counter(
-            meter,
-            semconv.METRIC_TASK_TRANSITIONS,
-            unit="{transition}",
-            description="Task state changes published by agents, by the state entered.",
-        )
-        self.task_duration = RecordedLater(
-            meter.create_histogram(
-                semconv.METRIC_TASK_DURATION,
-                unit="s",
-                description="Time from a task's first state to its terminal state, by final state.",
-                explicit_bucket_boundaries_advisory=durations,
-            )
-        )
-        self.active_tasks = observable_up_down_counter(
-            meter,
-            semconv.METRIC_TASK_ACTIVE,
-            unit="{task}",
-            description="Tasks currently in each non-terminal state.",
-        )
-        self.stream_events = observable_counter(
-            meter,
-            semconv.METRIC_STREAM_EVENTS,
-            unit="{event}",
-            description="Events carried by A2A streams, by kind.",
-        )
-        self.time_to_first_event = RecordedLater(
-            meter.create_histogram(
-                semconv.METRIC_STREAM_TIME_TO_FIRST_EVENT,
-                unit="s",
-                description="Time from the start of a streaming call to its first event.",
-                explicit_bucket_boundaries_advisory=durations,
-            )
-        )
-        self.stream_duration = RecordedLater(
-            meter.create_histogram(
-                semconv.METRIC_STREAM_DURATION,
-                unit="s",
-                description="Duration of A2A streams, by how they ended.",
-                explicit_bucket_boundaries_advisory=durations,
-            )
-        )
-        self.active_streams = observable_up_down_counter(
-            meter,
-            semconv.METRIC_STREAM_ACTIVE,
-            unit="{stream}",
-            description="A2A streams open right now.",
-        )
-        self.request_size = RecordedLater(
-            meter.create_histogram(
-                semconv.METRIC_REQUEST_SIZE,
-                unit="By",
-                description="Serialised size of the message sent with a call.",
-                explicit_bucket_boundaries_advisory=sizes,
-            )
-        )
-        self.response_size = RecordedLater(
-            meter.create_histogram(
-                semconv.METRIC_RESPONSE_SIZE,
-                unit="By",
-                description="Serialised size of what a call returned (all events of a stream).",
-                explicit_bucket_boundaries_advisory=sizes,
-            )
-        )
-        self.errors = observable_counter(
-            meter,
-            semconv.METRIC_ERRORS,
-            unit="{error}",
-            description="Failed A2A calls, by error type and wire status.",
-        )
+            setattr(self, attribute, RecordedLater(histogram))
+        for attribute, (name, unit, monotonic, description) in _SUMS.items():
+            make = observable_counter if monotonic else observable_up_down_counter
+            setattr(self, attribute, make(meter, name, unit=unit, description=description))
         self._tasks: OrderedDict[str, tuple[str, float, str]] = OrderedDict()
         self._tasks_lock = threading.Lock()
         self._state_labels: dict[tuple[str, str], dict[str, Any]] = {}
