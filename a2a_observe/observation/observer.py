@@ -131,6 +131,9 @@ def record_queued_measurements() -> None:
 _CACHE_LIMIT = 1024
 """Entries an observer keeps per precomputed table before it starts the table over."""
 
+_RECENT_EVENTS = 64
+"""Events an agent run remembers to record once: a queue hands an event on to its child queues."""
+
 _METRIC_SPAN_KEYS = (
     semconv.A2A_METHOD_NAME,
     semconv.GEN_AI_AGENT_NAME,
@@ -695,7 +698,10 @@ class AgentRun:
         self.owned = owned
         self.call = call
         self.ids = ids
-        self._recent: deque[object] = deque(maxlen=64)
+        self._recent: deque[object] = deque()
+        self._recent_ids: set[int] = set()
+        """The last events recorded and their ids (held, so no other object can take an id
+        while it is here): a look-up per event instead of a scan, whatever the stream's length."""
         self._latest: dict[str, Any] = {}
         self._ended = False
         self._started_ns = time.time_ns()
@@ -733,9 +739,13 @@ class AgentRun:
         A queue may hand the same event object on to child queues, so an object already
         recorded is not recorded again.
         """
-        if any(seen is source for seen in self._recent):
+        key = id(source)
+        if key in self._recent_ids:
             return
         self._recent.append(source)
+        self._recent_ids.add(key)
+        if len(self._recent) > _RECENT_EVENTS:
+            self._recent_ids.discard(id(self._recent.popleft()))
         o, span = self.observer, self.span
         if event.task_id:
             self._latest[semconv.A2A_TASK_ID] = event.task_id
