@@ -11,7 +11,9 @@ import logging
 from collections.abc import MutableMapping
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import format_span_id, format_trace_id
 
 from a2a_observe import semconv
@@ -28,15 +30,27 @@ FIELDS: tuple[str, ...] = (
 """Every field a log line may get, in the order they are added."""
 
 
+_last: tuple[Context, dict[str, str]] | None = None
+"""The last context asked about and its fields. One log line asks up to four times (the
+structlog processor, each handler's filter, the formatter's pre-chain), always in the same
+context; contexts never change, and holding the last one keeps its identity from being reused."""
+
+
 def log_context() -> dict[str, str]:
     """The current trace and span ids (W3C hex) and the A2A ids that are known."""
+    global _last
+    ctx = otel_context.get_current()
+    last = _last
+    if last is not None and last[0] is ctx:
+        return dict(last[1])
     fields: dict[str, str] = {}
-    span_context = trace.get_current_span().get_span_context()
+    span_context = trace.get_current_span(ctx).get_span_context()
     if span_context.is_valid:
         fields[semconv.LOG_TRACE_ID] = format_trace_id(span_context.trace_id)
         fields[semconv.LOG_SPAN_ID] = format_span_id(span_context.span_id)
-    fields.update(current_ids())
-    return fields
+    fields.update(current_ids(ctx))
+    _last = (ctx, fields)
+    return dict(fields)
 
 
 def add_trace_context(

@@ -146,6 +146,28 @@ def test_values_the_caller_gives_win(tracer_provider) -> None:
     assert len(record.trace_id) == 32  # type: ignore[attr-defined]
 
 
+def test_each_context_gets_its_own_fields_however_often_it_is_asked(tracer_provider) -> None:
+    """One line asks up to four times in the same context (the answer is kept); another span
+    gets its own ids, and a caller changing the fields it was given changes nothing."""
+    from a2a_observe.logs.context import log_context
+
+    tracer = tracer_provider.get_tracer("tests")
+    with tracer.start_as_current_span("first") as first:
+        asked = [log_context() for _ in range(4)]
+        asked[0][semconv.LOG_SPAN_ID] = "changed by the caller"
+        again = log_context()
+        with tracer.start_as_current_span("second") as second:
+            inner = log_context()
+        back = log_context()
+    outside = log_context()
+    first_id = format_span_id(first.get_span_context().span_id)
+    assert [a[semconv.LOG_SPAN_ID] for a in asked[1:]] == [first_id] * 3
+    assert again[semconv.LOG_SPAN_ID] == back[semconv.LOG_SPAN_ID] == first_id
+    assert inner[semconv.LOG_SPAN_ID] == format_span_id(second.get_span_context().span_id)
+    assert inner[semconv.LOG_TRACE_ID] == again[semconv.LOG_TRACE_ID]
+    assert semconv.LOG_SPAN_ID not in outside
+
+
 def test_a_fault_in_our_context_lookup_never_stops_a_log_line(monkeypatch, caplog) -> None:
     from a2a_observe.logs import context
     from a2a_observe.safety import reset_reports
@@ -155,6 +177,7 @@ def test_a_fault_in_our_context_lookup_never_stops_a_log_line(monkeypatch, caplo
 
     reset_reports()
     monkeypatch.setattr(context, "current_ids", broken)
+    monkeypatch.setattr(context, "_last", None)  # what the last line's context gave is not asked again
     caplog.set_level(logging.WARNING, logger="a2a_observe")
     with structlog.testing.capture_logs(processors=[add_trace_context]) as captured:
         structlog.get_logger("app").info("still logged")
