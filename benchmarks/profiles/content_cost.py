@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from observer_cost import observation
+from observer_cost import Drop, observation
 from opentelemetry import metrics, trace
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.metrics import MeterProvider
@@ -73,13 +73,6 @@ class EncodeAndDrop(SpanExporter):
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         encode_spans(spans).SerializePartialToString()
-        return SpanExportResult.SUCCESS
-
-
-class Drop(SpanExporter):
-    """Drops the spans unencoded: what is left is the work on the request path."""
-
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         return SpanExportResult.SUCCESS
 
 
