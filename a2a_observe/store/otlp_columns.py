@@ -29,6 +29,7 @@ from a2a_observe.store.otlp_rows import (
     MAX_VALUE_CHARS,
     Limiter,
     _id,
+    _optional_id,
     _remote,
     _span_rows,
     _summarise,
@@ -81,18 +82,9 @@ def _time(value: int, what: str) -> int:
     return value
 
 
-_ZERO_TRACE = bytes(16)
-_ZERO_SPAN = bytes(8)
 _BUDGET = Limiter().budget - MAX_VALUE_CHARS
 """What the strings in a span's arrays and maps may take: the rest of a record's budget once the
 plain strings have had the most one value may hold (see the module's docstring)."""
-
-
-def _span_id(raw: bytes, what: str) -> str:
-    """A span id as hex: a compare against the all-zero id first, the checks only if it fails."""
-    if len(raw) == 8 and raw != _ZERO_SPAN:
-        return raw.hex()
-    return _id(raw, 8, what)
 
 
 class _Spans:
@@ -109,11 +101,9 @@ class _Spans:
     def add(self, span: Span, resource: Row, scope_name: str, scope_version: str) -> None:
         """Append one span; ``ValueError`` if it cannot be stored, :class:`_Oversized` if a limit
         may cut it. Either way nothing is appended."""
-        raw = span.trace_id
-        trace_id = raw.hex() if len(raw) == 16 and raw != _ZERO_TRACE else _id(raw, 16, "traceId")
-        span_id = _span_id(span.span_id, "spanId")
-        raw = span.parent_span_id
-        parent = _span_id(raw, "parentSpanId") if raw else None
+        trace_id = _id(span.trace_id, 16, "traceId")
+        span_id = _id(span.span_id, 8, "spanId")
+        parent = _optional_id(span.parent_span_id, 8, "parentSpanId")
         limit = self._limit
         limit.budget = _BUDGET  # what the strings outside arrays and maps may take
         limit.truncated = 0
