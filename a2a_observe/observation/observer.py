@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -698,10 +697,10 @@ class AgentRun:
         self.owned = owned
         self.call = call
         self.ids = ids
-        self._recent: deque[object] = deque()
-        self._recent_ids: set[int] = set()
-        """The last events recorded and their ids (held, so no other object can take an id
-        while it is here): a look-up per event instead of a scan, whatever the stream's length."""
+        self._recent: dict[int, object] = {}
+        """The last events recorded, by id, oldest first (held, so no other object can take
+        an id while it is here): a look-up per event instead of a scan, whatever the stream's
+        length."""
         self._latest: dict[str, Any] = {}
         self._ended = False
         self._started_ns = time.time_ns()
@@ -739,13 +738,12 @@ class AgentRun:
         A queue may hand the same event object on to child queues, so an object already
         recorded is not recorded again.
         """
-        key = id(source)
-        if key in self._recent_ids:
+        recent, key = self._recent, id(source)
+        if key in recent:
             return
-        self._recent.append(source)
-        self._recent_ids.add(key)
-        if len(self._recent) > _RECENT_EVENTS:
-            self._recent_ids.discard(id(self._recent.popleft()))
+        recent[key] = source
+        if len(recent) > _RECENT_EVENTS:
+            del recent[next(iter(recent))]
         o, span = self.observer, self.span
         if event.task_id:
             self._latest[semconv.A2A_TASK_ID] = event.task_id
