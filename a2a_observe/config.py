@@ -54,8 +54,8 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
 
 def env_seconds(name: str, default: float, *, zero: bool, env: Mapping[str, str] | None = None) -> float:
     """A duration in seconds from the environment: unset or blank gives ``default``; so does a
-    value that is not a finite number, is negative, or is 0 where ``zero`` does not allow it
-    (said once, with the value given)."""
+    value that is not a finite number, is negative, or is 0 where ``zero`` does not allow it,
+    and a warning then names the variable and the value given."""
     raw = (os.environ if env is None else env).get(name, "").strip()
     if not raw:
         return default
