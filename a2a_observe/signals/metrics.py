@@ -3,8 +3,8 @@
 RED per agent and method, task lifecycle, streaming and sizes. Ids never go on a metric
 (cardinality); they reach the metrics as exemplars, through the span context passed with
 each duration, so a dashboard can jump from a slow bucket to the trace. Histograms are the
-SDK's synchronous ones (exemplars need the request's context), made on the event loop's next
-turn, once the caller has its answer (:mod:`a2a_observe.signals.deferred`); counters and
+SDK's synchronous ones (exemplars need the request's context), made by the event loop a
+moment after the call, while it waits on the network (:mod:`a2a_observe.signals.deferred`); counters and
 up-down counters are plain sums read at collection (:mod:`a2a_observe.signals.totals`). Both
 keep the metrics off the cost of a request.
 """
