@@ -675,7 +675,8 @@ class CallObservation:
         if self._metrics is not None and self._sets is not None:
             self._end_metrics(self._metrics, self._sets)  # first: who sees the span ended sees them
         self.span.end()
-        for run in self.runs:
+        runs, self.runs = self.runs, []  # a run refers to its call, not back: freed without the GC
+        for run in runs:
             run.call_ended()
 
 
