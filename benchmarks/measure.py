@@ -69,14 +69,21 @@ def measure(
     rounds: int,
     per_round: int,
     clocks: dict[str, Clock] | None = None,
+    warm: int = 0,
 ) -> dict[str, Samples]:
     """Every way once per round, in turn, so machine noise hits them alike; with ``clocks``,
-    also the CPU each process spent during each way's rounds."""
+    also the CPU each process spent during each way's rounds.
+
+    ``warm`` calls are made untimed after each switch: switching a way on (instrumenting,
+    opening a client) leaves it cold, as an app is only at its first calls, and without them
+    each round would time that way's first calls while the way before it ran warm."""
     results = {name: Samples() for name in modes}
     clocks = clocks or {}
     for _ in range(rounds):
         for name, switch in modes.items():
             switch()
+            if warm:
+                run_round(warm)
             before = {clock: read(name) for clock, read in clocks.items()}
             latencies, elapsed = run_round(per_round)
             after = {clock: read(name) for clock, read in clocks.items()}

@@ -68,6 +68,9 @@ from a2a_observe.signals.prometheus import PrometheusReader
 
 WAYS = ("bare", "floor", "sdk-telemetry", "a2a-observe")
 
+WARM_CALLS = 10
+"""Untimed calls after each switch of way, before its round is timed (``measure``)."""
+
 
 def sdk_telemetry_off() -> object:
     """The object a2a-sdk itself puts in place of ``trace`` when its telemetry is off.
@@ -475,10 +478,20 @@ def run_ways(
         loop.run_until_complete(unary_round(echo(), 20))
         loop.run_until_complete(stream_round(writer(), 2))
     unary = measure(
-        modes, lambda n: loop.run_until_complete(unary_round(echo(), n)), args.rounds, args.unary, clocks
+        modes,
+        lambda n: loop.run_until_complete(unary_round(echo(), n)),
+        args.rounds,
+        args.unary,
+        clocks,
+        warm=WARM_CALLS,
     )
     streams = measure(
-        modes, lambda n: loop.run_until_complete(stream_round(writer(), n)), args.rounds, args.streams, clocks
+        modes,
+        lambda n: loop.run_until_complete(stream_round(writer(), n)),
+        args.rounds,
+        args.streams,
+        clocks,
+        warm=1,
     )
     return unary, streams
 
