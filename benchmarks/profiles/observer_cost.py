@@ -4,9 +4,13 @@ the agent's four task events with their metrics, results, ends) driven directly 
 a2a-sdk objects and the real OpenTelemetry SDK (batch export into a sink that drops).
 
     python benchmarks/profiles/observer_cost.py [calls]
+    python benchmarks/profiles/observer_cost.py 3000 --phases
 
-Prints CPU microseconds per call. Run it against another checkout's package
-(``PYTHONPATH=/path/to/checkout``) to compare two versions on the same machine.
+Prints CPU microseconds per call; ``--phases`` also where they go (wall time per part of the
+observation: facts, each side's start and end, the agent's events, ...), largest first. No event
+loop runs here, so histogram records are made inline, as in a synchronous server. Run it
+against another checkout's package (``PYTHONPATH=/path/to/checkout``) to compare two versions
+on the same machine.
 """
 
 from __future__ import annotations
@@ -28,9 +32,32 @@ class Drop(SpanExporter):
         return SpanExportResult.SUCCESS
 
 
+def _no_phase(name: str) -> None:
+    return None
+
+
+class Phases:
+    """Wall time per named part of the observation: each mark charges the time since the last
+    one to its name."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = self.seconds.get(name, 0.0) + now - self._last
+        self._last = now
+
+
 def observation() -> tuple[Callable[[], tuple[Any, Any, list[Any]]], Callable[..., None]]:
     """The two halves of one observed SendMessage: what the app makes, and a2a-observe's
-    observation of it on both sides, on the global tracer and meter providers (set them first)."""
+    observation of it on both sides, on the global tracer and meter providers (set them first).
+    The observation takes an optional ``phase`` callable, called with each part's name as it
+    ends (:class:`Phases`)."""
     from a2a.helpers.proto_helpers import new_task_from_user_message
     from a2a.types import SendMessageRequest, TaskArtifactUpdateEvent, TaskState, TaskStatusUpdateEvent
 
@@ -70,7 +97,7 @@ def observation() -> tuple[Callable[[], tuple[Any, Any, list[Any]]], Callable[..
         events[3].status.state = TaskState.TASK_STATE_COMPLETED
         return request, task, events
 
-    def observe(request: Any, task: Any, events: list[Any]) -> None:
+    def observe(request: Any, task: Any, events: list[Any], phase: Callable[[str], None] = _no_phase) -> None:
         facts = CallFacts(
             method="SendMessage",
             binding="JSONRPC",
@@ -80,22 +107,34 @@ def observation() -> tuple[Callable[[], tuple[Any, Any, list[Any]]], Callable[..
             server_address="127.0.0.1",
             server_port=8000,
         )
+        phase("facts")
         client = observer.start_client_call(facts)
+        phase("client start")
         carrier = client.carrier()
-        server = observer.start_server_call(
-            CallFacts(**{**facts.__dict__, "client_address": "127.0.0.1", "client_port": 50000}), carrier
-        )
+        phase("trace context out")
+        server_facts = CallFacts(**{**facts.__dict__, "client_address": "127.0.0.1", "client_port": 50000})
+        phase("facts")
+        server = observer.start_server_call(server_facts, carrier)
+        phase("server start (context in)")
         with server.activated():
             run = observer.start_agent_run("invoke_agent", AgentFacts(name="echo"), task.id, task.context_id)
+            phase("agent run")
             for event in events:
-                run.emitted(event, enqueued(event))
+                facts_of_event = enqueued(event)
+                phase("translating events")
+                run.emitted(event, facts_of_event)
+                phase("agent events")
             run.end()
+        phase("agent run")
         task.status.state = TaskState.TASK_STATE_COMPLETED
         result = translate.event_facts(task)
+        phase("translating events")
         server.result(result)
         server.end()
+        phase("server result and end")
         client.result(result)
         client.end()
+        phase("client result and end")
 
     return app_objects, observe
 
@@ -112,7 +151,8 @@ def observed_call() -> Callable[[], None]:
 
 
 def main() -> None:
-    calls = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
+    arguments = [a for a in sys.argv[1:] if a != "--phases"]
+    calls = int(arguments[0]) if arguments else 3000
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(Drop(), max_queue_size=65536))
     trace.set_tracer_provider(provider)
@@ -128,8 +168,17 @@ def main() -> None:
     for _ in range(calls):
         one_call()
     per_call = (time.process_time() - started) / calls
-    provider.shutdown()
     print(f"{per_call * 1e6:.1f} us of CPU per call (both sides), {calls} calls")
+    if "--phases" in sys.argv:
+        app_objects, observe = observation()
+        phases = Phases()
+        made = [app_objects() for _ in range(calls)]
+        for objects in made:
+            phases.start()
+            observe(*objects, phase=phases)
+        for name, seconds in sorted(phases.seconds.items(), key=lambda item: -item[1]):
+            print(f"  {name:28s} {seconds / calls * 1e6:7.1f} us")
+    provider.shutdown()
 
 
 if __name__ == "__main__":
