@@ -14,7 +14,11 @@ input format against the OTLP schema (:data:`OTLP_PROTO`, a subset of
 opentelemetry-proto's ``trace.proto``) and writing one Arrow row per span (ids, name, kind,
 times, attribute keys and values, event names, status). It does less than the column decoder
 (no limits, values as text), so it is a bound, not a replacement: what decoding costs once no
-Python runs per span. chdb's threads count: process time covers them.
+Python runs per span. chdb's threads count: process time covers them. ``chdb/request`` is
+the same with one query a request, as a receiver answering each sender before the next
+request would run it: every query pays chdb's fixed cost (planning the query over the nested
+OTLP structure, starting its pipeline), tens of milliseconds of CPU, so that way shows how many
+spans one query needs before the native decoder pays off.
 
     python benchmarks/receiver_decode.py --rounds 5
 """
@@ -29,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -81,14 +86,12 @@ def _varint(value: int) -> bytes:
     return bytes(out)
 
 
-def chdb_decoder(bodies: list[bytes], folder: Path) -> Callable[[], int]:
-    """A call that decodes ``bodies`` (as received) with chdb into Arrow and returns how many
-    spans they hold (counted once, by chdb, beforehand)."""
-    from chdb import session
-
+def chdb_decoder(engine: Any, bodies: list[bytes], folder: Path, name: str) -> Callable[[], int]:
+    """A call that decodes ``bodies`` (as received) with chdb into Arrow, in one query, and
+    returns how many spans they hold (counted once, by chdb, beforehand)."""
     schema = folder / "otlp.proto"
     schema.write_text(OTLP_PROTO)
-    data = folder / "requests.bin"
+    data = folder / f"{name}.bin"
     data.write_bytes(b"".join(_varint(len(body)) + body for body in bodies))  # length-delimited
     query = f"""SELECT hex(s.trace_id) AS trace_id, hex(s.span_id) AS span_id,
         hex(s.parent_span_id) AS parent_span_id, s.name AS name, s.kind AS kind,
@@ -100,7 +103,6 @@ def chdb_decoder(bodies: list[bytes], folder: Path) -> Callable[[], int]:
     FROM (SELECT arrayJoin(arrayFlatten(arrayMap(r -> arrayMap(x -> x.spans, r.scope_spans),
         resource_spans))) AS s FROM file('{data}', 'Protobuf', '{_STRUCTURE}'))
     SETTINGS format_schema = '{schema}:ExportTraceServiceRequest'"""
-    engine = session.Session()
     flat, settings = query.split("SETTINGS")
     spans = int(str(engine.query(f"SELECT count() FROM ({flat}) SETTINGS {settings}", "CSV")).strip())
 
@@ -146,10 +148,15 @@ def main() -> None:
     except ImportError:
         print("chdb is not installed: its way is left out")
     else:
-        decode = chdb_decoder(bodies, folder)
-        if decode() != spans:
+        from chdb import session
+
+        engine = session.Session()  # one engine a process: both ways share it
+        decode = chdb_decoder(engine, bodies, folder, "all")
+        each = [chdb_decoder(engine, [body], folder, f"request-{i}") for i, body in enumerate(bodies)]
+        if decode() != spans or sum(one() for one in each) != spans:
             raise SystemExit(f"chdb read {decode()} spans, not {spans}")
         ways["chdb"] = decode
+        ways["chdb/request"] = lambda: [one() for one in each]
     best = dict.fromkeys(ways, float("inf"))
     for _ in range(args.rounds):
         for name, way in ways.items():
@@ -162,7 +169,9 @@ def main() -> None:
     one, five, _ = os.getloadavg()
     print(f"columns / rows: {best['rows'] / best['columns']:.2f}x; load average {one:.2f}, {five:.2f}")
     if "chdb" in best:
-        print(f"chdb / parse+columns: {best['parse+columns'] / best['chdb']:.2f}x")
+        print(f"chdb / parse+columns: {best['parse+columns'] / best['chdb']:.2f}x", end="; ")
+        fixed = (best["chdb/request"] - best["chdb"]) / (len(bodies) - 1)
+        print(f"a chdb query's fixed cost: {fixed * 1e3:.1f} ms of CPU")
 
 
 if __name__ == "__main__":
