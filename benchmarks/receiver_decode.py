@@ -150,7 +150,7 @@ def main() -> None:
     else:
         from chdb import session
 
-        engine = session.Session()  # one engine a process: both ways share it
+        engine = session.Session()  # type: ignore[no-untyped-call]  # one engine a process
         decode = chdb_decoder(engine, bodies, folder, "all")
         each = [chdb_decoder(engine, [body], folder, f"request-{i}") for i, body in enumerate(bodies)]
         if decode() != spans or sum(one() for one in each) != spans:
