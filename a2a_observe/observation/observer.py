@@ -603,7 +603,15 @@ class CallObservation:
             span.add_event(semconv.EVENT_MESSAGE, o.message_event_attributes(event.message))
 
     def stream_event(self, event: EventFacts) -> None:
-        """One event of a stream: a span event; the span keeps the latest state and ids."""
+        """One event of a stream: a span event; the span keeps the latest state and ids.
+
+        On a SERVER span that an agent run reports to, the run has already put what the
+        event carries (the artifact chunk, the message) on this same span, as ``a2a.artifact``
+        and ``a2a.task.status``/``a2a.message`` events of the same object; the stream event then
+        says only what was sent when (kind, index, state). Repeating the artifact's attributes
+        cost about a third of a streamed event's price in the agent (the SDK's attribute
+        cleaning, then OTLP encoding) for nothing a reader did not have already.
+        """
         o, span = self.observer, self.span
         attrs: dict[str, Any] = {
             semconv.A2A_STREAM_EVENT_KIND: event.kind,
@@ -630,10 +638,11 @@ class CallObservation:
             self._latest[semconv.A2A_TASK_ID] = event.task_id
         if event.context_id:
             self._latest[semconv.GEN_AI_CONVERSATION_ID] = event.context_id
-        if event.artifact is not None:
-            attrs.update(o.artifact_event_attributes(event.artifact))
-        if event.message is not None:
-            attrs.update(o.message_event_attributes(event.message))
+        if not self.runs:  # no agent run reports here: this event is the only record of it
+            if event.artifact is not None:
+                attrs.update(o.artifact_event_attributes(event.artifact))
+            if event.message is not None:
+                attrs.update(o.message_event_attributes(event.message))
         span.add_event(semconv.EVENT_STREAM, attrs)
 
     def stream_ended(self, how: str) -> None:

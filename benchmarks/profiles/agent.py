@@ -3,6 +3,10 @@ one way of ``benchmarks/overhead.py`` runs under ``py-spy record``, exporting ov
 local sink, as in ``overhead.py --processes --otlp``.
 
     python benchmarks/profiles/agent.py a2a-observe 1500 profiles/agent-a2a-observe.svg
+    python benchmarks/profiles/agent.py a2a-observe 100 /tmp/writer.txt --streams
+
+With ``--streams`` the calls are 50-event streams from the writer agent instead of SendMessage
+calls to the echo agent; an output file ending in ``.txt`` gets py-spy's collapsed stacks.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ def read_json(stream: Any) -> dict[str, Any]:
 
 
 def main() -> None:
-    way, calls, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    streams = "--streams" in sys.argv
+    way, calls, out = (a for a in sys.argv[1:] if a != "--streams")
+    calls_made = int(calls)
     py_spy = Path(sys.executable).with_name("py-spy")
     pipes: dict[str, Any] = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "text": True}
     sink = subprocess.Popen([sys.executable, overhead.__file__, "--sink"], **pipes)
@@ -41,14 +47,18 @@ def main() -> None:
     urls = read_json(agent.stdout)
     from a2a_observe.demo.serving import build_card
 
-    card = build_card("echo", urlsplit(urls["echo"]).port or 0, None, "1.0.0")
+    agent_name = "writer" if streams else "echo"
+    card = build_card(agent_name, urlsplit(urls[agent_name]).port or 0, None, "1.0.0")
     logging.getLogger("a2a").setLevel(logging.CRITICAL)
     loop = asyncio.new_event_loop()
-    latencies, elapsed = loop.run_until_complete(overhead.unary_round(card, calls))
+    round_of = overhead.stream_round if streams else overhead.unary_round
+    latencies, elapsed = loop.run_until_complete(round_of(card, calls_made))
     agent.communicate("")
     sink.communicate("")
     latencies.sort()
-    print(f"{way}: {calls} calls, p50 {latencies[len(latencies) // 2] * 1e3:.3f} ms, {elapsed:.1f} s")
+    what = "streams" if streams else "calls"
+    p50 = latencies[len(latencies) // 2] * 1e3
+    print(f"{way}: {calls_made} {what}, p50 {p50:.3f} ms, {elapsed:.1f} s")
 
 
 if __name__ == "__main__":

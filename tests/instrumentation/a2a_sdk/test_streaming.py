@@ -71,6 +71,11 @@ async def test_stream_span_records_every_event(spans, writer, binding, version) 
     server_events = [e for e in server_span.events if e.name == semconv.EVENT_STREAM]
     assert len(server_events) == len(received)
     assert (server_span.attributes or {})[semconv.A2A_STREAM_END] == semconv.STREAM_END_COMPLETED
+    # The agent's chunks are on the SERVER span once, as its own events; the stream events
+    # there say what was sent when, not the chunks again.
+    agent_chunks = [e.attributes or {} for e in server_span.events if e.name == semconv.EVENT_ARTIFACT]
+    assert [c[semconv.A2A_ARTIFACT_LAST_CHUNK] for c in agent_chunks] == [False] * (CHUNKS - 1) + [True]
+    assert not [e for e in server_events if semconv.A2A_ARTIFACT_ID in (e.attributes or {})]
 
 
 async def test_reader_that_stops_early_leaves_no_open_span(spans, open_spans, writer) -> None:
