@@ -494,18 +494,23 @@ class CallObservation:
         """What the adapter identifies the call by (a server's request context)."""
         self.runs: list[AgentRun] = []
         """The agent runs that report as events of this (SERVER) span."""
+        self._context: tuple[Any, Any, otel_context.Context] | None = None
 
     @property
     def context(self) -> otel_context.Context:
-        """The context in which this call's span is the current span."""
+        """The context in which this call's span is the current span: made again only when
+        the task or conversation it names has changed, since a stream activates the call
+        around every item it reads or writes."""
         facts = self.facts
-        ids = _ids(
-            self._latest.get(semconv.A2A_TASK_ID, facts.task_id),
-            self._latest.get(semconv.GEN_AI_CONVERSATION_ID, facts.context_id),
-            facts.agent.name,
-        )
-        ctx = otel_context.set_value(_IDS_KEY, ids, self._parent)
-        return trace.set_span_in_context(self.span, ctx)
+        task_id = self._latest.get(semconv.A2A_TASK_ID, facts.task_id)
+        context_id = self._latest.get(semconv.GEN_AI_CONVERSATION_ID, facts.context_id)
+        made = self._context
+        if made is not None and made[0] == task_id and made[1] == context_id:
+            return made[2]
+        ids = _ids(task_id, context_id, facts.agent.name)
+        ctx = trace.set_span_in_context(self.span, otel_context.set_value(_IDS_KEY, ids, self._parent))
+        self._context = (task_id, context_id, ctx)
+        return ctx
 
     @contextmanager
     def activated(self) -> Iterator[None]:

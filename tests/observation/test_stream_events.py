@@ -11,7 +11,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from a2a_observe import semconv
 from a2a_observe.config import Settings
 from a2a_observe.observation.facts import AgentFacts, ArtifactFacts, CallFacts, EventFacts
-from a2a_observe.observation.observer import Observer
+from a2a_observe.observation.observer import Observer, current_ids
 
 
 def _chunk(index: int) -> EventFacts:
@@ -79,3 +79,21 @@ def test_without_an_agent_run_the_stream_events_carry_the_chunks() -> None:
     assert [s[semconv.A2A_ARTIFACT_LAST_CHUNK] for s in sent] == [False, False, True]
     assert [s[semconv.A2A_ARTIFACT_APPEND] for s in sent] == [False, True, True]
     assert {s[semconv.A2A_ARTIFACT_ID] for s in sent} == {"draft"}
+
+
+def test_the_call_names_the_task_its_stream_reveals_to_what_runs_inside_it() -> None:
+    observer = Observer(TracerProvider().get_tracer("test"), Settings())
+    call = observer.start_client_call(
+        CallFacts(method=semconv.SEND_STREAMING_MESSAGE, agent=AgentFacts(name="writer"))
+    )
+    with call.activated():
+        assert current_ids() == {semconv.GEN_AI_AGENT_NAME: "writer"}
+    call.stream_event(EventFacts(kind=semconv.EVENT_KIND_TASK, task_id="t9", context_id="c9"))
+    for _ in range(2):  # the same on every later item of the stream
+        with call.activated():
+            assert current_ids() == {
+                semconv.A2A_TASK_ID: "t9",
+                semconv.GEN_AI_CONVERSATION_ID: "c9",
+                semconv.GEN_AI_AGENT_NAME: "writer",
+            }
+    call.end()
