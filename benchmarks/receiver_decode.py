@@ -17,7 +17,7 @@ times, attribute keys and values, event names, status). It does less than the co
 Python runs per span. chdb's threads count: process time covers them. ``chdb/request`` is
 the same with one query a request, as a receiver answering each sender before the next
 request would run it: every query pays chdb's fixed cost (planning the query over the nested
-OTLP structure, starting its pipeline), tens of milliseconds of CPU, so that way shows how many
+OTLP structure, starting its pipeline), several milliseconds of CPU, so that way shows how many
 spans one query needs before the native decoder pays off.
 
     python benchmarks/receiver_decode.py --rounds 5
