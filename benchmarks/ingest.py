@@ -13,10 +13,11 @@ volumes ten times apart.
 
 ``--compare`` runs the ceiling, the exporter, the receiver and the receiver decoding in its own
 threads (``collect --decoders 0``) in turn, ``--rounds`` times, and prints the receiver/exporter
-ratio of each round and the CPU time a span takes in the exporter's process, the collector's and
-its decoder processes. ``--decoders N`` runs the receiver with N decoder processes. With
-``A2A_OBSERVE_INGEST_PROFILE=file.svg`` set, py-spy records a flame graph of the collector (see
-``benchmarks/profiles/README.md``).
+ratio of each round, the CPU time a span takes in the exporter's process, the collector's and
+its decoder processes, and how many requests the collector's commits held on average (see
+``benchmarks/commit_size.py`` for what that size costs). ``--decoders N`` runs the receiver
+with N decoder processes. With ``A2A_OBSERVE_INGEST_PROFILE=file.svg`` set, py-spy records a
+flame graph of the collector (see ``benchmarks/profiles/README.md``).
 
 ``receiver+readers`` is the receiver again while other processes each poll it every second
 through the read API (the live debugger polls every three); its ratio to ``receiver`` is what
@@ -350,6 +351,7 @@ def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = 
         process.wait(120)
         elapsed = time.perf_counter() - start
         reports = [json.loads(reader.communicate(60)[0].strip().splitlines()[-1]) for reader in polling]
+        grouped = requests_per_commit(db)
     finally:
         for child in (process, *polling):  # nothing left behind holding this process's output
             if child.poll() is None:
@@ -366,7 +368,19 @@ def run_receiver(total: int, db: Path, readers: int = 0, decoders: int | None = 
         "reader_cpu": sum(r["cpu"] for r in reports),
         "polls": sum(r["polls"] for r in reports),
         "failed_polls": sum(r["failures"] for r in reports),
+        "requests_per_commit": grouped,
     }
+
+
+def requests_per_commit(db: Path) -> float:
+    """How many requests the collector's commits held on average: the ledger's rows of one
+    commit share its time. A commit of one request costs DuckDB about three times what large
+    ones do a span (``benchmarks/commit_size.py``)."""
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("SELECT count(*), count(DISTINCT received_ns) FROM batches").fetchone()
+    return row[0] / row[1] if row and row[1] else 0.0
 
 
 MODES = {
@@ -452,7 +466,8 @@ def compare_receiver(total: int, rounds: int) -> None:
         print(
             f"    CPU a span: exporter {exporter['cpu'] / exporter['spans'] * 1e6:.0f} us; receiver "
             f"{receiver['collector_cpu'] / receiver['spans'] * 1e6:.0f} us in the collector's process "
-            f"+ {receiver['decoder_cpu'] / receiver['spans'] * 1e6:.0f} us in its decoders"
+            f"+ {receiver['decoder_cpu'] / receiver['spans'] * 1e6:.0f} us in its decoders; "
+            f"{receiver['requests_per_commit']:.2f} requests a commit"
         )
     for mode, values in rates.items():
         print(f"  {mode:20s} {min(values):>9,.0f} to {max(values):>9,.0f} spans/s")
