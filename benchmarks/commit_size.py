@@ -35,12 +35,10 @@ def insert_all(db: Path, total: int, per_commit: int, prepared: list) -> float:
     from a2a_observe.store.columnar import ArrowInserts
     from a2a_observe.store.rows import BATCH_COLUMNS, TABLE_COLUMNS
     from a2a_observe.store.schema import open_store
-    from a2a_observe.store.writer import CHECKPOINT_THRESHOLD, MEMORY_LIMIT, THREADS
+    from a2a_observe.store.writer import configure_writer
 
     con = open_store(db)
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-    con.execute(f"SET threads = {THREADS}")
+    configure_writer(con)
     inserts = ArrowInserts(con)
     tables = {name: [inserts.for_batch(batch, name) for batch in prepared] for name in TABLE_COLUMNS}
     requests = total // BATCH

@@ -141,6 +141,14 @@ def writer_for(path: str | Path) -> StoreWriter | None:
         return _OPEN.get(Path(path).resolve())
 
 
+def configure_writer(con: duckdb.DuckDBPyConnection) -> None:
+    """The writer's connection settings (:data:`MEMORY_LIMIT`, :data:`CHECKPOINT_THRESHOLD`,
+    :data:`THREADS`), also for benchmarks that price its statements on their own."""
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+    con.execute(f"SET threads = {THREADS}")
+
+
 def _is_data_error(exc: Exception) -> bool:
     """DuckDB's errors about values (out of range, not convertible, violating a constraint), as
     opposed to errors about the file or the machine (I/O, memory), which a retry may get past."""
@@ -291,9 +299,7 @@ class StoreWriter:
         con = open_store(self.path)
         atexit.unregister(_stop_python_scans)
         atexit.register(_stop_python_scans)  # after duckdb's own, so it runs before it
-        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
-        con.execute(f"SET threads = {THREADS}")
+        configure_writer(con)
         with self._replica_lock:
             self._reader = con.cursor()
         return con
