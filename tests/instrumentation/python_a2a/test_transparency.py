@@ -42,12 +42,20 @@ def user(text: str) -> Message:
     return Message(content=TextContent(text=text), role=MessageRole.USER, conversation_id="same")
 
 
+def _end_marker(chunk: Any) -> bool:
+    """python-a2a's empty last chunk, which its client yields only when the event arrives before
+    the server closes the stream: a race of python-a2a's own, seen with and without
+    instrumentation (2 to 7 and 8 of 150 streams on a loaded machine), so not part of what is
+    compared."""
+    return isinstance(chunk, dict) and chunk.get("lastChunk") is True and not chunk.get("content")
+
+
 async def _async_part(greeter: RunningPythonA2AAgent, failing: RunningPythonA2AAgent) -> list[Any]:
     seen: list[Any] = []
     client = await asyncio.to_thread(A2AClient, greeter.url)
     seen.append((await client.send_message_async(user("async"))).content.text)
     chunks = [chunk async for chunk in client.stream_response(user("x y"))]
-    seen.append(all(isinstance(chunk, str) for chunk in chunks))
+    seen.append([chunk for chunk in chunks if not _end_marker(chunk)])
     streaming = StreamingClient(failing.url)
     try:
         await streaming.send_message_async(user("boom"))
