@@ -7,6 +7,9 @@ Five ways, in one process, interleaved round by round, CPU per SendMessage (both
 - ``conventions``: the two spans a2a-observe makes for a SendMessage (CLIENT and SERVER) with
   only the attributes the A2A conventions require or recommend, no events: what any
   instrumentation that follows the conventions records at least.
+- ``conventions+context``: the same, the SERVER span's parent carried through headers by the
+  global propagator (inject, then extract) as between two processes: the least an
+  instrumentation that makes client and server ONE trace does per call.
 - ``content``: the two spans a2a-observe makes for a SendMessage (CLIENT and SERVER), made by
   hand with exactly the names, kinds, attributes, events and status it records, copied from a
   real observation.
@@ -33,6 +36,7 @@ from typing import Any
 
 from observer_cost import Drop, observation
 from opentelemetry import metrics, trace
+from opentelemetry import propagate as propagate_api
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import HistogramDataPoint, InMemoryMetricReader
@@ -101,10 +105,17 @@ def floor(tracer: trace.Tracer) -> Callable[[], None]:
 
 
 def by_hand(
-    tracer: trace.Tracer, spans: list[ReadableSpan], *, conventions_only: bool = False
+    tracer: trace.Tracer,
+    spans: list[ReadableSpan],
+    *,
+    conventions_only: bool = False,
+    propagate: bool = False,
 ) -> Callable[[], None]:
     """The captured spans made again through the SDK, each child under the one before it; with
-    ``conventions_only``, only the conventions' attributes and no events."""
+    ``conventions_only``, only the conventions' attributes and no events. With ``propagate``
+    each child's parent goes through headers as between two processes (the global
+    propagator's inject, then extract), as it must for client and server to be one trace; the
+    floor's spans skip that."""
     shapes = [
         (
             span.name,
@@ -126,6 +137,10 @@ def by_hand(
             span.set_status(status)
             made.append(span)
             context = trace.set_span_in_context(span)
+            if propagate:
+                headers: dict[str, str] = {}
+                propagate_api.inject(headers, context)
+                context = propagate_api.extract(headers)
         for span in reversed(made):
             span.end()
 
@@ -194,6 +209,7 @@ def main() -> None:
     ways: dict[str, Callable[[], None]] = {
         "floor": floor(tracer),
         "conventions": by_hand(tracer, spans, conventions_only=True),
+        "conventions+context": by_hand(tracer, spans, conventions_only=True, propagate=True),
         "content": content,
         "content+metrics": with_metrics(content, records),
         "a2a-observe": observed,
@@ -222,10 +238,10 @@ def main() -> None:
 
     calls = args.rounds * args.calls
     base = cpu["floor"] / calls
-    print(f"{'way':16} {'CPU us/call':>12} {'/floor':>8}")
+    print(f"{'way':20} {'CPU us/call':>12} {'/floor':>8}")
     for name, seconds in cpu.items():
         per_call = seconds / calls
-        print(f"{name:16} {per_call * 1e6:12.1f} {per_call / base:8.2f}")
+        print(f"{name:20} {per_call * 1e6:12.1f} {per_call / base:8.2f}")
 
 
 if __name__ == "__main__":
