@@ -21,6 +21,7 @@ the HTTP posts are paid as in production.
     python benchmarks/overhead.py                           # one process, spans dropped
     python benchmarks/overhead.py --no-metrics --no-logs    # spans only
     python benchmarks/overhead.py --empty-spans             # plus a2a-observe with empty spans
+    python benchmarks/overhead.py --processes --otlp --gc-freeze   # agents freeze their start-up heap
     python benchmarks/overhead.py --quick                   # a smoke run
 
 Prints requests/s, p50 and p99 latency per way for SendMessage and for the stream, the ratios
@@ -35,6 +36,12 @@ local sink. Without ``--processes`` client and agents share one process and one 
 so both sides' spans, metrics and exports are paid on the path of every call.
 ``--empty-spans`` adds a2a-observe's own hooks making its spans with no attributes or events,
 which separates what the spans cost from what filling them costs.
+
+With ``--processes`` it also prints each agent process's full garbage collections during the
+rounds: how many and the longest pause, which is where the p99 column's tail comes from.
+``--gc-freeze`` has each agent process, and the client's, call ``gc.freeze()`` after the
+warm-up, as a long-running server can after start-up, so those collections no longer walk the
+start-up heap.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import gc
 import importlib.util
 import json
 import logging
@@ -410,24 +418,67 @@ def logging_echo() -> object:
 
 
 # -- agents in a process per way -----------------------------------------------------------------
+class FullCollections:
+    """The interpreter's full (oldest-generation) garbage collections and how long each stopped
+    the process: every thread waits while one runs, so they are where a process's latency
+    tail comes from once its heap is large."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "full_collections": len(self.pauses),
+            "longest_ms": max(self.pauses, default=0.0) * 1e3,
+            "total_ms": sum(self.pauses) * 1e3,
+        }
+
+
+CLIENT_COLLECTIONS = FullCollections()
+"""The client's process's full collections during the rounds: it calls every way's agents, so
+a pause here lands on whichever way is running."""
+
+
 def serve_way(way: str, args: argparse.Namespace, pipelines: Pipelines) -> None:
     """The agents of one way, in this process (``--processes``): prints their URLs, then
     answers each line of standard input with the CPU seconds this process has used (after
-    flushing its exports), until standard input closes."""
+    flushing its exports), until standard input closes; then prints its full collections
+    since the first line (the measured rounds; the warm-up before them is left out).
+
+    With ``--gc-freeze`` the first line (it comes once the warm-up calls have loaded
+    everything a call uses) also moves every object alive into the permanent generation, as
+    a long-running server does after start-up, so full collections walk only what was made
+    since."""
     from a2a_observe.demo.agents import EchoAgent, StreamingWriter
     from a2a_observe.demo.serving import serve_agent
 
     if way == "floor":
         install_floor()
     Modes().switch(way)()
+    collections = FullCollections()
     with (
         serve_agent(EchoAgent() if args.no_logs else logging_echo(), "echo", grpc=False) as echo,
         serve_agent(StreamingWriter(chunks=48), "writer", grpc=False) as writer,
     ):
         print(json.dumps({"echo": echo.base_url, "writer": writer.base_url}), flush=True)
         for _ in sys.stdin:
+            if collections not in gc.callbacks:
+                if args.gc_freeze:
+                    gc.collect()
+                    gc.freeze()
+                gc.callbacks.append(collections)
             pipelines.flush()
             print(json.dumps({"cpu": time.process_time()}), flush=True)
+    print(json.dumps(collections.summary()), flush=True)
 
 
 class AgentProcess:
@@ -460,8 +511,10 @@ class AgentProcess:
         self.process.stdin.flush()
         return float(self._read()["cpu"])
 
-    def stop(self) -> None:
-        self.process.communicate("")
+    def stop(self) -> dict[str, float]:
+        """Ends the process; returns its :meth:`FullCollections.summary`."""
+        output = self.process.communicate("")[0]
+        return dict(json.loads(output.strip().splitlines()[-1]))
 
 
 def run_ways(
@@ -477,6 +530,10 @@ def run_ways(
         switch_to()
         loop.run_until_complete(unary_round(echo(), 20))
         loop.run_until_complete(stream_round(writer(), 2))
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
+    gc.callbacks.append(CLIENT_COLLECTIONS)
     unary = measure(
         modes,
         lambda n: loop.run_until_complete(unary_round(echo(), n)),
@@ -516,6 +573,11 @@ def main() -> None:
         const="sink",
         help="export over OTLP/HTTP to a local sink started for the run (or to the URL given)",
     )
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="every process freezes what is alive after the warm-up (gc.freeze())",
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -545,6 +607,7 @@ def main() -> None:
     ways = [*WAYS, "empty-spans"] if args.empty_spans else list(WAYS)
     modes = {way: switch.switch(way) for way in ways}
     loop = asyncio.new_event_loop()
+    collections: dict[str, dict[str, float]] = {}
 
     def process_cpu(way: str) -> float:
         pipelines.flush()
@@ -557,6 +620,8 @@ def main() -> None:
             ]
             if args.otlp:
                 argv += ["--otlp", args.otlp]
+            if args.gc_freeze:
+                argv.append("--gc-freeze")
             agents = {way: AgentProcess(way, argv) for way in ways}
             target: dict[str, tuple[object, object]] = {}
 
@@ -577,8 +642,8 @@ def main() -> None:
                     {"client": process_cpu, "agent": lambda way: agents[way].cpu()},
                 )
             finally:
-                for agent in agents.values():
-                    agent.stop()
+                for way, agent in agents.items():
+                    collections[way] = agent.stop()
         else:
             install_floor()
             with (
@@ -610,6 +675,18 @@ def main() -> None:
     )
     report(f"SendMessage over JSON-RPC on loopback ({args.rounds * args.unary} calls per way)", unary)
     report(f"SendStreamingMessage, 51-event stream ({args.rounds * args.streams} streams per way)", streams)
+    frozen = ", objects alive after the warm-up frozen" if args.gc_freeze else ""
+    own = "(client)" if args.processes else "(process)"
+    print(
+        f"\nFull garbage collections during the rounds{frozen}: each way's agent process; "
+        f"{own}: the {'client' if args.processes else 'one'} process, all ways"
+    )
+    print(f"{'way':14} {'count':>9} {'longest ms':>11} {'total ms':>9}")
+    for way, summary in [*collections.items(), (own, CLIENT_COLLECTIONS.summary())]:
+        print(
+            f"{way:14} {summary['full_collections']:9.0f} {summary['longest_ms']:11.1f} "
+            f"{summary['total_ms']:9.1f}"
+        )
 
 
 if __name__ == "__main__":
