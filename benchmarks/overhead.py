@@ -21,7 +21,7 @@ the HTTP posts are paid as in production.
     python benchmarks/overhead.py                           # one process, spans dropped
     python benchmarks/overhead.py --no-metrics --no-logs    # spans only
     python benchmarks/overhead.py --empty-spans             # plus a2a-observe with empty spans
-    python benchmarks/overhead.py --processes --otlp --gc-freeze   # agents freeze their start-up heap
+    python benchmarks/overhead.py --processes --otlp --gc-freeze   # start-up heaps frozen
     python benchmarks/overhead.py --quick                   # a smoke run
 
 Prints requests/s, p50 and p99 latency per way for SendMessage and for the stream, the ratios
@@ -37,11 +37,11 @@ so both sides' spans, metrics and exports are paid on the path of every call.
 ``--empty-spans`` adds a2a-observe's own hooks making its spans with no attributes or events,
 which separates what the spans cost from what filling them costs.
 
-With ``--processes`` it also prints each agent process's full garbage collections during the
-rounds: how many and the longest pause, which is where the p99 column's tail comes from.
-``--gc-freeze`` has each agent process, and the client's, call ``gc.freeze()`` after the
-warm-up, as a long-running server can after start-up, so those collections no longer walk the
-start-up heap.
+It also prints the full garbage collections made during the rounds (how many, the longest
+pause), which is where the p99 columns' tail comes from: each agent process's with
+``--processes``, and the client's process's. ``--gc-freeze`` has every process call
+``gc.freeze()`` after the warm-up, as a long-running server can after start-up, so those
+collections no longer walk the start-up heap.
 """
 
 from __future__ import annotations
@@ -512,9 +512,10 @@ class AgentProcess:
         return float(self._read()["cpu"])
 
     def stop(self) -> dict[str, float]:
-        """Ends the process; returns its :meth:`FullCollections.summary`."""
-        output = self.process.communicate("")[0]
-        return dict(json.loads(output.strip().splitlines()[-1]))
+        """Ends the process; returns its :meth:`FullCollections.summary` (none counted if it
+        printed none: a failure it reported on its standard error)."""
+        lines = self.process.communicate("")[0].strip().splitlines()
+        return dict(json.loads(lines[-1])) if lines else FullCollections().summary()
 
 
 def run_ways(
