@@ -427,6 +427,14 @@ class FullCollections:
         self.pauses: list[float] = []
         self._started = 0.0
 
+    def start(self, freeze: bool) -> None:
+        """Count from now on; with ``freeze``, first move every object alive into the
+        permanent generation (``gc.freeze()``), so later collections do not walk them."""
+        if freeze:
+            gc.collect()
+            gc.freeze()
+        gc.callbacks.append(self)
+
     def __call__(self, phase: str, info: dict[str, int]) -> None:
         if info["generation"] != 2:
             return
@@ -472,10 +480,7 @@ def serve_way(way: str, args: argparse.Namespace, pipelines: Pipelines) -> None:
         print(json.dumps({"echo": echo.base_url, "writer": writer.base_url}), flush=True)
         for _ in sys.stdin:
             if collections not in gc.callbacks:
-                if args.gc_freeze:
-                    gc.collect()
-                    gc.freeze()
-                gc.callbacks.append(collections)
+                collections.start(args.gc_freeze)
             pipelines.flush()
             print(json.dumps({"cpu": time.process_time()}), flush=True)
     print(json.dumps(collections.summary()), flush=True)
@@ -531,10 +536,7 @@ def run_ways(
         switch_to()
         loop.run_until_complete(unary_round(echo(), 20))
         loop.run_until_complete(stream_round(writer(), 2))
-    if args.gc_freeze:
-        gc.collect()
-        gc.freeze()
-    gc.callbacks.append(CLIENT_COLLECTIONS)
+    CLIENT_COLLECTIONS.start(args.gc_freeze)
     unary = measure(
         modes,
         lambda n: loop.run_until_complete(unary_round(echo(), n)),
